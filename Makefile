@@ -1,0 +1,42 @@
+# The two commands of the README: `make demo` and `make test`. Needs only python3 (3.11+).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test lint format worker beat install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## Run the app with the demo trial at http://127.0.0.1:8000 (SQLite, eager Celery by default).
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py sync_roles
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the whole test suite: lint, format check, then pytest.
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## A Celery worker and the beat scheduler (need REDIS_URL).
+worker: $(STAMP)
+	$(BIN)/celery -A edc worker -l info
+
+beat: $(STAMP)
+	$(BIN)/celery -A edc beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

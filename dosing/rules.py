@@ -1,0 +1,261 @@
+"""Paclitaxel / IMP321 dosing maths — pure functions over plain values.
+
+No ORM and no Django: forms, serializers, services and deviation checks call these so the
+browser, the API and the nightly checks compute the same numbers. Every threshold comes from
+``edc.protocol`` (PROTOCOL.md, "Treatment schedule"). Validators raise ``ValueError`` with a
+message built from the constants below, which callers turn into form/serializer errors and
+tests import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from edc import protocol
+
+BSA_QUANTUM = Decimal("0.01")  # m², as printed on the dosing sheet
+DOSE_QUANTUM = Decimal("0.1")  # mg, as prepared by pharmacy
+RDI_QUANTUM = Decimal("0.001")
+MOSTELLER_DIVISOR = Decimal("3600")
+
+GIVEN = "given"
+HELD = "held"
+NOT_DONE = "not_done"
+PACLITAXEL_STATUSES = (GIVEN, HELD, NOT_DONE)
+
+# Messages (tests and form/serializer wrappers import these).
+MSG_DOSE_LEVEL_NOT_IN_PROTOCOL = "{level} mg/m² is not a protocol dose level (allowed: {allowed})."
+MSG_NOT_A_DOSING_DAY = "D{day} is not a paclitaxel dosing day (allowed: {allowed})."
+MSG_HOLD_ANC_BELOW = "ANC {value} × 10⁹/L is below {threshold} required on D{day}"
+MSG_HOLD_PLATELETS_BELOW = "Platelets {value} × 10⁹/L is below {threshold} required on D{day}"
+MSG_HOLD_ANC_MISSING = "No ANC result within {days} days before the D{day} dose"
+MSG_HOLD_PLATELETS_MISSING = "No platelet result within {days} days before the D{day} dose"
+
+
+def _allowed_levels() -> str:
+    return ", ".join(str(level) for level in protocol.PACLITAXEL_DOSE_LEVELS_MG_M2)
+
+
+# --- Body-surface area and planned dose --------------------------------------------------------
+def bsa_mosteller(height_cm: Decimal, weight_kg: Decimal) -> Decimal:
+    """Body-surface area in m² by Mosteller: √(height cm × weight kg / 3600).
+
+    Rounded to 2 decimals, half up (170 cm, 70 kg → 1.82 m²), as on the dosing sheet; the
+    planned dose is computed from this rounded value so the site can reproduce it by hand.
+    Physiological plausibility of height/weight is the form validator's job; here only
+    non-positive values are refused.
+    """
+    height, weight = Decimal(height_cm), Decimal(weight_kg)
+    if height <= 0 or weight <= 0:
+        raise ValueError("Height and weight must be positive.")
+    return (height * weight / MOSTELLER_DIVISOR).sqrt().quantize(BSA_QUANTUM, ROUND_HALF_UP)
+
+
+def validate_dose_level(level: Decimal) -> Decimal:
+    """Return ``level`` if it is a protocol dose level (80, 70, 60 mg/m²), else ValueError."""
+    level = Decimal(level)
+    if level not in protocol.PACLITAXEL_DOSE_LEVELS_MG_M2:
+        raise ValueError(
+            MSG_DOSE_LEVEL_NOT_IN_PROTOCOL.format(level=level, allowed=_allowed_levels())
+        )
+    return level
+
+
+def is_reduction(level: Decimal) -> bool:
+    """True for a protocol level below the starting dose — it needs a documented reason."""
+    return validate_dose_level(level) < protocol.PACLITAXEL_STARTING_DOSE_MG_M2
+
+
+def planned_dose_mg(bsa_m2: Decimal, dose_level_mg_m2: Decimal) -> Decimal:
+    """Planned paclitaxel dose = BSA × dose level, rounded half up to 0.1 mg.
+
+    1.82 m² × 80 mg/m² = 145.6 mg. The level must be a protocol level.
+    """
+    bsa = Decimal(bsa_m2)
+    if bsa <= 0:
+        raise ValueError("BSA must be positive.")
+    level = validate_dose_level(dose_level_mg_m2)
+    return (bsa * level).quantize(DOSE_QUANTUM, ROUND_HALF_UP)
+
+
+# --- Actual vs planned -------------------------------------------------------------------------
+def dose_deviation(actual_mg: Decimal, planned_mg: Decimal) -> Decimal:
+    """Signed relative difference (actual − planned) / planned; 0.10 means 10 % above plan."""
+    planned = Decimal(planned_mg)
+    if planned <= 0:
+        raise ValueError("Planned dose must be positive.")
+    return (Decimal(actual_mg) - planned) / planned
+
+
+def dose_off_plan(actual_mg: Decimal, planned_mg: Decimal) -> bool:
+    """True when the actual dose differs from plan by *more than* DOSE_DEVIATION_TOLERANCE.
+
+    Exactly 10 % is within plan. Compared as |actual − planned| > tolerance × planned so the
+    boundary is exact (no division rounding). Whether a documented reduction excuses it is
+    decided by the caller, which compares against the reduced level's planned dose.
+    """
+    actual, planned = Decimal(actual_mg), Decimal(planned_mg)
+    if planned <= 0:
+        raise ValueError("Planned dose must be positive.")
+    return abs(actual - planned) > protocol.DOSE_DEVIATION_TOLERANCE * planned
+
+
+def dose_exceeds_maximum(actual_mg: Decimal, planned_mg: Decimal) -> bool:
+    """True when actual > MAX_DOSE_FACTOR × planned (1.5×): such an entry is refused outright.
+
+    Exactly 1.5× planned is accepted (and flagged by :func:`dose_off_plan`).
+    """
+    return Decimal(actual_mg) > protocol.MAX_DOSE_FACTOR * Decimal(planned_mg)
+
+
+# --- Hold criteria -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HoldCheck:
+    """Result of the pre-dose haematology check.
+
+    ``met`` is True when every threshold is met, False when any value is below its threshold,
+    None when a value is missing and nothing known fails (no usable lab: cannot tell).
+    ``reasons`` lists the failures and missing values as human messages.
+    """
+
+    met: bool | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def hold_check(*, day: int, anc: Decimal | None, platelets: Decimal | None) -> HoldCheck:
+    """Check ANC and platelets (× 10⁹/L) against the protocol threshold for cycle day ``day``.
+
+    D1: ANC ≥ 1.5 and platelets ≥ 100; D8/D15: ANC ≥ 1.0 and platelets ≥ 75 — a value equal to
+    the threshold meets it. Pass only results usable for this dose (see
+    :func:`lab_usable_for_dose`); pass None for a missing one.
+    """
+    threshold = protocol.HOLD_THRESHOLDS.get(day)
+    if threshold is None:
+        allowed = ", ".join(f"D{d}" for d in protocol.HOLD_THRESHOLDS)
+        raise ValueError(MSG_NOT_A_DOSING_DAY.format(day=day, allowed=allowed))
+
+    failures: list[str] = []
+    missing: list[str] = []
+    checks = (
+        (anc, threshold.anc, MSG_HOLD_ANC_BELOW, MSG_HOLD_ANC_MISSING),
+        (platelets, threshold.platelets, MSG_HOLD_PLATELETS_BELOW, MSG_HOLD_PLATELETS_MISSING),
+    )
+    for value, minimum, below_msg, missing_msg in checks:
+        if value is None:
+            missing.append(missing_msg.format(days=protocol.HOLD_LAB_LOOKBACK_DAYS, day=day))
+        elif Decimal(value) < minimum:
+            failures.append(below_msg.format(value=value, threshold=minimum, day=day))
+
+    if failures:
+        return HoldCheck(met=False, reasons=failures + missing)
+    if missing:
+        return HoldCheck(met=None, reasons=missing)
+    return HoldCheck(met=True, reasons=[])
+
+
+def lab_usable_for_dose(lab_date: date, dose_date: date) -> bool:
+    """True when the lab was drawn on the dose day or up to HOLD_LAB_LOOKBACK_DAYS before it.
+
+    Same day to 3 days before: usable; 4 days before, or any day after the dose: not.
+    """
+    return 0 <= (dose_date - lab_date).days <= protocol.HOLD_LAB_LOOKBACK_DAYS
+
+
+# --- Exposure ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PaclitaxelRecord:
+    """One planned paclitaxel dose as recorded.
+
+    ``status`` is ``given``, ``held`` or ``not_done``. A given dose needs ``dose_mg`` and
+    ``bsa_m2``; the other fields may be None for held/not-done doses. ``planned_mg`` is carried
+    for display and deviation checks; exposure itself works in mg/m².
+    """
+
+    cycle: int
+    day: int
+    status: str
+    dose_mg: Decimal | None = None
+    dose_level_mg_m2: Decimal | None = None
+    bsa_m2: Decimal | None = None
+    planned_mg: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in PACLITAXEL_STATUSES:
+            raise ValueError(f"Unknown paclitaxel status {self.status!r}.")
+        if self.status == GIVEN and (
+            self.dose_mg is None or self.bsa_m2 is None or self.bsa_m2 <= 0
+        ):
+            raise ValueError(f"Given dose C{self.cycle}D{self.day} needs dose_mg and bsa_m2.")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Treatment exposure summary (RDI values are ratios, 1.000 = full intensity)."""
+
+    doses_given: int
+    doses_held: int
+    doses_not_done: int
+    cycles_started: int
+    doses_planned: int
+    cumulative_mg: Decimal
+    cumulative_mg_m2: Decimal
+    rdi_by_cycle: dict[int, Decimal]
+    rdi_overall: Decimal | None
+    imp321_given: int
+    imp321_planned: int = protocol.IMP321_TOTAL_INJECTIONS
+
+
+def exposure(records: Iterable[PaclitaxelRecord], imp321_given: int) -> Exposure:
+    """Exposure from plain paclitaxel records and the count of IMP321 injections given.
+
+    Received dose intensity of a given dose = dose_mg / bsa_m2 (mg/m², unrounded until the sum).
+    Relative dose intensity (RDI) of a cycle = received mg/m² ÷ planned mg/m², where planned is
+    the protocol *starting* dose (80 mg/m²) for every planned dose of the cycle
+    (``len(PACLITAXEL_DAYS)`` = 3 per cycle) — so reductions, holds and omissions all lower
+    RDI. Only cycles started (with at least one record, whatever its status) are planned;
+    cycles never reached after end of treatment do not count. Overall RDI uses the same
+    definition over all started cycles; None when no cycle has started.
+    """
+    if imp321_given < 0:
+        raise ValueError("IMP321 injection count cannot be negative.")
+    records = list(records)
+    planned_per_cycle = protocol.PACLITAXEL_STARTING_DOSE_MG_M2 * len(protocol.PACLITAXEL_DAYS)
+
+    received_by_cycle: dict[int, Decimal] = {}
+    cumulative_mg = Decimal("0")
+    counts = dict.fromkeys(PACLITAXEL_STATUSES, 0)
+    for record in records:
+        counts[record.status] += 1
+        received_by_cycle.setdefault(record.cycle, Decimal("0"))
+        if record.status == GIVEN:
+            cumulative_mg += record.dose_mg
+            received_by_cycle[record.cycle] += record.dose_mg / record.bsa_m2
+
+    cumulative_mg_m2 = sum(received_by_cycle.values(), Decimal("0"))
+    rdi_by_cycle = {
+        cycle: (received / planned_per_cycle).quantize(RDI_QUANTUM, ROUND_HALF_UP)
+        for cycle, received in sorted(received_by_cycle.items())
+    }
+    cycles_started = len(received_by_cycle)
+    rdi_overall = (
+        (cumulative_mg_m2 / (planned_per_cycle * cycles_started)).quantize(
+            RDI_QUANTUM, ROUND_HALF_UP
+        )
+        if cycles_started
+        else None
+    )
+    return Exposure(
+        doses_given=counts[GIVEN],
+        doses_held=counts[HELD],
+        doses_not_done=counts[NOT_DONE],
+        cycles_started=cycles_started,
+        doses_planned=cycles_started * len(protocol.PACLITAXEL_DAYS),
+        cumulative_mg=cumulative_mg.quantize(DOSE_QUANTUM, ROUND_HALF_UP),
+        cumulative_mg_m2=cumulative_mg_m2.quantize(DOSE_QUANTUM, ROUND_HALF_UP),
+        rdi_by_cycle=rdi_by_cycle,
+        rdi_overall=rdi_overall,
+        imp321_given=imp321_given,
+    )

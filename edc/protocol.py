@@ -1,0 +1,333 @@
+"""The study declaration for NCT00349934 — the one place the protocol lives.
+
+Everything the EDC knows about the trial design is declared here as plain, frozen data:
+cohorts and their capacity, the treatment calendar (cycles, days, windows), dose levels,
+hold thresholds, assessment cadence, immune-draw offsets, RECIST settings, eligibility
+criteria and deviation severities. Visit generation, forms, deviation rules, dashboards and
+exports read these names; no other module hard-codes a day number or a window, so a protocol
+amendment is a one-line change here.
+
+This module imports nothing of ours and touches no ORM.
+
+Day arithmetic: study day 1 is the actual date of C1D1. Cycle ``c`` day ``d`` falls on study
+day ``(c - 1) * CYCLE_LENGTH_DAYS + d`` when nothing is delayed (C3D16 = day 72, C6D16 = day
+156). A delayed cycle D1 shifts that cycle and all later cycles (see ``patients.schedule``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+TRIAL_ID = "NCT00349934"
+TRIAL_TITLE = (
+    "First-line chemoimmunotherapy in metastatic breast carcinoma: paclitaxel plus IMP321 (LAG-3Ig)"
+)
+PROTOCOL_VERSION = "1.0"
+
+
+# --- Cohorts -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Cohort:
+    code: str
+    label: str
+    imp321_dose_mg: Decimal
+    capacity: int
+    order: int
+
+
+COHORTS: tuple[Cohort, ...] = (
+    Cohort("A", "Cohort 1 — IMP321 0.25 mg", Decimal("0.25"), 10, 1),
+    Cohort("B", "Cohort 2 — IMP321 1.25 mg", Decimal("1.25"), 10, 2),
+    Cohort("C", "Cohort 3 — IMP321 6.25 mg", Decimal("6.25"), 10, 3),
+)
+COHORTS_BY_CODE = {c.code: c for c in COHORTS}
+
+
+def cohort(code: str) -> Cohort:
+    return COHORTS_BY_CODE[code]
+
+
+# --- Windows and calendar ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    """Tolerance around a planned date, in days: allowed = [planned - before, planned + after]."""
+
+    before: int
+    after: int
+
+
+CYCLE_COUNT = 6
+CYCLE_LENGTH_DAYS = 28
+SCREENING_WINDOW_DAYS = 28  # screening/baseline within 28 days before C1D1
+
+PACLITAXEL = "paclitaxel"
+IMP321 = "imp321"
+TUMOUR = "tumour"
+IMMUNE = "immune"
+
+PACLITAXEL_DAYS: tuple[int, ...] = (1, 8, 15)
+# IMP321 is given the day after the *actual* paclitaxel dose of these days (D2 and D16).
+IMP321_AFTER_PACLITAXEL_DAYS: tuple[int, ...] = (1, 15)
+IMP321_DAYS_AFTER_PACLITAXEL = 1
+IMP321_WINDOW = Window(before=0, after=1)  # exactly the day after, +1 day tolerated
+IMP321_TOTAL_INJECTIONS = len(IMP321_AFTER_PACLITAXEL_DAYS) * CYCLE_COUNT  # 12
+
+CYCLE1_DAY1_WINDOW = Window(before=0, after=0)  # C1D1 is the anchor (study day 1)
+LATER_CYCLE_DAY1_WINDOW = Window(before=1, after=7)  # D1 of cycles 2-6: -1/+7
+INTRA_CYCLE_WINDOW = Window(before=1, after=1)  # D8 / D15: +-1
+
+
+def paclitaxel_window(cycle: int, day: int) -> Window:
+    if day == 1:
+        return CYCLE1_DAY1_WINDOW if cycle == 1 else LATER_CYCLE_DAY1_WINDOW
+    return INTRA_CYCLE_WINDOW
+
+
+# --- Dosing ---------------------------------------------------------------------------------
+PACLITAXEL_DOSE_LEVELS_MG_M2: tuple[Decimal, ...] = (Decimal("80"), Decimal("70"), Decimal("60"))
+PACLITAXEL_STARTING_DOSE_MG_M2 = PACLITAXEL_DOSE_LEVELS_MG_M2[0]
+DOSE_DEVIATION_TOLERANCE = Decimal("0.10")  # actual vs planned, > 10 % is a deviation
+MAX_DOSE_FACTOR = Decimal("1.5")  # an actual dose above 1.5 x planned is refused outright
+
+WEIGHT_KG_LIMITS = (Decimal("30"), Decimal("250"))
+HEIGHT_CM_LIMITS = (Decimal("120"), Decimal("220"))
+
+
+@dataclass(frozen=True)
+class HoldThreshold:
+    """A paclitaxel dose is held unless ANC >= anc and platelets >= platelets (x 10^9/L)."""
+
+    anc: Decimal
+    platelets: Decimal
+
+
+HOLD_THRESHOLDS: dict[int, HoldThreshold] = {
+    1: HoldThreshold(anc=Decimal("1.5"), platelets=Decimal("100")),
+    8: HoldThreshold(anc=Decimal("1.0"), platelets=Decimal("75")),
+    15: HoldThreshold(anc=Decimal("1.0"), platelets=Decimal("75")),
+}
+HOLD_LAB_LOOKBACK_DAYS = 3  # haematology within 3 days before the dose
+
+# --- Assessments -----------------------------------------------------------------------------
+TUMOUR_ASSESSMENT_INTERVAL_DAYS = 56  # every 8 weeks from C1D1 (end of cycles 2, 4, 6)
+TUMOUR_ASSESSMENT_WINDOW = Window(before=7, after=7)
+TUMOUR_ASSESSMENTS_ON_TREATMENT = 3
+TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1 = 28
+
+IMMUNE_DRAW_AFTER_INJECTIONS: tuple[int, ...] = (6, 12)
+IMMUNE_DRAW_OFFSET_DAYS = 13
+IMMUNE_DRAW_WINDOW = Window(before=2, after=2)
+
+SAE_REPORT_HOURS = 24
+
+
+@dataclass(frozen=True)
+class RecistSettings:
+    max_targets: int = 5
+    max_targets_per_organ: int = 2
+    measurable_min_mm: Decimal = Decimal("10")
+    node_target_min_short_axis_mm: Decimal = Decimal("15")
+    node_normal_short_axis_mm: Decimal = Decimal("10")  # CR: every node < 10 mm
+    too_small_to_measure_mm: Decimal = Decimal("5")
+    pr_decrease_pct: Decimal = Decimal("30")  # >= 30 % decrease vs baseline
+    pd_increase_pct: Decimal = Decimal("20")  # >= 20 % increase vs nadir ...
+    pd_increase_min_mm: Decimal = Decimal("5")  # ... and >= 5 mm absolute
+    confirmation_min_days: int = 28  # CR/PR confirmed >= 4 weeks later
+    sd_min_days_from_c1d1: int = 42  # SD counts as BOR only from day 42
+
+
+RECIST = RecistSettings()
+
+# Endpoints
+CLINICAL_BENEFIT_LANDMARK_DAYS = 183  # "without progression at 6 months" from C1D1
+CONFIDENCE_LEVEL = Decimal("0.95")
+
+
+# --- Eligibility -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    kind: str  # "inclusion" must be answered yes, "exclusion" must be answered no
+    text: str
+
+    @property
+    def required_answer(self) -> bool:
+        return self.kind == "inclusion"
+
+
+INCLUSION = "inclusion"
+EXCLUSION = "exclusion"
+
+ELIGIBILITY_CRITERIA: tuple[Criterion, ...] = (
+    Criterion("IN01", INCLUSION, "Female, aged 18 years or older"),
+    Criterion(
+        "IN02", INCLUSION, "Histologically confirmed breast carcinoma with metastatic disease"
+    ),
+    Criterion("IN03", INCLUSION, "At least one measurable lesion by RECIST 1.1"),
+    Criterion("IN04", INCLUSION, "ECOG performance status 0-1"),
+    Criterion("IN05", INCLUSION, "No prior chemotherapy for metastatic disease"),
+    Criterion(
+        "IN06",
+        INCLUSION,
+        "ANC >= 1.5 x 10^9/L, platelets >= 100 x 10^9/L and haemoglobin >= 9 g/dL",
+    ),
+    Criterion("IN07", INCLUSION, "Bilirubin <= 1.5 x ULN"),
+    Criterion("IN08", INCLUSION, "ALT/AST <= 2.5 x ULN (<= 5 x ULN with liver metastases)"),
+    Criterion("IN09", INCLUSION, "Creatinine <= 1.5 x ULN"),
+    Criterion("IN10", INCLUSION, "Signed informed consent dated before any study procedure"),
+    Criterion("EX01", EXCLUSION, "HER2-positive disease eligible for trastuzumab"),
+    Criterion("EX02", EXCLUSION, "Known brain metastases"),
+    Criterion("EX03", EXCLUSION, "Pre-existing neuropathy grade >= 2"),
+    Criterion("EX04", EXCLUSION, "Pregnancy or breast-feeding"),
+    Criterion("EX05", EXCLUSION, "Active autoimmune disease or systemic immunosuppression"),
+)
+CRITERIA_BY_CODE = {c.code: c for c in ELIGIBILITY_CRITERIA}
+MIN_AGE_YEARS = 18
+
+# --- Deviations --------------------------------------------------------------------------------
+MAJOR = "major"
+MINOR = "minor"
+
+DEVIATION_SEVERITY: dict[str, str] = {
+    "missed_visit": MAJOR,
+    "visit_out_of_window": MINOR,
+    "paclitaxel_dose_off_plan": MAJOR,
+    "imp321_dose_not_cohort": MAJOR,
+    "imp321_not_day_after_paclitaxel": MINOR,
+    "dosed_despite_hold": MAJOR,
+    "immune_draw_out_of_window": MINOR,
+    "tumour_assessment_overdue": MAJOR,
+    "dosed_after_end_of_treatment": MAJOR,
+    "eligibility_waiver": MAJOR,
+    "sae_reported_late": MAJOR,
+}
+
+# --- End of treatment ---------------------------------------------------------------------------
+END_OF_TREATMENT_REASONS: tuple[tuple[str, str], ...] = (
+    ("completed", "Completed 6 cycles"),
+    ("progression", "Disease progression"),
+    ("toxicity", "Unacceptable toxicity"),
+    ("withdrawal", "Withdrawal of consent"),
+    ("investigator", "Investigator decision"),
+    ("death", "Death"),
+    ("lost", "Lost to follow-up"),
+)
+
+
+# --- The planned calendar -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlannedEvent:
+    """One planned event of the calendar, before any delay is applied.
+
+    ``cycle``/``day`` place treatment events; ``study_day`` is the undelayed study day.
+    ``follows`` names the event whose *actual* date anchors this one (IMP321 follows its
+    paclitaxel dose, an immune draw follows its injection); ``offset_days`` is the distance
+    from that anchor.
+    """
+
+    code: str
+    kind: str
+    label: str
+    study_day: int
+    window: Window
+    cycle: int | None = None
+    day: int | None = None
+    sequence: int | None = None  # injection number, assessment number, ...
+    follows: str | None = None
+    offset_days: int = 0
+
+
+def study_day(cycle: int, day: int) -> int:
+    return (cycle - 1) * CYCLE_LENGTH_DAYS + day
+
+
+def paclitaxel_code(cycle: int, day: int) -> str:
+    return f"PAC-C{cycle}D{day}"
+
+
+def imp321_code(cycle: int, day: int) -> str:
+    return f"IMP-C{cycle}D{day}"
+
+
+def planned_events() -> tuple[PlannedEvent, ...]:
+    """Every planned event of the study, in study-day order (undelayed)."""
+    events: list[PlannedEvent] = [
+        PlannedEvent(
+            "TUM-BL",
+            TUMOUR,
+            "Baseline tumour assessment",
+            1 - TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1,
+            Window(0, TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1 - 1),
+            sequence=0,
+        ),
+        PlannedEvent(
+            "IMM-BL",
+            IMMUNE,
+            "Baseline immune-monitoring draw",
+            1 - SCREENING_WINDOW_DAYS,
+            Window(0, SCREENING_WINDOW_DAYS - 1),
+            sequence=0,
+        ),
+    ]
+    injection = 0
+    for cycle in range(1, CYCLE_COUNT + 1):
+        for day in PACLITAXEL_DAYS:
+            events.append(
+                PlannedEvent(
+                    paclitaxel_code(cycle, day),
+                    PACLITAXEL,
+                    f"Paclitaxel C{cycle}D{day}",
+                    study_day(cycle, day),
+                    paclitaxel_window(cycle, day),
+                    cycle=cycle,
+                    day=day,
+                )
+            )
+            if day in IMP321_AFTER_PACLITAXEL_DAYS:
+                injection += 1
+                inj_day = day + IMP321_DAYS_AFTER_PACLITAXEL
+                events.append(
+                    PlannedEvent(
+                        imp321_code(cycle, inj_day),
+                        IMP321,
+                        f"IMP321 injection {injection} (C{cycle}D{inj_day})",
+                        study_day(cycle, inj_day),
+                        IMP321_WINDOW,
+                        cycle=cycle,
+                        day=inj_day,
+                        sequence=injection,
+                        follows=paclitaxel_code(cycle, day),
+                        offset_days=IMP321_DAYS_AFTER_PACLITAXEL,
+                    )
+                )
+                if injection in IMMUNE_DRAW_AFTER_INJECTIONS:
+                    events.append(
+                        PlannedEvent(
+                            f"IMM-INJ{injection}",
+                            IMMUNE,
+                            f"Immune draw 13 days after injection {injection}",
+                            study_day(cycle, inj_day) + IMMUNE_DRAW_OFFSET_DAYS,
+                            IMMUNE_DRAW_WINDOW,
+                            sequence=injection,
+                            follows=imp321_code(cycle, inj_day),
+                            offset_days=IMMUNE_DRAW_OFFSET_DAYS,
+                        )
+                    )
+    for n in range(1, TUMOUR_ASSESSMENTS_ON_TREATMENT + 1):
+        weeks = n * TUMOUR_ASSESSMENT_INTERVAL_DAYS // 7
+        events.append(
+            PlannedEvent(
+                f"TUM-W{weeks}",
+                TUMOUR,
+                f"Tumour assessment week {weeks}",
+                1 + n * TUMOUR_ASSESSMENT_INTERVAL_DAYS,
+                TUMOUR_ASSESSMENT_WINDOW,
+                sequence=n,
+            )
+        )
+    return tuple(sorted(events, key=lambda e: (e.study_day, e.code)))
+
+
+PLANNED_EVENTS = planned_events()
+PLANNED_EVENTS_BY_CODE = {e.code: e for e in PLANNED_EVENTS}

@@ -1,0 +1,15 @@
+"""Embedded default: SQLite and eager Celery unless DATABASE_URL / REDIS_URL are set."""
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY as _SECRET_KEY
+
+DEBUG = True
+SECRET_KEY = _SECRET_KEY or "local-development-only-not-a-secret"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Serve static files from the source folders; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,117 @@
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from edc.access.selectors import is_deidentified, sites_visible_to
+
+from .. import services
+from ..selectors import patients_visible_to
+from . import serializers as s
+
+
+class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Patients of the caller's sites. Writes need a site-staff role at the patient's site."""
+
+    filterset_fields = {
+        "site__code": ["exact"],
+        "cohort__code": ["exact"],
+        "status": ["exact"],
+        "updated_at": ["gte"],
+    }
+
+    def get_queryset(self):
+        return patients_visible_to(self.request.user).order_by("id")
+
+    def get_serializer_class(self):
+        if is_deidentified(self.request.user):
+            return s.DeidentifiedPatientSerializer
+        return s.PatientSerializer
+
+    def _out(self, patient, code=status.HTTP_200_OK):
+        return Response(self.get_serializer_class()(patient).data, status=code)
+
+    @extend_schema(request=s.PatientScreenSerializer, responses=s.PatientSerializer)
+    def create(self, request):
+        data = _valid(s.PatientScreenSerializer, request)
+        if not sites_visible_to(request.user).filter(pk=data["site"].pk).exists():
+            raise ValidationError({"site": "You are not a member of this site."})
+        patient = services.patient_screen(user=request.user, **data)
+        return self._out(patient, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PatientUpdateSerializer, responses=s.PatientSerializer)
+    def partial_update(self, request, pk=None):
+        patient = self.get_object()
+        data = _valid(s.PatientUpdateSerializer, request)
+        version, reason = data.pop("version"), data.pop("reason")
+        patient = services.patient_update(
+            user=request.user,
+            patient=patient,
+            data=data,
+            reason=reason,
+            expected_version=version,
+        )
+        return self._out(patient)
+
+    @extend_schema(request=s.ConsentCreateSerializer, responses=s.ConsentSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def consents(self, request, pk=None):
+        patient = self.get_object()
+        if request.method == "POST":
+            consent = services.consent_record(
+                user=request.user, patient=patient, **_valid(s.ConsentCreateSerializer, request)
+            )
+            return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        return Response(s.ConsentSerializer(patient.consents.all(), many=True).data)
+
+    @extend_schema(request=s.EligibilitySerializer, responses=s.EligibilityAnswerSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def eligibility(self, request, pk=None):
+        patient = self.get_object()
+        if request.method == "POST":
+            services.eligibility_record(
+                user=request.user, patient=patient, **_valid(s.EligibilitySerializer, request)
+            )
+        result = services.eligibility_of(patient)
+        return Response(
+            {
+                "answers": s.EligibilityAnswerSerializer(patient.eligibility.all(), many=True).data,
+                "complete": result.complete,
+                "eligible": result.eligible,
+                "unmet": [c.code for c in result.unmet],
+                "missing": [c.code for c in result.missing],
+            }
+        )
+
+    @extend_schema(request=s.EnrolSerializer, responses=s.PatientSerializer)
+    @action(detail=True, methods=["post"])
+    def enrol(self, request, pk=None):
+        patient = services.patient_enrol(
+            user=request.user, patient=self.get_object(), **_valid(s.EnrolSerializer, request)
+        )
+        return self._out(patient)
+
+    @extend_schema(request=s.ScreenFailSerializer, responses=s.PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="screen-fail")
+    def screen_fail(self, request, pk=None):
+        patient = services.patient_screen_fail(
+            user=request.user,
+            patient=self.get_object(),
+            reason=_valid(s.ScreenFailSerializer, request)["reason"],
+        )
+        return self._out(patient)
+
+    @extend_schema(request=s.EndStudySerializer, responses=s.PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="end-study")
+    def end_study(self, request, pk=None):
+        patient = services.patient_end_study(
+            user=request.user, patient=self.get_object(), **_valid(s.EndStudySerializer, request)
+        )
+        return self._out(patient)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

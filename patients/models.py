@@ -1,0 +1,122 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from edc import protocol
+from edc.access.models import Site
+from edc.audit.models import AuditedModel
+
+from .constants import EndReason, PatientStatus, Sex
+
+
+class Cohort(AuditedModel):
+    """The open/closed state of a dose cohort; dose and capacity live in edc.protocol.
+
+    The row also serialises enrolment: ``patient_enrol`` locks it (SELECT … FOR UPDATE), so
+    the capacity check and the insert are atomic across concurrent requests.
+    """
+
+    SITE_LOOKUP = None
+    PATIENT_LOOKUP = None
+
+    code = models.CharField(
+        max_length=1, unique=True, choices=[(c.code, c.label) for c in protocol.COHORTS]
+    )
+    is_open = models.BooleanField(default=False)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        permissions = [("open_cohort", "Can open the next dose cohort")]
+
+    def __str__(self) -> str:
+        return self.declaration.label
+
+    @property
+    def declaration(self) -> protocol.Cohort:
+        return protocol.cohort(self.code)
+
+
+class Patient(AuditedModel):
+    SITE_LOOKUP = "site"
+    PATIENT_LOOKUP = "pk"
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
+    screening_number = models.CharField(max_length=20)
+    screening_date = models.DateField()
+    year_of_birth = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    status = models.CharField(
+        max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING
+    )
+    # Enrolment
+    subject_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.PROTECT, null=True, blank=True, related_name="patients"
+    )
+    enrolled_on = models.DateField(null=True, blank=True)
+    c1d1_date = models.DateField(
+        "Cycle 1 day 1", null=True, blank=True, help_text="Planned at enrolment, then actual."
+    )
+    eligibility_waiver = models.TextField(blank=True)
+    # Screen failure
+    screen_failure_reason = models.TextField(blank=True)
+    # End of treatment / study
+    end_of_treatment_date = models.DateField(null=True, blank=True)
+    end_of_treatment_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    end_of_study_date = models.DateField(null=True, blank=True)
+    end_of_study_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    consent_withdrawn_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["site__code", "screening_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "screening_number"], name="patient_unique_screening_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject_id__isnull=True)
+                | models.Q(cohort__isnull=False, enrolled_on__isnull=False),
+                name="patient_enrolled_has_cohort_and_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject_id or f"{self.site.code} screening {self.screening_number}"
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+
+class Consent(AuditedModel):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    consent_date = models.DateField()
+    version = models.CharField("Consent form version", max_length=30)
+
+    class Meta:
+        ordering = ["consent_date", "id"]
+
+    def __str__(self) -> str:
+        return f"Consent {self.version} on {self.consent_date}"
+
+
+class EligibilityAnswer(AuditedModel):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="eligibility")
+    criterion = models.CharField(
+        max_length=4, choices=[(c.code, c.text) for c in protocol.ELIGIBILITY_CRITERIA]
+    )
+    answer = models.BooleanField()
+    source_date = models.DateField()
+
+    class Meta:
+        ordering = ["criterion"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "criterion"], name="eligibility_one_answer_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {'yes' if self.answer else 'no'}"

@@ -1,0 +1,313 @@
+"""Writes for the patient registry. Each service is atomic, validates, and saves audited rows.
+
+Services trust their inputs' *access* (the caller fetched the patient through a scoped
+selector); they enforce every clinical rule.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from edc import protocol
+from edc.access.models import Site
+from edc.audit.services import audited_create, audited_update
+
+from . import constants as msg
+from . import validators
+from .constants import EndReason, PatientStatus
+from .eligibility import EligibilityResult, evaluate
+from .models import Cohort, Consent, EligibilityAnswer, Patient
+
+
+def _require_reason(reason: str, field: str, message: str) -> str:
+    if not (reason or "").strip():
+        raise ValidationError({field: message})
+    return reason.strip()
+
+
+@transaction.atomic
+def patient_screen(
+    *,
+    user,
+    site: Site,
+    screening_number: str,
+    screening_date: dt.date,
+    year_of_birth: int,
+    sex: str,
+) -> Patient:
+    validators.validate_not_future(screening_date, "screening_date")
+    validators.validate_year_of_birth(year_of_birth, screening_date=screening_date)
+    if Patient.objects.filter(site=site, screening_number=screening_number).exists():
+        raise ValidationError({"screening_number": msg.SCREENING_NUMBER_TAKEN})
+    patient = Patient(
+        site=site,
+        screening_number=screening_number.strip(),
+        screening_date=screening_date,
+        year_of_birth=year_of_birth,
+        sex=sex,
+    )
+    return audited_create(patient, user=user)
+
+
+def consent_date_of(patient: Patient) -> dt.date | None:
+    consent = patient.consents.order_by("consent_date").first()
+    return consent.consent_date if consent else None
+
+
+@transaction.atomic
+def consent_record(*, user, patient: Patient, consent_date: dt.date, version: str) -> Consent:
+    first_procedure = min(patient.eligibility.values_list("source_date", flat=True), default=None)
+    validators.validate_consent_date(
+        consent_date, enrolled_on=patient.enrolled_on, first_procedure=first_procedure
+    )
+    return audited_create(
+        Consent(patient=patient, consent_date=consent_date, version=version.strip()), user=user
+    )
+
+
+@transaction.atomic
+def eligibility_record(
+    *,
+    user,
+    patient: Patient,
+    answers: Mapping[str, bool],
+    source_date: dt.date,
+    reason: str = "",
+) -> EligibilityResult:
+    """Record (or correct, with a reason) the answer to each criterion; returns the verdict."""
+    if patient.status != PatientStatus.SCREENING:
+        raise ValidationError({"__all__": msg.NOT_IN_SCREENING})
+    validators.validate_study_date(
+        source_date,
+        "source_date",
+        consent_date=consent_date_of(patient),
+        consent_withdrawn_on=patient.consent_withdrawn_on,
+    )
+    errors: dict[str, list[str]] = {}
+    for code, answer in answers.items():
+        if code not in protocol.CRITERIA_BY_CODE:
+            errors.setdefault(code, []).append(f"Unknown criterion {code}.")
+            continue
+        try:
+            validators.validate_criterion_answer(
+                code,
+                answer,
+                year_of_birth=patient.year_of_birth,
+                sex=patient.sex,
+                source_date=source_date,
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    existing = {a.criterion: a for a in patient.eligibility.all()}
+    for code, answer in answers.items():
+        row = existing.get(code)
+        if row is None:
+            audited_create(
+                EligibilityAnswer(
+                    patient=patient, criterion=code, answer=answer, source_date=source_date
+                ),
+                user=user,
+            )
+        elif row.answer != answer or row.source_date != source_date:
+            audited_update(
+                row,
+                user=user,
+                reason=reason,
+                expected_version=None,
+                changes={"answer": answer, "source_date": source_date},
+            )
+    return eligibility_of(patient)
+
+
+def eligibility_of(patient: Patient) -> EligibilityResult:
+    return evaluate({a.criterion: a.answer for a in patient.eligibility.all()})
+
+
+@transaction.atomic
+def patient_screen_fail(*, user, patient: Patient, reason: str) -> Patient:
+    reason = _require_reason(reason, "screen_failure_reason", msg.SCREEN_FAIL_REASON_REQUIRED)
+    if patient.status != PatientStatus.SCREENING:
+        raise ValidationError({"__all__": msg.NOT_IN_SCREENING})
+    return audited_update(
+        patient,
+        user=user,
+        reason=f"Screen failure: {reason}",
+        expected_version=None,
+        changes={"status": PatientStatus.SCREEN_FAILED, "screen_failure_reason": reason},
+    )
+
+
+def open_cohort() -> Cohort | None:
+    return Cohort.objects.filter(is_open=True).order_by("code").first()
+
+
+@transaction.atomic
+def patient_enrol(
+    *,
+    user,
+    patient: Patient,
+    enrolled_on: dt.date,
+    c1d1_date: dt.date,
+    waiver_reason: str = "",
+) -> Patient:
+    """Enrol an eligible (or explicitly waived) patient into the open cohort.
+
+    Concurrency: the open cohort row and the site row are locked (SELECT … FOR UPDATE) before
+    counting, so two simultaneous enrolments into the last slot serialise and exactly one wins;
+    the site's subject sequence only ever increases, so a subject ID is never reused.
+    """
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if patient.subject_id:
+        raise ValidationError({"__all__": msg.ALREADY_ENROLLED})
+    if patient.status != PatientStatus.SCREENING:
+        raise ValidationError({"__all__": msg.NOT_IN_SCREENING})
+    consent_date = consent_date_of(patient)
+    if consent_date is None:
+        raise ValidationError({"__all__": msg.NO_CONSENT})
+    validators.validate_not_future(enrolled_on, "enrolled_on")
+    if consent_date > enrolled_on:
+        raise ValidationError({"enrolled_on": msg.CONSENT_AFTER_ENROLMENT})
+    if enrolled_on < patient.screening_date:
+        raise ValidationError({"enrolled_on": msg.BEFORE_SCREENING})
+    validators.validate_c1d1(
+        c1d1_date, enrolled_on=enrolled_on, screening_date=patient.screening_date
+    )
+    result = eligibility_of(patient)
+    if not result.complete:
+        raise ValidationError(
+            {
+                "__all__": msg.ELIGIBILITY_INCOMPLETE.format(
+                    criteria=", ".join(c.code for c in result.missing)
+                )
+            }
+        )
+    waiver_reason = (waiver_reason or "").strip()
+    if not result.eligible and not waiver_reason:
+        raise ValidationError(
+            {
+                "waiver_reason": msg.NOT_ELIGIBLE.format(
+                    criteria="; ".join(f"{c.code} {c.text}" for c in result.unmet)
+                )
+            }
+        )
+    cohort = Cohort.objects.select_for_update().filter(is_open=True).order_by("code").first()
+    if cohort is None:
+        raise ValidationError({"__all__": msg.NO_OPEN_COHORT})
+    capacity = cohort.declaration.capacity
+    if Patient.objects.filter(cohort=cohort).count() >= capacity:
+        raise ValidationError(
+            {"__all__": msg.COHORT_FULL.format(cohort=cohort.declaration.label, capacity=capacity)}
+        )
+    site = Site.objects.select_for_update().get(pk=patient.site_id)
+    subject_id = f"{site.code}-{site.next_subject_seq:03d}"
+    site.next_subject_seq += 1
+    site._history_user = user
+    site._change_reason = f"Subject ID {subject_id} assigned"
+    site.save(update_fields=["next_subject_seq"])
+    reason = "Enrolment" + (f" under eligibility waiver: {waiver_reason}" if waiver_reason else "")
+    return audited_update(
+        patient,
+        user=user,
+        reason=reason,
+        expected_version=None,
+        changes={
+            "status": PatientStatus.ENROLLED,
+            "subject_id": subject_id,
+            "cohort": cohort,
+            "enrolled_on": enrolled_on,
+            "c1d1_date": c1d1_date,
+            "eligibility_waiver": waiver_reason,
+        },
+    )
+
+
+@transaction.atomic
+def cohort_open(*, user, code: str, reason: str) -> Cohort:
+    """Open a dose cohort (closing the others): the next enrolments go to it."""
+    reason = _require_reason(reason, "reason", "Opening a cohort needs a reason.")
+    target = Cohort.objects.select_for_update().get(code=code)
+    for other in Cohort.objects.select_for_update().filter(is_open=True).exclude(pk=target.pk):
+        audited_update(
+            other,
+            user=user,
+            reason=f"Closed: {reason}",
+            expected_version=None,
+            changes={"is_open": False},
+        )
+    if not target.is_open:
+        target = audited_update(
+            target,
+            user=user,
+            reason=reason,
+            expected_version=None,
+            changes={"is_open": True, "opened_at": timezone.now()},
+        )
+    return target
+
+
+def cohorts_ensure() -> None:
+    """Create the cohort rows the protocol declares (idempotent); the first opens."""
+    for declared in protocol.COHORTS:
+        if not Cohort.objects.filter(code=declared.code).exists():
+            audited_create(
+                Cohort(code=declared.code, is_open=declared.order == 1, opened_at=None),
+                user=None,
+                reason="Declared by the protocol",
+            )
+
+
+@transaction.atomic
+def patient_end_study(
+    *,
+    user,
+    patient: Patient,
+    end_date: dt.date,
+    reason_code: str,
+    consent_withdrawn: bool = False,
+) -> Patient:
+    """End treatment and study participation. Withdrawal of consent freezes later data."""
+    if patient.status == PatientStatus.OFF_STUDY:
+        raise ValidationError({"__all__": msg.ALREADY_OFF_STUDY})
+    if reason_code not in EndReason.values:
+        raise ValidationError({"reason_code": "Choose a reason for the end of study."})
+    validators.validate_not_future(end_date, "end_date")
+    if patient.enrolled_on and end_date < patient.enrolled_on:
+        raise ValidationError({"end_date": msg.END_DATE_BEFORE_ENROLMENT})
+    changes = {
+        "status": PatientStatus.OFF_STUDY,
+        "end_of_study_date": end_date,
+        "end_of_study_reason": reason_code,
+    }
+    if not patient.end_of_treatment_date:
+        changes |= {"end_of_treatment_date": end_date, "end_of_treatment_reason": reason_code}
+    if consent_withdrawn or reason_code == EndReason.WITHDRAWAL:
+        changes["consent_withdrawn_on"] = end_date
+    return audited_update(
+        patient,
+        user=user,
+        reason=f"End of study: {EndReason(reason_code).label}",
+        expected_version=None,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def patient_update(
+    *, user, patient: Patient, data: Mapping, reason: str, expected_version: int
+) -> Patient:
+    """Correct registry data (screening date, year of birth, sex) with a reason."""
+    allowed = {"screening_date", "year_of_birth", "sex", "screening_number"}
+    changes = {k: v for k, v in data.items() if k in allowed}
+    if "screening_date" in changes:
+        validators.validate_not_future(changes["screening_date"], "screening_date")
+    if "year_of_birth" in changes:
+        validators.validate_year_of_birth(changes["year_of_birth"])
+    return audited_update(
+        patient, user=user, reason=reason, expected_version=expected_version, changes=changes
+    )

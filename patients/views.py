@@ -1,0 +1,229 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import FormView, ListView, TemplateView
+
+from edc import protocol
+from edc.access.selectors import can_enter_data, is_data_manager, sites_visible_to
+from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
+
+from . import forms, services
+from .eligibility import evaluate
+from .models import Cohort
+from .selectors import patient_casebook, patient_get_for_user, patients_visible_to
+
+
+class PatientListView(TrialRoleRequiredMixin, ListView):
+    template_name = "patients/patient_list.html"
+    context_object_name = "patients"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = patients_visible_to(self.request.user)
+        if status := self.request.GET.get("status"):
+            qs = qs.filter(status=status)
+        return qs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_enter=can_enter_data(self.request.user), **kwargs)
+
+
+class PatientDetailView(TrialRoleRequiredMixin, TemplateView):
+    template_name = "patients/patient_detail.html"
+
+    def get_context_data(self, **kwargs):
+        patient = patient_casebook(user=self.request.user, pk=self.kwargs["pk"])
+        answers = {a.criterion: a for a in patient.eligibility.all()}
+        result = evaluate({k: a.answer for k, a in answers.items()})
+        return super().get_context_data(
+            patient=patient,
+            consents=list(patient.consents.all()),
+            criteria=[(c, answers.get(c.code)) for c in protocol.ELIGIBILITY_CRITERIA],
+            eligibility=result,
+            can_enter=can_enter_data(self.request.user),
+            **kwargs,
+        )
+
+
+class PatientScreenView(DataEntryRequiredMixin, FormView):
+    template_name = "form.html"
+    form_class = forms.ScreenForm
+    extra_context = {"title": "Screen a new patient"}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "sites": sites_visible_to(self.request.user)}
+
+    def form_valid(self, form):
+        patient = run_service(
+            form, services.patient_screen, user=self.request.user, **form.cleaned_data
+        )
+        if patient is None:
+            return self.form_invalid(form)
+        messages.success(self.request, f"Patient {patient} registered in screening.")
+        return redirect("patients:detail", pk=patient.pk)
+
+
+class PatientActionView(DataEntryRequiredMixin, FormView):
+    """A form about one patient of the user's sites; ``perform`` calls one service."""
+
+    template_name = "form.html"
+    title = ""
+    success_message = "Saved."
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.patient = patient_get_for_user(user=request.user, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            patient=self.patient, title=f"{self.title} — {self.patient}", **kwargs
+        )
+
+    def form_valid(self, form):
+        if self.perform(form) is None:
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect("patients:detail", pk=self.patient.pk)
+
+
+class PatientEditView(PatientActionView):
+    form_class = forms.PatientEditForm
+    title = "Correct registry data"
+    success_message = "Registry data corrected."
+
+    def get_initial(self):
+        p = self.patient
+        return {
+            "screening_number": p.screening_number,
+            "screening_date": p.screening_date,
+            "year_of_birth": p.year_of_birth,
+            "sex": p.sex,
+            "version": p.version,
+        }
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        version, reason = data.pop("version"), data.pop("reason")
+        return run_service(
+            form,
+            services.patient_update,
+            user=self.request.user,
+            patient=self.patient,
+            data=data,
+            reason=reason,
+            expected_version=version,
+        )
+
+
+class ConsentView(PatientActionView):
+    form_class = forms.ConsentForm
+    title = "Record informed consent"
+    success_message = "Informed consent recorded."
+
+    def perform(self, form):
+        return run_service(
+            form,
+            services.consent_record,
+            user=self.request.user,
+            patient=self.patient,
+            **form.cleaned_data,
+        )
+
+
+class EligibilityView(PatientActionView):
+    form_class = forms.EligibilityForm
+    title = "Eligibility checklist"
+    success_message = "Eligibility recorded."
+
+    def get_initial(self):
+        initial = {}
+        for answer in self.patient.eligibility.all():
+            initial[answer.criterion] = "yes" if answer.answer else "no"
+            initial["source_date"] = answer.source_date
+        return initial
+
+    def perform(self, form):
+        return run_service(
+            form,
+            services.eligibility_record,
+            user=self.request.user,
+            patient=self.patient,
+            answers=form.answers(),
+            source_date=form.cleaned_data["source_date"],
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class EnrolView(PatientActionView):
+    form_class = forms.EnrolForm
+    title = "Enrol"
+    success_message = "Patient enrolled."
+
+    def perform(self, form):
+        return run_service(
+            form,
+            services.patient_enrol,
+            user=self.request.user,
+            patient=self.patient,
+            **form.cleaned_data,
+        )
+
+
+class ScreenFailView(PatientActionView):
+    form_class = forms.ScreenFailForm
+    title = "Screen failure"
+    success_message = "Screen failure recorded."
+
+    def perform(self, form):
+        return run_service(
+            form,
+            services.patient_screen_fail,
+            user=self.request.user,
+            patient=self.patient,
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class EndStudyView(PatientActionView):
+    form_class = forms.EndStudyForm
+    title = "End of study"
+    success_message = "End of study recorded."
+
+    def perform(self, form):
+        return run_service(
+            form,
+            services.patient_end_study,
+            user=self.request.user,
+            patient=self.patient,
+            **form.cleaned_data,
+        )
+
+
+class CohortView(TrialRoleRequiredMixin, FormView):
+    """Data managers open the next dose cohort; everyone with a role sees the enrolment."""
+
+    template_name = "patients/cohorts.html"
+    form_class = forms.CohortOpenForm
+
+    def post(self, request, *args, **kwargs):
+        if not is_data_manager(request.user):
+            raise PermissionDenied("Only data managers open cohorts.")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        cohorts = Cohort.objects.annotate(enrolled=Count("patients")).order_by("code")
+        return super().get_context_data(
+            cohorts=cohorts, can_open=is_data_manager(self.request.user), **kwargs
+        )
+
+    def form_valid(self, form):
+        if (
+            run_service(form, services.cohort_open, user=self.request.user, **form.cleaned_data)
+            is None
+        ):
+            return self.form_invalid(form)
+        messages.success(self.request, "Cohort opened.")
+        return redirect(reverse("patients:cohorts"))
