@@ -152,3 +152,13 @@ def test_only_data_managers_open_cohorts(web, investigator, data_manager, cohort
     payload = {"code": "B", "reason": "Safety review"}
     assert web(investigator).post(url, payload).status_code == 403
     assert web(data_manager).post(url, payload).status_code == 302
+
+
+def test_api_docs_and_schema_are_served_without_any_cdn(investigator, web):
+    client = web(investigator)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200 and b"/api/v1/patients/" in schema.content
