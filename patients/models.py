@@ -120,3 +120,45 @@ class EligibilityAnswer(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {'yes' if self.answer else 'no'}"
+
+
+class CalendarEvent(AuditedModel):
+    """One planned event of a patient's calendar (generated from edc.protocol at enrolment).
+
+    ``actual_date`` is set by the service that records the event's data (a dose, a draw, an
+    assessment); ``not_done_reason`` documents an event that will not happen; ``cancelled_reason``
+    is set for events left when treatment ended. Status is derived (patients.schedule).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="calendar")
+    code = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20)
+    label = models.CharField(max_length=80)
+    cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    day = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    planned_date = models.DateField()
+    earliest = models.DateField()
+    latest = models.DateField()
+    actual_date = models.DateField(null=True, blank=True)
+    not_done_reason = models.TextField(blank=True)
+    cancelled_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["planned_date", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "code"], name="calendar_event_unique_code"),
+            models.CheckConstraint(
+                condition=models.Q(earliest__lte=models.F("planned_date"))
+                & models.Q(planned_date__lte=models.F("latest")),
+                name="calendar_event_window_contains_planned",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "latest"], name="calendar_kind_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.code}"
+
+    @property
+    def has_data(self) -> bool:
+        return self.actual_date is not None or bool(self.not_done_reason)

@@ -15,8 +15,8 @@ from edc import protocol
 from edc.access.models import Site
 from edc.audit.services import audited_create, audited_update
 
+from . import calendar, validators
 from . import constants as msg
-from . import validators
 from .constants import EndReason, PatientStatus
 from .eligibility import EligibilityResult, evaluate
 from .models import Cohort, Consent, EligibilityAnswer, Patient
@@ -211,7 +211,7 @@ def patient_enrol(
     site._change_reason = f"Subject ID {subject_id} assigned"
     site.save(update_fields=["next_subject_seq"])
     reason = "Enrolment" + (f" under eligibility waiver: {waiver_reason}" if waiver_reason else "")
-    return audited_update(
+    patient = audited_update(
         patient,
         user=user,
         reason=reason,
@@ -225,6 +225,8 @@ def patient_enrol(
             "eligibility_waiver": waiver_reason,
         },
     )
+    calendar.calendar_generate(patient=patient, user=user)
+    return patient
 
 
 @transaction.atomic
@@ -288,13 +290,63 @@ def patient_end_study(
         changes |= {"end_of_treatment_date": end_date, "end_of_treatment_reason": reason_code}
     if consent_withdrawn or reason_code == EndReason.WITHDRAWAL:
         changes["consent_withdrawn_on"] = end_date
-    return audited_update(
+    label = EndReason(reason_code).label
+    patient = audited_update(
         patient,
         user=user,
-        reason=f"End of study: {EndReason(reason_code).label}",
+        reason=f"End of study: {label}",
         expected_version=None,
         changes=changes,
     )
+    calendar.calendar_cancel_remaining(
+        patient=patient, after=end_date, reason=f"End of study: {label}", user=user
+    )
+    return patient
+
+
+# Reasons after which tumour assessments continue (every 8 weeks until progression).
+FOLLOW_UP_CONTINUES = frozenset({EndReason.TOXICITY, EndReason.INVESTIGATOR, EndReason.COMPLETED})
+
+
+@transaction.atomic
+def patient_end_treatment(
+    *, user, patient: Patient, end_date: dt.date, reason_code: str
+) -> Patient:
+    """End of treatment: remaining doses and draws are cancelled with the reason.
+
+    After toxicity or an investigator decision tumour assessments continue until progression;
+    after progression, withdrawal or death they are cancelled too.
+    """
+    if patient.status != PatientStatus.ENROLLED:
+        raise ValidationError({"__all__": msg.NOT_ON_TREATMENT})
+    if patient.end_of_treatment_date:
+        raise ValidationError({"__all__": msg.ALREADY_OFF_TREATMENT})
+    if reason_code not in EndReason.values:
+        raise ValidationError({"reason_code": "Choose a reason for the end of treatment."})
+    validators.validate_not_future(end_date, "end_date")
+    if end_date < patient.c1d1_date:
+        raise ValidationError({"end_date": msg.END_DATE_BEFORE_ENROLMENT})
+    label = EndReason(reason_code).label
+    patient = audited_update(
+        patient,
+        user=user,
+        reason=f"End of treatment: {label}",
+        expected_version=None,
+        changes={"end_of_treatment_date": end_date, "end_of_treatment_reason": reason_code},
+    )
+    kinds = (
+        (protocol.PACLITAXEL, protocol.IMP321, protocol.IMMUNE)
+        if reason_code in FOLLOW_UP_CONTINUES
+        else None
+    )
+    calendar.calendar_cancel_remaining(
+        patient=patient,
+        after=end_date,
+        reason=f"End of treatment: {label}",
+        user=user,
+        kinds=kinds,
+    )
+    return patient
 
 
 @transaction.atomic

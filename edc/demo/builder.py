@@ -8,6 +8,7 @@ produce the same trial.
 import datetime as dt
 import random
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -20,6 +21,13 @@ from patients import services as patient_services
 from patients.constants import EndReason
 from patients.models import Patient
 
+DEMO_MODULES = (
+    "dosing.demo",
+    "labs.demo",
+    "assessments.demo",
+    "edc.monitoring.demo",
+    "edc.deviations.demo",
+)
 SEED = 20100071  # J Transl Med 2010;8:71
 FIRST_SCREENING = dt.date(2025, 3, 3)
 DEMO_PASSWORD = "demo-trial-2025"
@@ -175,4 +183,7 @@ def build_demo() -> dict:
         end_date=withdrawn.c1d1_date + dt.timedelta(days=150),
         reason_code=EndReason.WITHDRAWAL,
     )
+    # Each app adds its data, in dependency order (doses before labs and assessments).
+    for module in DEMO_MODULES:
+        import_module(module).build(users=users, rng=rng)
     return {"created": True, "users": users}

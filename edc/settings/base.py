@@ -36,12 +36,17 @@ INSTALLED_APPS = [
     # trial-wide layer
     "edc.access",
     "edc.audit",
+    "edc.monitoring",
     "edc.demo",
     # trial nouns
     "patients",
     "dosing",
     "assessments",
     "labs",
+    # trial-wide readers of every app
+    "edc.deviations",
+    "edc.exports",
+    "edc.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -66,8 +66,12 @@ def worker():
 
 
 @pytest.mark.redis
-def test_a_real_worker_consumes_a_task_from_redis_and_returns_its_result(worker, monkeypatch):
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    result = app.send_task("edc.ping", args=[41], queue=worker)
-    assert result.get(timeout=60) == 42
-    assert result.successful()
+def test_a_real_worker_consumes_a_task_from_redis_and_returns_its_result(worker):
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        result = app.send_task("edc.ping", args=[41], queue=worker)
+        assert result.get(timeout=60) == 42
+        assert result.successful()
+    finally:
+        app.conf.task_always_eager = eager

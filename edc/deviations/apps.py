@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeviationsConfig(AppConfig):
+    name = "edc.deviations"
+    label = "deviations"

@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Register this package's API viewsets on the /api/v1/ router."""

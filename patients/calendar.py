@@ -1,0 +1,125 @@
+"""Writes to each patient's calendar: generation, regeneration after delays, end of treatment.
+
+The arithmetic is pure (patients.schedule, from edc.protocol); this module persists it.
+Regeneration is idempotent and never touches an event that already has data.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from edc.audit.services import audited_create, audited_update
+
+from . import schedule
+from .models import CalendarEvent, Patient
+
+SCHEDULE_FIELDS = ("planned_date", "earliest", "latest")
+
+
+def _actual_dates(events) -> dict[str, dt.date]:
+    return {e.code: e.actual_date for e in events if e.actual_date}
+
+
+@transaction.atomic
+def calendar_generate(*, patient: Patient, user, reason: str = "") -> list[CalendarEvent]:
+    """Create missing events and move planned dates of events without data. Idempotent."""
+    if not patient.c1d1_date:
+        return []
+    existing = {
+        e.code: e for e in CalendarEvent.objects.select_for_update().filter(patient=patient)
+    }
+    planned = schedule.build_calendar(
+        c1d1=patient.c1d1_date, actual_dates=_actual_dates(existing.values())
+    )
+    for item in planned:
+        event = existing.get(item.code)
+        values = {
+            "planned_date": item.planned_date,
+            "earliest": item.earliest,
+            "latest": item.latest,
+        }
+        if event is None:
+            existing[item.code] = audited_create(
+                CalendarEvent(
+                    patient=patient,
+                    code=item.code,
+                    kind=item.kind,
+                    label=item.label,
+                    cycle=item.cycle,
+                    day=item.day,
+                    sequence=item.sequence,
+                    **values,
+                ),
+                user=user,
+                reason="Calendar generated from the protocol",
+            )
+        elif not event.has_data and any(getattr(event, k) != v for k, v in values.items()):
+            existing[item.code] = audited_update(
+                event,
+                user=user,
+                expected_version=None,
+                changes=values,
+                reason=reason or "Calendar recomputed from actual dates",
+            )
+    return sorted(existing.values(), key=lambda e: (e.planned_date, e.code))
+
+
+@transaction.atomic
+def calendar_record_actual(
+    *, patient: Patient, code: str, actual_date: dt.date | None, user, reason: str = ""
+) -> CalendarEvent:
+    """Set (or clear) an event's actual date, then shift what depends on it."""
+    event = CalendarEvent.objects.select_for_update().get(patient=patient, code=code)
+    if event.actual_date != actual_date:
+        audited_update(
+            event,
+            user=user,
+            expected_version=None,
+            changes={"actual_date": actual_date},
+            reason=reason or "Data recorded",
+        )
+        calendar_generate(
+            patient=patient, user=user, reason=f"Planned dates follow the actual date of {code}"
+        )
+    return CalendarEvent.objects.get(pk=event.pk)
+
+
+@transaction.atomic
+def calendar_mark_not_done(*, event: CalendarEvent, reason: str, user) -> CalendarEvent:
+    if not (reason or "").strip():
+        raise ValidationError({"not_done_reason": "Say why the event was not done."})
+    return audited_update(
+        event,
+        user=user,
+        expected_version=None,
+        changes={"not_done_reason": reason.strip()},
+        reason=f"Not done: {reason.strip()}",
+    )
+
+
+@transaction.atomic
+def calendar_cancel_remaining(
+    *, patient: Patient, after: dt.date, reason: str, user, kinds: tuple[str, ...] | None = None
+) -> int:
+    """End of treatment: events without data planned after ``after`` become not applicable."""
+    cancelled = 0
+    events = CalendarEvent.objects.select_for_update().filter(
+        patient=patient,
+        planned_date__gt=after,
+        actual_date__isnull=True,
+        not_done_reason="",
+        cancelled_reason="",
+    )
+    if kinds is not None:
+        events = events.filter(kind__in=kinds)
+    for event in events:
+        audited_update(
+            event,
+            user=user,
+            expected_version=None,
+            changes={"cancelled_reason": reason},
+            reason=f"Cancelled: {reason}",
+        )
+        cancelled += 1
+    return cancelled
