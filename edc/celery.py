@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edc.settings.local")
 
@@ -10,8 +11,16 @@ app = Celery("edc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic tasks register themselves in app.conf.beat_schedule from their own modules.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "nightly-deviation-sweep": {
+        "task": "edc.deviations.sweep_all",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "daily-site-digest": {
+        "task": "edc.deviations.send_site_digests",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}
 
 
 @app.task(name="edc.ping", acks_late=True)

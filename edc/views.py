@@ -1,42 +1,80 @@
-from django.db.models import Count, Q
+"""The home page: each trial role starts from what needs doing at the sites it can see."""
+
+from django.utils import timezone
 from django.views.generic import TemplateView
 
-from edc.access.selectors import can_enter_data, sites_visible_to, user_role
+from edc.access.constants import Role
+from edc.access.selectors import is_site_staff, user_role
+from edc.dashboard import selectors
 from edc.web import TrialRoleRequiredMixin
-from patients.constants import PatientStatus
-from patients.models import Cohort
-from patients.selectors import patients_visible_to
+
+
+def _site_staff(user, today) -> dict:
+    """Their patients and what to do next: visits, queries to answer, deviations to review."""
+    return {
+        "next_events": selectors.patients_with_next_event(user=user, today=today),
+        "visits": selectors.visits_to_do(user=user, today=today),
+        "week_end": selectors.week_end(today),
+        "queries": selectors.query_totals(user=user),
+        "deviations": selectors.deviation_totals(user=user),
+    }
+
+
+def _monitor(user, today) -> dict:
+    """Their sites' queue: SDV still to do, queries, new deviations, recent changes."""
+    sdv = selectors.sdv_queue(user=user)
+    return {
+        "sdv": sdv,
+        "sdv_to_verify": sum(s["to_verify"] for s in sdv),
+        "queries": selectors.query_totals(user=user),
+        "deviations": selectors.deviation_totals(user=user),
+        "new_deviations": selectors.new_deviations(user=user),
+        "changes": selectors.recent_changes(user=user),
+    }
+
+
+def _statistician(user, today) -> dict:
+    return {"cohorts": selectors.cohort_enrolment()}
+
+
+def _data_manager(user, today) -> dict:
+    """Trial status: patients, sites, cohorts against capacity, locks, open queries/deviations."""
+    locks, lock_counts = selectors.active_locks(user=user)
+    return {
+        "cohorts": selectors.cohort_enrolment(),
+        "by_site": selectors.sites_enrolment(user=user),
+        "locks": locks,
+        "lock_counts": lock_counts,
+        "queries": selectors.query_totals(user=user),
+        "deviations": selectors.deviation_totals(user=user),
+    }
+
+
+SECTIONS = {
+    Role.MONITOR: _monitor,
+    Role.STATISTICIAN: _statistician,
+    Role.DATA_MANAGER: _data_manager,
+}
 
 
 class HomeView(TrialRoleRequiredMixin, TemplateView):
-    """Each role's starting page: their sites' patients and what needs doing."""
+    """Each role's starting page: what needs doing at their sites, in a fixed number of queries."""
 
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        patients = patients_visible_to(user)
-        counts = patients.aggregate(
-            total=Count("id"),
-            screening=Count("id", filter=Q(status=PatientStatus.SCREENING)),
-            on_study=Count("id", filter=Q(status=PatientStatus.ENROLLED)),
-            off_study=Count("id", filter=Q(status=PatientStatus.OFF_STUDY)),
-            screen_failed=Count("id", filter=Q(status=PatientStatus.SCREEN_FAILED)),
-        )
-        by_site = (
-            sites_visible_to(user)
-            .annotate(
-                enrolled=Count("patients", filter=Q(patients__subject_id__isnull=False)),
-                screening=Count("patients", filter=Q(patients__status=PatientStatus.SCREENING)),
-            )
-            .order_by("code")
-        )
+        role = user_role(user)
+        today = timezone.localdate()
+        site_staff = is_site_staff(user)
+        section = _site_staff if site_staff else SECTIONS[role]
         return super().get_context_data(
-            role=user_role(user),
-            counts=counts,
-            by_site=by_site,
-            cohorts=Cohort.objects.annotate(enrolled=Count("patients")).order_by("code"),
-            recent=patients.order_by("-updated_at")[:10],
-            can_enter=can_enter_data(user),
+            role=role,
+            role_label=Role(role).label,
+            is_site_staff=site_staff,
+            can_enter=site_staff,
+            today=today,
+            counts=selectors.trial_counts(user=user),
+            **section(user, today),
             **kwargs,
         )

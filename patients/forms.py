@@ -5,7 +5,7 @@ from edc.access.models import Site
 
 from .constants import EndReason, Sex
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ScreenForm(forms.Form):
@@ -78,6 +78,11 @@ class EndStudyForm(forms.Form):
     end_date = forms.DateField(widget=DATE)
     reason_code = forms.ChoiceField(label="Reason", choices=EndReason.choices)
     consent_withdrawn = forms.BooleanField(label="Consent withdrawn", required=False)
+
+
+class EndTreatmentForm(forms.Form):
+    end_date = forms.DateField(label="End of treatment date", widget=DATE)
+    reason_code = forms.ChoiceField(label="Reason", choices=EndReason.choices)
 
 
 class CohortOpenForm(forms.Form):

@@ -1,11 +1,17 @@
 """Access-scoped reads of patients. A patient outside the user's sites does not exist (404)."""
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from edc.access.selectors import scope_to_user_sites
 
-from .models import Patient
+from . import schedule
+from .models import CalendarEvent, Patient
+from .schedule import EventStatus
 
 
 def patients_visible_to(user) -> QuerySet[Patient]:
@@ -22,8 +28,54 @@ def patient_get_for_user(*, user, pk: int) -> Patient:
 
 def patient_casebook(*, user, pk: int) -> Patient:
     """The patient with everything the casebook page shows, in a fixed number of queries."""
-    qs = patients_visible_to(user).prefetch_related("consents", "eligibility")
+    qs = patients_visible_to(user).prefetch_related(
+        "consents",
+        "eligibility",
+        Prefetch("calendar", queryset=CalendarEvent.objects.order_by("planned_date", "code")),
+    )
     try:
         return qs.get(pk=pk)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("No such patient.") from None
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    event: CalendarEvent
+    status: EventStatus
+    is_next: bool
+
+
+def event_status_of(event: CalendarEvent, today: dt.date) -> EventStatus:
+    return schedule.event_status(
+        event=event,
+        today=today,
+        actual_date=event.actual_date,
+        not_done_reason=event.not_done_reason,
+        cancelled=bool(event.cancelled_reason),
+    )
+
+
+def patient_timeline(*, patient: Patient, events=None, today: dt.date | None = None):
+    """Every calendar event with its status and the next one to act on (no extra queries
+    when ``events`` is the prefetched calendar)."""
+    today = today or timezone.localdate()
+    events = list(events if events is not None else patient.calendar.all())
+    statuses = {e.code: event_status_of(e, today) for e in events}
+    nxt = schedule.next_due(events, statuses, today)
+    rows = [
+        TimelineRow(e, statuses[e.code], nxt is not None and e.code == nxt.code) for e in events
+    ]
+    cycle_day = None
+    if patient.c1d1_date:
+        cycle_day = schedule.cycle_day_of(
+            c1d1=patient.c1d1_date,
+            d=today,
+            actual_dates={e.code: e.actual_date for e in events if e.actual_date},
+        )
+    return rows, nxt, cycle_day
+
+
+def calendar_visible_to(user):
+    qs = CalendarEvent.objects.select_related("patient__site")
+    return scope_to_user_sites(qs, user, site_lookup="patient__site")

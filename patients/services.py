@@ -14,6 +14,7 @@ from django.utils import timezone
 from edc import protocol
 from edc.access.models import Site
 from edc.audit.services import audited_create, audited_update
+from edc.checks import enqueue_patient_check
 
 from . import calendar, validators
 from . import constants as msg
@@ -226,6 +227,7 @@ def patient_enrol(
         },
     )
     calendar.calendar_generate(patient=patient, user=user)
+    enqueue_patient_check(patient.pk)
     return patient
 
 
@@ -301,6 +303,7 @@ def patient_end_study(
     calendar.calendar_cancel_remaining(
         patient=patient, after=end_date, reason=f"End of study: {label}", user=user
     )
+    enqueue_patient_check(patient.pk)
     return patient
 
 
@@ -346,6 +349,7 @@ def patient_end_treatment(
         user=user,
         kinds=kinds,
     )
+    enqueue_patient_check(patient.pk)
     return patient
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/eligibility/", views.EligibilityView.as_view(), name="eligibility"),
     path("<int:pk>/enrol/", views.EnrolView.as_view(), name="enrol"),
     path("<int:pk>/screen-fail/", views.ScreenFailView.as_view(), name="screen_fail"),
+    path("<int:pk>/end-treatment/", views.EndTreatmentView.as_view(), name="end_treatment"),
     path("<int:pk>/end-study/", views.EndStudyView.as_view(), name="end_study"),
 ]

@@ -12,7 +12,20 @@ from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 from . import forms, services
 from .eligibility import evaluate
 from .models import Cohort
-from .selectors import patient_casebook, patient_get_for_user, patients_visible_to
+from .selectors import (
+    patient_casebook,
+    patient_get_for_user,
+    patient_timeline,
+    patients_visible_to,
+)
+
+# The data-entry page of each kind of calendar event (by URL name; apps above this one).
+EVENT_FORMS = {
+    protocol.PACLITAXEL: "dosing:paclitaxel",
+    protocol.IMP321: "dosing:imp321",
+    protocol.TUMOUR: "assessments:tumour_event",
+    protocol.IMMUNE: "labs:immune_draw",
+}
 
 
 class PatientListView(TrialRoleRequiredMixin, ListView):
@@ -37,8 +50,15 @@ class PatientDetailView(TrialRoleRequiredMixin, TemplateView):
         patient = patient_casebook(user=self.request.user, pk=self.kwargs["pk"])
         answers = {a.criterion: a for a in patient.eligibility.all()}
         result = evaluate({k: a.answer for k, a in answers.items()})
+        timeline, next_event, cycle_day = patient_timeline(
+            patient=patient, events=patient.calendar.all()
+        )
         return super().get_context_data(
             patient=patient,
+            timeline=timeline,
+            next_event=next_event,
+            cycle_day=cycle_day,
+            event_forms=EVENT_FORMS,
             consents=list(patient.consents.all()),
             criteria=[(c, answers.get(c.code)) for c in protocol.ELIGIBILITY_CRITERIA],
             eligibility=result,
@@ -196,6 +216,21 @@ class EndStudyView(PatientActionView):
         return run_service(
             form,
             services.patient_end_study,
+            user=self.request.user,
+            patient=self.patient,
+            **form.cleaned_data,
+        )
+
+
+class EndTreatmentView(PatientActionView):
+    form_class = forms.EndTreatmentForm
+    title = "End of treatment"
+    success_message = "End of treatment recorded; remaining events cancelled."
+
+    def perform(self, form):
+        return run_service(
+            form,
+            services.patient_end_treatment,
             user=self.request.user,
             patient=self.patient,
             **form.cleaned_data,

@@ -7,12 +7,13 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from dosing import services as dosing_services
 from edc import protocol
 from edc.access.constants import Role
 from edc.access.services import roles_sync, staff_assign
 from patients import services as patient_services
 
-from .factories import PatientFactory, SiteFactory, UserFactory
+from .factories import PatientFactory, SiteFactory, UserFactory, paclitaxel_data
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -145,3 +146,73 @@ def enrolled(screened, investigator):
         )
 
     return make
+
+
+@pytest.fixture
+def on_treatment(enrolled):
+    """An enrolled patient whose C1D1 was ``days`` days ago (default 40)."""
+
+    def make(days: int = 40):
+        return enrolled(c1d1_days_ago=days)
+
+    return make
+
+
+@pytest.fixture
+def give_paclitaxel(investigator):
+    def give(patient, code: str, **overrides):
+        event = patient.calendar.get(code=code)
+        return dosing_services.paclitaxel_record(
+            user=investigator,
+            patient=patient,
+            event_code=code,
+            data=paclitaxel_data(overrides.pop("on", event.planned_date), **overrides),
+        )
+
+    return give
+
+
+@pytest.fixture
+def blood_counts(data_manager):
+    """Record ANC and platelets (10⁹/L) for a patient through the lab services."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from labs import services as lab_services
+
+    def record(patient, *, on, anc: str, platelets: str):
+        from labs.models import Laboratory
+
+        lab = Laboratory.objects.filter(site=patient.site).first() or (
+            lab_services.laboratory_create(
+                user=data_manager,
+                site=patient.site,
+                code=f"{patient.site.code}-LAB",
+                name="Site lab",
+            )
+        )
+        if not lab.ranges.exists():
+            for analyte, low, high in (("ANC", "1.8", "7.5"), ("PLT", "150", "400")):
+                lab_services.reference_range_create(
+                    user=data_manager,
+                    lab=lab,
+                    analyte=analyte,
+                    sex="",
+                    low=Decimal(low),
+                    high=Decimal(high),
+                    effective_from=dt.date(2000, 1, 1),
+                )
+        collected = timezone.make_aware(dt.datetime.combine(on, dt.time(8, 0)))
+        for analyte, value in (("ANC", anc), ("PLT", platelets)):
+            lab_services.lab_result_create(
+                user=data_manager,
+                patient=patient,
+                lab=lab,
+                analyte=analyte,
+                collected_at=collected,
+                value=Decimal(value),
+                unit="10^9/L",
+            )
+
+    return record

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -39,3 +40,16 @@ class PatientFactory(factory.django.DjangoModelFactory):
     screening_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=30))
     year_of_birth = 1970
     sex = "F"
+
+
+def paclitaxel_data(event_date: dt.date, **overrides) -> dict:
+    """A valid paclitaxel dose for 170 cm / 70 kg at 80 mg/m² (BSA 1.82 m², 145.6 mg)."""
+    data = {
+        "administration_date": event_date,
+        "status": "given",
+        "height_cm": Decimal("170"),
+        "weight_kg": Decimal("70"),
+        "dose_level_mg_m2": Decimal("80"),
+        "actual_dose_mg": Decimal("145.6"),
+    }
+    return data | overrides

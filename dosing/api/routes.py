@@ -1,2 +1,7 @@
+from .views import ExposureViewSet, Imp321ViewSet, PaclitaxelViewSet
+
+
 def register(router) -> None:
-    """Register this app's API viewsets on the /api/v1/ router."""
+    router.register("paclitaxel", PaclitaxelViewSet, basename="paclitaxel")
+    router.register("imp321", Imp321ViewSet, basename="imp321")
+    router.register("exposure", ExposureViewSet, basename="exposure")

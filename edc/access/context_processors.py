@@ -1,5 +1,7 @@
+from .constants import Role
 from .selectors import user_role
 
 
 def role(request):
-    return {"user_role": user_role(request.user)}
+    code = user_role(request.user)
+    return {"user_role": code, "user_role_label": Role(code).label if code else ""}

@@ -1,7 +1,9 @@
 """21 CFR Part 11 §11.10(e): the audit trail is append-only, enforced by the database.
 
-On PostgreSQL every django-simple-history table gets a trigger that refuses UPDATE and DELETE,
-so not even a bug or a raw SQL session through the application role can rewrite history.
+On PostgreSQL every django-simple-history table, and every table of a model that declares
+``APPEND_ONLY = True`` (the ``AuditEntry`` review index, query threads, signing attempts), gets
+a trigger that refuses UPDATE and DELETE, so not even a bug or a raw SQL session through the
+application role can rewrite history.
 (TRUNCATE needs the table owner and is reserved for test teardown and disaster recovery.)
 Installed after every migrate, idempotently.
 """
@@ -33,12 +35,22 @@ def history_tables() -> list[str]:
     )
 
 
+def append_only_tables() -> list[str]:
+    """History tables plus the tables of models declaring ``APPEND_ONLY = True``."""
+    declared = [
+        model._meta.db_table
+        for model in apps.get_models()
+        if getattr(model, "APPEND_ONLY", False) is True
+    ]
+    return sorted(set(history_tables()) | set(declared))
+
+
 def install_append_only_triggers(using: str = "default", **kwargs) -> int:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return 0
     existing = set(connection.introspection.table_names())
-    tables = [t for t in history_tables() if t in existing]
+    tables = [t for t in append_only_tables() if t in existing]
     with connection.cursor() as cursor:
         cursor.execute(FUNCTION_SQL)
         for table in tables:

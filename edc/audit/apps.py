@@ -10,4 +10,6 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from .append_only import install_append_only_triggers
 
-        post_migrate.connect(install_append_only_triggers, dispatch_uid="edc-audit-append-only")
+        post_migrate.connect(
+            install_append_only_triggers, sender=self, dispatch_uid="edc-audit-append-only"
+        )

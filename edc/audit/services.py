@@ -4,15 +4,36 @@ Services of every app call ``audited_create`` / ``audited_update`` inside their 
 ``transaction.atomic`` block, after their clinical validators. These functions lock the row
 (``select_for_update``), compare versions, validate the model, set who and why, and save
 through the ORM so django-simple-history writes the audit row.
+
+In the same transaction they also:
+
+* refuse the write when the data is locked (``edc.monitoring.locks.lock_check``);
+* write the ``AuditEntry`` review row (who, when, why, field-by-field old → new);
+* clear source-data verification marks and invalidate e-signatures that the change makes
+  untrue (``edc.monitoring.reactions``) — 21 CFR 11: a verification or a signature must never
+  outlive the data it vouches for, so this is done here and not by a signal that could be
+  bypassed or disconnected.
 """
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from edc.access.selectors import user_role
+from edc.monitoring.locks import lock_check
+
 from .exceptions import ReasonRequired, StaleVersion
-from .models import AuditedModel
+from .models import AuditAction, AuditedModel, AuditEntry
+from .records import (
+    diff_values,
+    is_trial_data,
+    patient_id_of,
+    record_values,
+    record_version,
+    site_id_of,
+)
 
 M = TypeVar("M", bound=AuditedModel)
 
@@ -22,14 +43,54 @@ def _stamp(instance: AuditedModel, *, user, reason: str) -> None:
     instance._change_reason = reason
 
 
+def _acting_user(user):
+    return user if user is not None and getattr(user, "pk", None) else None
+
+
+def audit_entry_write(
+    instance: AuditedModel, *, action: str, user, reason: str, changes: list[dict]
+) -> AuditEntry:
+    """Append the review row of one write. Precondition: inside the write's transaction."""
+    model = type(instance)
+    return AuditEntry.objects.create(
+        action=action,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=instance.pk,
+        model_label=model._meta.label_lower,
+        version=record_version(instance),
+        patient_id=patient_id_of(instance),
+        site_id=site_id_of(instance),
+        user=_acting_user(user),
+        user_role=user_role(user) or "",
+        reason=reason,
+        changes=changes,
+        changed_fields="".join(f",{c['field']}" for c in changes) + "," if changes else "",
+    )
+
+
+def _after_write(instance: AuditedModel, entry: AuditEntry) -> None:
+    if not is_trial_data(type(instance)):
+        return
+    # Imported here: edc.monitoring builds on this module (it records its own writes with it).
+    from edc.monitoring.reactions import data_changed
+
+    data_changed(instance=instance, entry=entry)
+
+
 def audited_create(instance: M, *, user, reason: str = "Initial entry") -> M:
     """Validate and insert a new audited record (reason defaults to 'Initial entry')."""
     with transaction.atomic():
-        if user is not None and getattr(user, "pk", None):
+        lock_check(instance)
+        if _acting_user(user) is not None:
             instance.created_by = user
         instance.full_clean()
         _stamp(instance, user=user, reason=reason)
         instance.save()
+        changes = diff_values({}, record_values(instance))
+        entry = audit_entry_write(
+            instance, action=AuditAction.CREATE, user=user, reason=reason, changes=changes
+        )
+        _after_write(instance, entry)
     return instance
 
 
@@ -75,16 +136,26 @@ def audited_update(
     with transaction.atomic():
         model = type(instance)
         locked = model.objects.select_for_update().get(pk=instance.pk)
+        lock_check(locked)
         if expected_version is not None and locked.version != expected_version:
             raise StaleVersion(
                 current_version=locked.version, changes=changes_since(locked, expected_version)
             )
+        before = record_values(locked)
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.version += 1
         locked.full_clean()
         _stamp(locked, user=user, reason=reason.strip())
         locked.save()
+        entry = audit_entry_write(
+            locked,
+            action=AuditAction.CHANGE,
+            user=user,
+            reason=reason.strip(),
+            changes=diff_values(before, record_values(locked)),
+        )
+        _after_write(locked, entry)
     # Keep the caller's object in step with what was saved.
     instance.__dict__.update(
         {k: v for k, v in locked.__dict__.items() if not k.startswith("_state")}
@@ -95,5 +166,16 @@ def audited_update(
 def audited_delete(instance: AuditedModel, *, user, reason: str) -> None:
     if not (reason or "").strip():
         raise ReasonRequired()
-    _stamp(instance, user=user, reason=reason.strip())
-    instance.delete()
+    with transaction.atomic():
+        lock_check(instance)
+        pk = instance.pk
+        changes = diff_values(record_values(instance), {})
+        _stamp(instance, user=user, reason=reason.strip())
+        instance.delete()
+        # The review row names the deleted record, so its id is put back for it.
+        instance.pk = pk
+        entry = audit_entry_write(
+            instance, action=AuditAction.DELETE, user=user, reason=reason.strip(), changes=changes
+        )
+        _after_write(instance, entry)
+        instance.pk = None

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="index"),
+    path("<slug:plot>.svg", views.PlotSvgView.as_view(), name="svg"),
+    path("<slug:plot>.csv", views.PlotCsvView.as_view(), name="csv"),
+]

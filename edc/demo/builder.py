@@ -116,7 +116,7 @@ def build_demo() -> dict:
         number += 1
         site_code = site_cycle[number % 3]
         user = staff_for[site_code]
-        screening_date += dt.timedelta(days=rng.randint(5, 10))
+        screening_date += dt.timedelta(days=rng.randint(10, 22))
         patient = patient_services.patient_screen(
             user=user,
             site=sites[site_code],

@@ -1,2 +1,5 @@
 def build(*, users: dict, rng) -> None:
-    """Add this package's data to the demo trial (called by edc.demo.builder)."""
+    """Run the sweep once so the demo shows the deviations its data contains."""
+    from .services import deviations_sweep
+
+    deviations_sweep()

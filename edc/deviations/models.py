@@ -1,1 +1,63 @@
-"""Models of this package (see the issue)."""
+"""Protocol deviations found by the rules in edc/deviations/rules/, reviewed by people.
+
+One row per (patient, rule, subject of the finding): the sweep is idempotent because it only
+creates rows for new keys (and the unique constraint is the last guard), and it never deletes:
+a finding that disappears after a correction is closed as "withdrawn — data corrected".
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from edc import protocol
+from patients.models import Patient
+
+from .constants import DeviationStatus
+
+
+class Deviation(models.Model):
+    SITE_LOOKUP = "patient__site"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="deviations")
+    rule = models.CharField(
+        max_length=40,
+        choices=[(code, code.replace("_", " ")) for code in protocol.DEVIATION_SEVERITY],
+    )
+    severity = models.CharField(
+        max_length=5, choices=[(protocol.MAJOR, "Major"), (protocol.MINOR, "Minor")]
+    )
+    subject_key = models.CharField(
+        max_length=60, help_text="What the finding is about, e.g. the event code or record id."
+    )
+    summary = models.CharField(max_length=300)
+    evidence = models.JSONField(default=dict)
+    detected_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=DeviationStatus.choices, default=DeviationStatus.OPEN
+    )
+    status_comment = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-detected_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "rule", "subject_key"], name="deviation_once_per_finding"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["rule", "status"], name="deviation_rule_status_idx"),
+            models.Index(fields=["status", "detected_at"], name="deviation_status_age_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.rule} {self.subject_key}"

@@ -19,3 +19,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # Serve static files from the source folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Uploaded lab files go to a scratch folder, never into the working tree.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "edc-test-media"
+LAB_IMPORT_ROOT = MEDIA_ROOT / "lab-imports"

@@ -4,7 +4,7 @@ from edc import protocol
 from edc.access.models import Site
 
 from ..constants import EndReason, Sex
-from ..models import Consent, EligibilityAnswer, Patient
+from ..models import CalendarEvent, Consent, EligibilityAnswer, Patient
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -114,3 +114,30 @@ class EndStudySerializer(serializers.Serializer):
     end_date = serializers.DateField()
     reason_code = serializers.ChoiceField(choices=EndReason.choices)
     consent_withdrawn = serializers.BooleanField(default=False)
+
+
+class CalendarEventSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = CalendarEvent
+        fields = [
+            "code",
+            "kind",
+            "label",
+            "cycle",
+            "day",
+            "sequence",
+            "planned_date",
+            "earliest",
+            "latest",
+            "actual_date",
+            "not_done_reason",
+            "cancelled_reason",
+            "status",
+        ]
+
+
+class EndTreatmentSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+    reason_code = serializers.ChoiceField(choices=EndReason.choices)

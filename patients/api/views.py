@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from edc.access.selectors import is_deidentified, sites_visible_to
 
 from .. import services
-from ..selectors import patients_visible_to
+from ..selectors import patient_timeline, patients_visible_to
 from . import serializers as s
 
 
@@ -99,6 +99,29 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             user=request.user,
             patient=self.get_object(),
             reason=_valid(s.ScreenFailSerializer, request)["reason"],
+        )
+        return self._out(patient)
+
+    @extend_schema(responses=s.CalendarEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def calendar(self, request, pk=None):
+        """Every planned event with planned/actual dates, window and status as of today."""
+        patient = self.get_object()
+        rows, _, _ = patient_timeline(patient=patient)
+        data = []
+        for row in rows:
+            item = s.CalendarEventSerializer(row.event).data
+            item["status"] = str(row.status)
+            data.append(item)
+        return Response(data)
+
+    @extend_schema(request=s.EndTreatmentSerializer, responses=s.PatientSerializer)
+    @action(detail=True, methods=["post"], url_path="end-treatment")
+    def end_treatment(self, request, pk=None):
+        patient = services.patient_end_treatment(
+            user=request.user,
+            patient=self.get_object(),
+            **_valid(s.EndTreatmentSerializer, request),
         )
         return self._out(patient)
 

@@ -1,2 +1,5 @@
+from .views import DeviationViewSet
+
+
 def register(router) -> None:
-    """Register this package's API viewsets on the /api/v1/ router."""
+    router.register("deviations", DeviationViewSet, basename="deviation")

@@ -1,0 +1,356 @@
+"""Browser forms: they parse input only; every clinical rule is in the services/validators.
+
+Fields that only carry service errors to a place on the page (``target_lesions``,
+``measurements``) are hidden fields, so ``edc.web.run_service`` shows a rule's message next to
+the table it is about.
+"""
+
+from functools import cache
+
+from django import forms
+
+from edc.protocol import RECIST
+
+from . import constants as c
+from . import ctcae, rules
+from .services import MeasurementInput, NonTargetLesionInput, TargetLesionInput
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+TEXTAREA = forms.Textarea(attrs={"rows": 2})
+MM = {"max_digits": 5, "decimal_places": 1, "required": False}
+
+
+class EditMixin(forms.Form):
+    """Edits of saved records carry the version the user opened and a reason for change."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason for change", widget=TEXTAREA, required=False)
+
+
+def _blank(label: str, choices) -> list:
+    return [("", label), *choices]
+
+
+# --- Tumour assessments --------------------------------------------------------------------------
+class BaselineForm(forms.Form):
+    assessment_date = forms.DateField(widget=DATE)
+    method = forms.ChoiceField(choices=c.ImagingMethod.choices)
+    comments = forms.CharField(widget=TEXTAREA, required=False)
+    target_lesions = forms.CharField(widget=forms.HiddenInput, required=False)
+    non_target_lesions = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class BaselineEditForm(EditMixin, BaselineForm):
+    pass
+
+
+class _LesionRowForm(forms.Form):
+    """A row of a lesion table: each input is named for screen readers ("Target lesion 2 organ")."""
+
+    row_label = "Lesion"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        number = int(row) + 1 if row.isdigit() else ""
+        for name, field in self.fields.items():
+            label = str(field.label or name).lower()
+            field.widget.attrs.setdefault("aria-label", f"{self.row_label} {number} {label}")
+
+
+class TargetLesionRowForm(_LesionRowForm):
+    row_label = "Target lesion"
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    label = forms.CharField(max_length=8, required=False)
+    organ = forms.ChoiceField(choices=_blank("—", c.Organ.choices), required=False)
+    location = forms.CharField(max_length=120, required=False)
+    # The column header says "longest diameter; short axis for a lymph node".
+    diameter_mm = forms.DecimalField(label="Diameter (mm)", **MM)
+
+    def is_entered(self) -> bool:
+        data = self.cleaned_data
+        if data.get("DELETE"):
+            return False
+        return bool(data.get("id") or data.get("organ") or data.get("diameter_mm") is not None)
+
+    def to_input(self) -> TargetLesionInput:
+        data = self.cleaned_data
+        return TargetLesionInput(
+            id=data.get("id"),
+            label=(data.get("label") or "").strip(),
+            organ=data.get("organ") or "",
+            location=data.get("location") or "",
+            diameter_mm=data.get("diameter_mm"),
+        )
+
+
+class NonTargetLesionRowForm(_LesionRowForm):
+    row_label = "Non-target lesion"
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    label = forms.CharField(max_length=8, required=False)
+    organ = forms.ChoiceField(choices=_blank("—", c.Organ.choices), required=False)
+    location = forms.CharField(max_length=120, required=False)
+
+    def is_entered(self) -> bool:
+        data = self.cleaned_data
+        if data.get("DELETE"):
+            return False
+        return bool(data.get("id") or data.get("organ"))
+
+    def to_input(self) -> NonTargetLesionInput:
+        data = self.cleaned_data
+        return NonTargetLesionInput(
+            id=data.get("id"),
+            label=(data.get("label") or "").strip(),
+            organ=data.get("organ") or "",
+            location=data.get("location") or "",
+        )
+
+
+class _LabelledRows(forms.BaseFormSet):
+    """Blank rows come pre-labelled T1, T2… (NT1…) after the saved lesions."""
+
+    label_for = staticmethod(rules.target_label)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index >= self.initial_form_count():
+            kwargs["initial"] = {"label": self.label_for(index + 1)}
+        return kwargs
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields and index is not None:
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove row {index + 1}"
+
+
+class _NonTargetRows(_LabelledRows):
+    label_for = staticmethod(rules.non_target_label)
+
+
+def target_lesion_formset(*, saved: int = 0):
+    """Room for every target RECIST allows (a sixth row is refused by the service)."""
+    return forms.formset_factory(
+        TargetLesionRowForm,
+        formset=_LabelledRows,
+        extra=max(RECIST.max_targets - saved, 1),
+        can_delete=True,
+    )
+
+
+NON_TARGET_ROWS = 5
+
+
+def non_target_lesion_formset(*, saved: int = 0):
+    return forms.formset_factory(
+        NonTargetLesionRowForm,
+        formset=_NonTargetRows,
+        extra=max(NON_TARGET_ROWS - saved, 2),
+        can_delete=True,
+    )
+
+
+def entered_rows(formset) -> list:
+    return [form.to_input() for form in formset.forms if form.is_entered()]
+
+
+class FollowupForm(forms.Form):
+    """A follow-up lists every baseline target lesion to re-measure."""
+
+    assessment_date = forms.DateField(widget=DATE)
+    method = forms.ChoiceField(choices=c.ImagingMethod.choices)
+    measurements = forms.CharField(widget=forms.HiddenInput, required=False)
+    non_target_status = forms.ChoiceField(
+        label="Non-target lesions",
+        choices=_blank("— (no non-target lesions at baseline)", c.NonTargetStatus.choices),
+        required=False,
+    )
+    new_lesion = forms.ChoiceField(choices=c.NewLesion.choices, initial=c.NewLesion.NONE)
+    new_lesion_description = forms.CharField(
+        label="New lesion(s): site and method", widget=TEXTAREA, required=False
+    )
+    investigator_response = forms.ChoiceField(
+        label="Investigator's timepoint response",
+        choices=_blank("— not recorded", c.ResponseChoice.choices),
+        required=False,
+        help_text="The EDC computes the RECIST response; a different reading is flagged.",
+    )
+    comments = forms.CharField(widget=TEXTAREA, required=False)
+
+    def __init__(self, *args, lesions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lesions = list(lesions)
+        for lesion in self.lesions:
+            self.fields[f"m{lesion.pk}_state"] = forms.ChoiceField(
+                label=f"{lesion.label} status",
+                choices=c.MeasurementState.choices,
+                initial=c.MeasurementState.MEASURED,
+                widget=forms.Select(attrs={"aria-label": f"{lesion.label} status"}),
+            )
+            self.fields[f"m{lesion.pk}_diameter"] = forms.DecimalField(
+                label=f"{lesion.label} diameter (mm)",
+                widget=forms.NumberInput(
+                    attrs={"aria-label": f"{lesion.label} diameter (mm)", "step": "0.1"}
+                ),
+                **MM,
+            )
+
+    def lesion_rows(self):
+        """(lesion, state field, diameter field) for the template."""
+        return [
+            (lesion, self[f"m{lesion.pk}_state"], self[f"m{lesion.pk}_diameter"])
+            for lesion in self.lesions
+        ]
+
+    def measurement_inputs(self) -> list[MeasurementInput]:
+        data = self.cleaned_data
+        rows = []
+        for lesion in self.lesions:
+            state = data.get(f"m{lesion.pk}_state")
+            rows.append(
+                MeasurementInput(
+                    lesion_id=lesion.pk,
+                    diameter_mm=data.get(f"m{lesion.pk}_diameter"),
+                    too_small=state == c.MeasurementState.TOO_SMALL,
+                    not_evaluable=state == c.MeasurementState.NOT_EVALUABLE,
+                )
+            )
+        return rows
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "assessment_date": data["assessment_date"],
+            "method": data["method"],
+            "measurements": self.measurement_inputs(),
+            "non_target_status": data.get("non_target_status") or "",
+            "new_lesion": data["new_lesion"],
+            "new_lesion_description": data.get("new_lesion_description") or "",
+            "investigator_response": data.get("investigator_response") or "",
+            "comments": data.get("comments") or "",
+        }
+
+
+class FollowupEditForm(EditMixin, FollowupForm):
+    pass
+
+
+def followup_initial(assessment) -> dict:
+    initial = {
+        "assessment_date": assessment.assessment_date,
+        "method": assessment.method,
+        "non_target_status": assessment.non_target_status,
+        "new_lesion": assessment.new_lesion,
+        "new_lesion_description": assessment.new_lesion_description,
+        "investigator_response": assessment.investigator_response,
+        "comments": assessment.comments,
+        "version": assessment.version,
+    }
+    for m in assessment.measurements.all():
+        initial[f"m{m.lesion_id}_state"] = m.state
+        initial[f"m{m.lesion_id}_diameter"] = m.diameter_mm
+    return initial
+
+
+# --- Adverse events ------------------------------------------------------------------------------
+@cache
+def ctcae_choices() -> tuple:
+    """CTCAE v5.0 terms grouped by system organ class, for the term select."""
+    groups: dict[str, list] = {}
+    for term in ctcae.load_terms():
+        groups.setdefault(term["soc"], []).append((term["meddra_code"], term["term"]))
+    return tuple((soc, tuple(terms)) for soc, terms in groups.items())
+
+
+def grade_choices(term: dict | None) -> list:
+    if term is None:
+        return [(g, str(g)) for g in c.CTCAE_GRADES]
+    return [
+        (int(g), f"{g} — {text}" if text else f"{g} — (not defined for this term)")
+        for g, text in term["grades"].items()
+    ]
+
+
+class AdverseEventForm(forms.Form):
+    meddra_code = forms.ChoiceField(label="CTCAE v5.0 term", choices=())
+    term_specify = forms.CharField(
+        label="Specify (for “Other, specify” terms)", max_length=200, required=False
+    )
+    grade = forms.TypedChoiceField(label="CTCAE grade", coerce=int, choices=())
+    start_date = forms.DateField(widget=DATE)
+    stop_date = forms.DateField(widget=DATE, required=False, help_text="Empty while ongoing.")
+    serious = forms.BooleanField(label="Serious adverse event (SAE)", required=False)
+    sae_criteria = forms.MultipleChoiceField(
+        label="Seriousness criteria",
+        choices=c.SAECriterion.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    sae_aware_at = forms.DateTimeField(
+        label="Site aware of the SAE (date and time)", widget=DATETIME, required=False
+    )
+    sae_reported_at = forms.DateTimeField(
+        label="SAE reported to the sponsor (date and time)", widget=DATETIME, required=False
+    )
+    relation_paclitaxel = forms.ChoiceField(
+        label="Relation to paclitaxel", choices=c.Relation.choices
+    )
+    relation_imp321 = forms.ChoiceField(
+        label="Relation to IMP321 (incl. injection-site reactions)", choices=c.Relation.choices
+    )
+    action_taken = forms.ChoiceField(choices=c.ActionTaken.choices)
+    outcome = forms.ChoiceField(choices=c.AEOutcome.choices)
+    death_date = forms.DateField(label="Date of death (grade 5)", widget=DATE, required=False)
+    comments = forms.CharField(widget=TEXTAREA, required=False)
+
+    def __init__(self, *args, term: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.term = term
+        self.fields["meddra_code"].choices = _blank("— choose a term", ctcae_choices())
+        self.fields["grade"].choices = grade_choices(term)
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        data.pop("reason", None)
+        return data
+
+
+class AdverseEventEditForm(EditMixin, AdverseEventForm):
+    pass
+
+
+# --- Vital signs ---------------------------------------------------------------------------------
+class VitalSignsForm(forms.Form):
+    visit = forms.ChoiceField(choices=c.VITALS_VISITS)
+    measured_on = forms.DateField(label="Date", widget=DATE)
+    weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=4, decimal_places=1)
+    height_cm = forms.DecimalField(
+        label="Height (cm)", max_digits=4, decimal_places=1, required=False
+    )
+    systolic_bp = forms.IntegerField(label="Systolic BP (mmHg)")
+    diastolic_bp = forms.IntegerField(label="Diastolic BP (mmHg)")
+    heart_rate = forms.IntegerField(label="Heart rate (/min)")
+    temperature_c = forms.DecimalField(label="Temperature (°C)", max_digits=3, decimal_places=1)
+    ecog = forms.TypedChoiceField(
+        label="ECOG performance status",
+        coerce=int,
+        choices=[
+            (0, "0 — Fully active"),
+            (1, "1 — Restricted in strenuous activity, ambulatory"),
+            (2, "2 — Ambulatory, self-care, unable to work; up > 50 % of waking hours"),
+            (3, "3 — Limited self-care; confined to bed or chair > 50 % of waking hours"),
+            (4, "4 — Completely disabled; totally confined to bed or chair"),
+        ],
+    )
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        data.pop("reason", None)
+        return data
+
+
+class VitalSignsEditForm(EditMixin, VitalSignsForm):
+    pass

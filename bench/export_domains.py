@@ -1,0 +1,456 @@
+"""Benchmark: export every domain of a large synthetic trial (issue 8, "Performance").
+
+Seeds a synthetic trial straight into the database with plain ``QuerySet.bulk_create``,
+bypassing the audited services (and so the history tables and the audit index) **on
+purpose**: this is load-test data, not clinical data, and 3 million audited saves would take
+hours. Live exports read only the current tables, which is what is measured. Then, at each
+trial size, for every domain:
+
+* the time to stream the CSV through the same generator and writer as a download, and its
+  rows per second;
+* the time PostgreSQL takes for ``COPY (SELECT …) TO STDOUT`` of the very queries that export
+  ran (captured while it ran), and the ratio of the two (target ≤ 3×);
+* the peak Python memory of the export (``tracemalloc``, in a second pass), to show it does not
+  grow with the trial.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/edc_bench_exports \\
+        .venv/bin/python bench/export_domains.py --patients 10000 --small 1000
+
+It migrates the target database itself and wipes the benchmark's tables first; never point
+it at a database with real data.
+"""
+
+import argparse
+import datetime as dt
+import itertools
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edc.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, models  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from assessments.models import (  # noqa: E402
+    AdverseEvent,
+    LesionMeasurement,
+    NonTargetLesion,
+    TargetLesion,
+    TumourAssessment,
+    VitalSigns,
+)
+from dosing.models import Imp321Injection, PaclitaxelAdministration  # noqa: E402
+from edc import protocol  # noqa: E402
+from edc.access.constants import Role  # noqa: E402
+from edc.access.models import Site, StaffProfile  # noqa: E402
+from edc.deviations.models import Deviation  # noqa: E402
+from edc.exports.context import ExportContext, in_read_transaction  # noqa: E402
+from edc.exports.domains import DOMAINS  # noqa: E402
+from edc.exports.writers import RowCount, csv_bytes  # noqa: E402
+from labs.catalogue import ANALYTES, CHEMISTRY, HAEMATOLOGY, IMMUNE  # noqa: E402
+from labs.models import ImmuneDraw, Laboratory, LabResult  # noqa: E402
+from patients import schedule  # noqa: E402
+from patients.models import CalendarEvent, Cohort, Consent, Patient  # noqa: E402
+from patients.services import cohorts_ensure  # noqa: E402
+
+settings.DEBUG = False  # no query log kept in memory
+D = Decimal
+BATCH = 5000
+SEEDED = (
+    LesionMeasurement,
+    TargetLesion,
+    NonTargetLesion,
+    TumourAssessment,
+    LabResult,
+    ImmuneDraw,
+    Imp321Injection,
+    PaclitaxelAdministration,
+    AdverseEvent,
+    VitalSigns,
+    Deviation,
+    CalendarEvent,
+    Consent,
+    Patient,
+)
+
+
+def raw(model):
+    """A plain queryset: AuditedQuerySet refuses bulk_create, on purpose, for real data."""
+    return models.QuerySet(model=model)
+
+
+def save(objects: list) -> list:
+    """Insert ``objects`` (one model) in batches; PostgreSQL returns their ids."""
+    if objects:
+        raw(type(objects[0])).bulk_create(objects, batch_size=BATCH)
+    return objects
+
+
+def wipe() -> None:
+    tables = [m._meta.db_table for m in SEEDED]
+    tables += [m.history.model._meta.db_table for m in SEEDED]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+_values = itertools.count()
+
+
+def lab_result(patient, lab, analyte, at, value=None, **extra) -> LabResult:
+    # 2,000 distinct values (0.01 steps), so formatting is not flattered by repetition.
+    value = value or str(D(next(_values) % 2000) / 100 + D("0.5"))
+    return LabResult(
+        patient=patient,
+        lab=lab,
+        analyte=analyte.code,
+        collected_at=at,
+        original_value=value,
+        original_unit=analyte.unit,
+        standard_value=D(value),
+        standard_unit=analyte.unit,
+        **extra,
+    )
+
+
+def seed_chunk(patients: list, lab: Laboratory) -> None:
+    """Everything of a few hundred patients, one bulk insert per model and dependency level."""
+    haem = [a for a in ANALYTES if a.panel == HAEMATOLOGY]
+    chem = [a for a in ANALYTES if a.panel == CHEMISTRY]
+    immune = [a for a in ANALYTES if a.panel == IMMUNE]
+    save([Consent(patient=p, consent_date=p.screening_date, version="1.0") for p in patients])
+    events = save(
+        [
+            CalendarEvent(
+                patient=p,
+                code=e.code,
+                kind=e.kind,
+                label=e.label,
+                cycle=e.cycle,
+                day=e.day,
+                sequence=e.sequence,
+                planned_date=e.planned_date,
+                earliest=e.earliest,
+                latest=e.latest,
+                actual_date=e.planned_date,
+            )
+            for p in patients
+            for e in schedule.build_calendar(c1d1=p.c1d1_date)
+        ]
+    )
+    doses, injections, labs, vitals, draws = [], [], [], [], []
+    for e in events:
+        p = e.patient
+        at = timezone.make_aware(dt.datetime.combine(e.actual_date, dt.time(9)))
+        if e.kind == protocol.PACLITAXEL:
+            doses.append(
+                PaclitaxelAdministration(
+                    patient=p,
+                    event=e,
+                    cycle=e.cycle,
+                    day=e.day,
+                    administration_date=e.actual_date,
+                    status="given",
+                    height_cm=D("165.0"),
+                    weight_kg=D("64.0"),
+                    bsa_m2=D("1.71"),
+                    dose_level_mg_m2=D("80.0"),
+                    planned_dose_mg=D("136.8"),
+                    actual_dose_mg=D("136.8"),
+                    infusion_start=dt.time(10),
+                    infusion_stop=dt.time(11),
+                )
+            )
+            for a in haem + (chem if e.day == 1 else []):
+                labs.append(
+                    lab_result(
+                        p,
+                        lab,
+                        a,
+                        at - dt.timedelta(days=1),
+                        normal_low=D("1.0"),
+                        normal_high=D("4.0"),
+                        flag="",
+                        ctcae_grade=0 if a.ctcae_term else None,
+                    )
+                )
+            if e.day == 1:
+                vitals.append(
+                    VitalSigns(
+                        patient=p,
+                        visit=e.code,
+                        measured_on=e.actual_date,
+                        weight_kg=D("64.0"),
+                        height_cm=D("165.0"),
+                        systolic_bp=120,
+                        diastolic_bp=80,
+                        heart_rate=70,
+                        temperature_c=D("36.8"),
+                        ecog=1,
+                    )
+                )
+        elif e.kind == protocol.IMP321:
+            injections.append(
+                Imp321Injection(
+                    patient=p,
+                    event=e,
+                    injection_number=e.sequence,
+                    status="given",
+                    injected_at=at,
+                    dose_mg=D("0.25"),
+                    injection_site="abdomen",
+                )
+            )
+        elif e.kind == protocol.IMMUNE:
+            draws.append(
+                ImmuneDraw(
+                    patient=p,
+                    event_code=e.code,
+                    drawn_at=at,
+                    sample_id=f"S{p.pk}-{e.code}",
+                    processing_minutes=60,
+                    lab=lab,
+                )
+            )
+    save(doses)
+    save(injections)
+    save(vitals)
+    save(draws)
+    labs += [
+        lab_result(d.patient, lab, a, d.drawn_at, immune_draw=d) for d in draws for a in immune
+    ]
+    save(labs)
+    events = doses = injections = labs = vitals = draws = None
+    save(
+        [
+            AdverseEvent(
+                patient=p,
+                meddra_code="10029366",
+                term="Neutrophil count decreased",
+                grade=1 + k % 4,
+                start_date=p.c1d1_date + dt.timedelta(days=10 + 30 * k),
+                stop_date=p.c1d1_date + dt.timedelta(days=17 + 30 * k),
+                relation_paclitaxel="probable",
+                relation_imp321="unlikely",
+                action_taken="held",
+                outcome="recovered",
+            )
+            for p in patients
+            for k in range(5)
+        ]
+    )
+    save(
+        [
+            Deviation(
+                patient=p,
+                rule="visit_out_of_window",
+                severity="minor",
+                subject_key=f"E{k}",
+                summary="Visit out of window",
+                detected_at=timezone.now(),
+                status="open",
+            )
+            for p in patients
+            for k in range(2)
+        ]
+    )
+    assessments = save(
+        [
+            TumourAssessment(
+                patient=p,
+                kind=kind,
+                method="ct",
+                calendar_code=code,
+                assessment_date=p.c1d1_date + dt.timedelta(days=days),
+                non_target_status="" if kind == "baseline" else "present",
+            )
+            for p in patients
+            for kind, code, days in (
+                ("baseline", "TUM-BL", -3),
+                ("follow_up", "TUM-W8", 56),
+                ("follow_up", "TUM-W16", 112),
+                ("follow_up", "TUM-W24", 168),
+            )
+        ]
+    )
+    baselines = [a for a in assessments if a.kind == "baseline"]
+    targets = save(
+        [
+            TargetLesion(assessment=b, label=f"T{k}", organ=organ, diameter_mm=D(mm))
+            for b in baselines
+            for k, (organ, mm) in enumerate(
+                (("liver", "30"), ("lung", "20"), ("lymph_node", "20")), 1
+            )
+        ]
+    )
+    save([NonTargetLesion(assessment=b, label="NT1", organ="bone") for b in baselines])
+    targets_of = {}
+    for t in targets:
+        targets_of.setdefault(t.assessment.patient_id, []).append(t)
+    factors = {"TUM-W8": D("0.8"), "TUM-W16": D("0.6"), "TUM-W24": D("0.6")}
+    save(
+        [
+            LesionMeasurement(
+                assessment=a,
+                lesion=t,
+                diameter_mm=(t.diameter_mm * factors[a.calendar_code]).quantize(D("0.1")),
+            )
+            for a in assessments
+            if a.kind != "baseline"
+            for t in targets_of[a.patient_id]
+        ]
+    )
+
+
+def seed(n: int) -> None:
+    wipe()
+    cohorts_ensure()
+    site, _ = Site.objects.get_or_create(code="BN01", defaults={"name": "Bench", "country": "FR"})
+    lab = Laboratory.objects.filter(code="BENCH-LAB").first()
+    if lab is None:
+        raw(Laboratory).bulk_create(
+            [Laboratory(code="BENCH-LAB", name="Bench laboratory", site=site)]
+        )
+        lab = Laboratory.objects.get(code="BENCH-LAB")
+    cohort = Cohort.objects.get(code="A")
+    today = timezone.localdate()
+    for first in range(0, n, 500):
+        patients = save(
+            [
+                Patient(
+                    site=site,
+                    screening_number=f"B{i:06d}",
+                    year_of_birth=1950 + i % 40,
+                    sex="F",
+                    screening_date=today - dt.timedelta(days=240),
+                    status="enrolled",
+                    subject_id=f"BN01-{i:06d}",
+                    cohort=cohort,
+                    enrolled_on=today - dt.timedelta(days=230),
+                    c1d1_date=today - dt.timedelta(days=230),
+                )
+                for i in range(first, min(first + 500, n))
+            ]
+        )
+        seed_chunk(patients, lab)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def reader():
+    user, _ = get_user_model().objects.get_or_create(username="bench-statistician")
+    profile, _ = StaffProfile.objects.get_or_create(user=user, defaults={"role": Role.STATISTICIAN})
+    return user
+
+
+def export(domain, user) -> tuple[int, int]:
+    ctx = ExportContext(user=user)
+    counter = RowCount()
+    size = 0
+    pieces = in_read_transaction(
+        csv_bytes(domain.variables_for(deidentified=True), domain.rows(ctx), counter)
+    )
+    for piece in pieces:
+        size += len(piece)
+    return counter.rows, size
+
+
+def copy_seconds(statements: list[str]) -> float:
+    """PostgreSQL's own COPY (SELECT …) TO STDOUT of the export's queries, output drained."""
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        raw_cursor = cursor.cursor
+        for sql in statements:
+            with raw_cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for _block in copy:
+                    pass
+    return time.perf_counter() - start
+
+
+def select_statements(queries) -> list[str]:
+    out = []
+    for query in queries:
+        sql = query["sql"].strip()
+        if sql.upper().startswith("DECLARE"):
+            sql = sql[sql.upper().index(" FOR ") + 5 :]
+        if sql.upper().startswith("SELECT"):
+            out.append(sql)
+    return out
+
+
+def measure(n: int, user) -> list[dict]:
+    results = []
+    for domain in DOMAINS:
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            rows, size = export(domain, user)
+            seconds = time.perf_counter() - start
+        statements = select_statements(queries.captured_queries)
+        copy = copy_seconds(statements)
+        tracemalloc.start()
+        export(domain, user)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        results.append(
+            {
+                "domain": domain.code,
+                "rows": rows,
+                "bytes": size,
+                "seconds": seconds,
+                "queries": len(queries.captured_queries),
+                "copy": copy,
+                "peak": peak,
+            }
+        )
+        print(
+            f"{n:>6} {domain.code}: {rows:>9} rows {seconds:7.2f} s {rows / seconds:>9.0f} rows/s  "
+            f"COPY {copy:6.2f} s  ratio {seconds / copy:5.2f}x  peak {peak / 2**20:6.2f} MiB  "
+            f"{len(queries.captured_queries)} queries",
+            flush=True,
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--small", type=int, default=1_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://…")
+    call_command("migrate", verbosity=0)
+    user = reader()
+    summary = {}
+    for n in (args.small, args.patients):
+        start = time.perf_counter()
+        seed(n)
+        print(f"--- {n} patients seeded in {time.perf_counter() - start:.0f} s", flush=True)
+        results = measure(n, user)
+        rows = sum(r["rows"] for r in results)
+        seconds = sum(r["seconds"] for r in results)
+        copy = sum(r["copy"] for r in results)
+        summary[n] = (rows, seconds, copy, max(r["peak"] for r in results))
+        print(
+            f"{n:>6} ALL: {rows} rows {seconds:.1f} s {rows / seconds:.0f} rows/s  "
+            f"COPY {copy:.1f} s "
+            f"ratio {seconds / copy:.2f}x  peak {summary[n][3] / 2**20:.2f} MiB  "
+            f"maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

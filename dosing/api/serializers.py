@@ -1,0 +1,165 @@
+from rest_framework import serializers
+
+from ..constants import (
+    DOSE_LEVEL_CHOICES,
+    AdministrationStatus,
+    InjectionSite,
+    InjectionStatus,
+    LocalReaction,
+)
+from ..models import Imp321Injection, PaclitaxelAdministration
+
+
+class PaclitaxelSerializer(serializers.ModelSerializer):
+    subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
+    event_code = serializers.CharField(source="event.code", read_only=True)
+
+    class Meta:
+        model = PaclitaxelAdministration
+        fields = [
+            "id",
+            "version",
+            "patient",
+            "subject_id",
+            "event_code",
+            "cycle",
+            "day",
+            "administration_date",
+            "status",
+            "status_reason",
+            "height_cm",
+            "weight_kg",
+            "bsa_m2",
+            "dose_level_mg_m2",
+            "planned_dose_mg",
+            "reduction_reason",
+            "actual_dose_mg",
+            "infusion_start",
+            "infusion_stop",
+            "anc_at_check",
+            "platelets_at_check",
+            "hold_criteria_met",
+            "hold_override_confirmed",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PaclitaxelWriteSerializer(serializers.Serializer):
+    """Values the site enters; BSA, planned dose and hold check are computed by the server."""
+
+    administration_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=AdministrationStatus.choices)
+    status_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    height_cm = serializers.DecimalField(max_digits=5, decimal_places=1)
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1)
+    dose_level_mg_m2 = serializers.ChoiceField(choices=DOSE_LEVEL_CHOICES)
+    reduction_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    actual_dose_mg = serializers.DecimalField(
+        max_digits=6, decimal_places=1, required=False, allow_null=True, default=None
+    )
+    infusion_start = serializers.TimeField(required=False, allow_null=True, default=None)
+    infusion_stop = serializers.TimeField(required=False, allow_null=True, default=None)
+    hold_override_confirmed = serializers.BooleanField(required=False, default=False)
+
+
+class PaclitaxelCreateSerializer(PaclitaxelWriteSerializer):
+    patient = serializers.IntegerField()
+    event_code = serializers.CharField()
+
+
+class PaclitaxelUpdateSerializer(PaclitaxelWriteSerializer):
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in ("version", "reason"):
+                field.required = False
+                field.default = serializers.empty
+
+
+class Imp321Serializer(serializers.ModelSerializer):
+    subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
+    event_code = serializers.CharField(source="event.code", read_only=True)
+    follows_date = serializers.DateField(
+        source="follows.administration_date", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Imp321Injection
+        fields = [
+            "id",
+            "version",
+            "patient",
+            "subject_id",
+            "event_code",
+            "injection_number",
+            "status",
+            "status_reason",
+            "injected_at",
+            "dose_mg",
+            "dose_reason",
+            "kit_number",
+            "lot_number",
+            "injection_site",
+            "local_reaction",
+            "local_reaction_details",
+            "follows",
+            "follows_date",
+            "no_preceding_dose_reason",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class Imp321WriteSerializer(serializers.Serializer):
+    injected_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=InjectionStatus.choices, default="given")
+    status_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    dose_mg = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    dose_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    kit_number = serializers.CharField(required=False, allow_blank=True, default="")
+    lot_number = serializers.CharField(required=False, allow_blank=True, default="")
+    injection_site = serializers.ChoiceField(
+        choices=InjectionSite.choices, required=False, allow_blank=True, default=""
+    )
+    local_reaction = serializers.ChoiceField(choices=LocalReaction.choices, default="none")
+    local_reaction_details = serializers.CharField(required=False, allow_blank=True, default="")
+    no_preceding_dose_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class Imp321CreateSerializer(Imp321WriteSerializer):
+    patient = serializers.IntegerField()
+    event_code = serializers.CharField()
+
+
+class Imp321UpdateSerializer(Imp321WriteSerializer):
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in ("version", "reason"):
+                field.required = False
+                field.default = serializers.empty
+
+
+class ExposureSerializer(serializers.Serializer):
+    patient = serializers.IntegerField()
+    subject_id = serializers.CharField()
+    doses_given = serializers.IntegerField()
+    doses_held = serializers.IntegerField()
+    doses_not_done = serializers.IntegerField()
+    cumulative_mg = serializers.DecimalField(max_digits=9, decimal_places=1)
+    cumulative_mg_m2 = serializers.DecimalField(max_digits=9, decimal_places=1)
+    rdi_overall = serializers.DecimalField(max_digits=6, decimal_places=3, allow_null=True)
+    rdi_by_cycle = serializers.DictField(
+        child=serializers.DecimalField(max_digits=6, decimal_places=3)
+    )
+    imp321_given = serializers.IntegerField()
+    imp321_planned = serializers.IntegerField()

@@ -1,0 +1,125 @@
+"""The trial dashboard page and its downloads (each figure as SVG, its data as CSV).
+
+Every trial role may open them; what they show is scoped by the selectors to the sites the
+user can see (all sites for statisticians and data managers).
+"""
+
+import csv
+
+from django.http import Http404, HttpResponse
+from django.utils.safestring import mark_safe
+from django.views import View
+from django.views.generic import TemplateView
+
+from edc import protocol
+from edc.access.selectors import user_site_ids
+from edc.web import TrialRoleRequiredMixin
+
+from . import charts, selectors
+from .figures import ENROLMENT_PLOTS, IMMUNE_PLOTS, PLOTS, TUMOUR_PLOTS, Dashboard, UnknownPlot
+
+
+def _file_name(plot: str, extension: str) -> str:
+    return f"{protocol.TRIAL_ID.lower()}-{plot}.{extension}"
+
+
+def _figure_context(dashboard: Dashboard, plots) -> list[dict]:
+    figures = []
+    for plot in plots:
+        figure = dashboard.figure(plot)
+        figures.append(
+            {
+                "plot": plot,
+                "title": figure.title,
+                "caption": figure.caption,
+                # charts.py escapes every text taken from data.
+                "svg": mark_safe(figure.svg),  # noqa: S308
+            }
+        )
+    return figures
+
+
+def _endpoint_rows(dashboard: Dashboard) -> list[dict]:
+    """The endpoint table: per group, each estimate as count, rate and interval text."""
+    rows = []
+    for group, raw in zip(dashboard.endpoint_groups, dashboard.endpoints.groups, strict=True):
+        rows.append(
+            {
+                "key": group.key,
+                "label": group.label,
+                "patients": raw.patients,
+                "unobserved": raw.benefit_without_landmark_assessment,
+                "cells": [
+                    {
+                        "numerator": e.numerator,
+                        "denominator": e.denominator,
+                        "rate": charts.fmt_pct(None if e.rate is None else e.rate * 100),
+                        "ci": f"{charts.fmt_number(e.ci_low * 100)}–"
+                        f"{charts.fmt_pct(e.ci_high * 100)}",
+                    }
+                    for e in group.estimates
+                ],
+            }
+        )
+    return rows
+
+
+class DashboardView(TrialRoleRequiredMixin, TemplateView):
+    template_name = "dashboard/index.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        dashboard = Dashboard(user)
+        site_ids = user_site_ids(user)
+        return super().get_context_data(
+            all_sites=site_ids is None,
+            site_codes=sorted({p.site for p in dashboard.enrolment}),
+            endpoint_rows=_endpoint_rows(dashboard),
+            measures=[measure for _, measure in selectors.ENDPOINT_MEASURES],
+            endpoints=dashboard.endpoints,
+            confidence=charts.confidence_text(),
+            landmark_days=protocol.CLINICAL_BENEFIT_LANDMARK_DAYS,
+            endpoints_figure=_figure_context(dashboard, ["endpoints"])[0],
+            enrolment_figures=_figure_context(dashboard, ENROLMENT_PLOTS),
+            enrolment_table=selectors.enrolment_by_site_and_cohort(dashboard.enrolment),
+            cohorts=protocol.COHORTS,
+            tumour_figures=_figure_context(dashboard, TUMOUR_PLOTS),
+            swimmer_figure=_figure_context(dashboard, ["swimmer"])[0],
+            immune_figures=_figure_context(dashboard, IMMUNE_PLOTS),
+            **kwargs,
+        )
+
+
+class PlotDownloadView(TrialRoleRequiredMixin, View):
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["plot"] not in PLOTS:
+            raise Http404("No such plot.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PlotSvgView(PlotDownloadView):
+    def get(self, request, plot: str):
+        try:
+            figure = Dashboard(request.user).figure(plot)
+        except UnknownPlot:
+            raise Http404("No such plot.") from None
+        response = HttpResponse(
+            '<?xml version="1.0" encoding="UTF-8"?>\n' + figure.svg,
+            content_type="image/svg+xml; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{_file_name(plot, "svg")}"'
+        return response
+
+
+class PlotCsvView(PlotDownloadView):
+    def get(self, request, plot: str):
+        try:
+            header, rows = Dashboard(request.user).table(plot)
+        except UnknownPlot:
+            raise Http404("No such plot.") from None
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{_file_name(plot, "csv")}"'
+        writer = csv.writer(response)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return response

@@ -1,0 +1,266 @@
+"""REST API for statisticians' scripts: token, domains (paged JSON or streamed files), the
+package job (202 + status URL), the ODM file and the export log.
+
+Every download is logged (``ExportLog``) and scoped by the caller's role and sites exactly as
+the pages are (the same ``responses`` and ``ExportContext``).
+"""
+
+import base64
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, renderers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from edc.access.constants import Role
+
+from .. import responses, selectors, services
+from ..constants import (
+    CURSOR_INVALID,
+    DEFAULT_SUBJECTS_PER_PAGE,
+    MAX_SUBJECTS_PER_PAGE,
+    UNKNOWN_DOMAIN,
+    Channel,
+    ExportFormat,
+)
+from ..context import ExportContext
+from ..domains import DOMAINS, domain
+from ..models import ExportJob, ExportLog
+from ..writers import json_objects
+from . import serializers as s
+
+PARAMS = [
+    OpenApiParameter(
+        "as_of",
+        str,
+        description="ISO 8601 date or date-time: the data as it was then (default: now).",
+    ),
+    OpenApiParameter(
+        "updated_since",
+        str,
+        description="ISO 8601: only subjects with a change in this domain since then "
+        "(all their rows are returned, so replace those subjects' rows).",
+    ),
+]
+PAGE_PARAMS = [
+    *PARAMS,
+    OpenApiParameter("cursor", str, description="From the previous page's `next`."),
+    OpenApiParameter(
+        "page_size",
+        int,
+        description=f"Subjects per page (default {DEFAULT_SUBJECTS_PER_PAGE}, "
+        f"max {MAX_SUBJECTS_PER_PAGE}).",
+    ),
+]
+FILE = OpenApiResponse(OpenApiTypes.BINARY, description="Streamed file")
+
+
+class AnyMediaRenderer(renderers.JSONRenderer):
+    """Lets a client that asks for text/csv, XML or zip reach a streaming action (errors are
+    still JSON)."""
+
+    media_type = "*/*"
+    format = "any"
+
+
+STREAM_RENDERERS = [renderers.JSONRenderer, AnyMediaRenderer]
+
+
+class AuthTokenViewSet(viewsets.ViewSet):
+    """POST username and password, receive the API token (``Authorization: Token <key>``)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: OpenApiResponse(description='{"token": "<key>"}')},
+    )
+    def create(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+def _encode_cursor(patient_id: int) -> str:
+    return base64.urlsafe_b64encode(f"p:{patient_id}".encode()).decode()
+
+
+def _decode_cursor(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(text.encode()).decode().partition(":")
+        if kind != "p":
+            raise ValueError(text)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError({"cursor": [CURSOR_INVALID]}) from exc
+
+
+class ExportDomainViewSet(viewsets.ViewSet):
+    """The SDTM-like domain datasets (DM, DS, SV, EX, AE, LB, VS, TU, TR, RS, DV)."""
+
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z]{2}"
+
+    def _domain(self, code: str):
+        found = domain(code)
+        if found is None:
+            raise NotFound(
+                UNKNOWN_DOMAIN.format(code=code, codes=", ".join(d.code for d in DOMAINS))
+            )
+        return found
+
+    def _context(self) -> dict:
+        return {
+            "request": self.request,
+            "deidentified": ExportContext(user=self.request.user).deidentified,
+        }
+
+    @extend_schema(responses=s.DomainSerializer(many=True))
+    def list(self, request):
+        """Every domain with its variables (the data dictionary) and download links."""
+        return Response(s.DomainSerializer(DOMAINS, many=True, context=self._context()).data)
+
+    @extend_schema(parameters=PAGE_PARAMS, responses=s.DomainPageSerializer)
+    def retrieve(self, request, code=None):
+        """One page of the domain's rows as JSON objects, whole subjects per page (cursor)."""
+        found = self._domain(code)
+        params = s.params_from(request.query_params)
+        try:
+            size = int(request.query_params.get("page_size", DEFAULT_SUBJECTS_PER_PAGE))
+        except ValueError:
+            size = DEFAULT_SUBJECTS_PER_PAGE
+        size = min(max(size, 1), MAX_SUBJECTS_PER_PAGE)
+        after = _decode_cursor(request.query_params.get("cursor"))
+        ctx = ExportContext(
+            user=request.user, as_of=params.as_of, updated_since=params.updated_since
+        ).for_models(found.models)
+        window, next_after = selectors.subject_page(ctx, after=after, size=size)
+        log = services.export_log_start(
+            user=request.user,
+            what=found.code,
+            fmt=ExportFormat.PAGE,
+            channel=Channel.API,
+            params=params,
+            extra_filters={"cursor": after, "page_size": size},
+        )
+        variables = found.variables_for(deidentified=ctx.deidentified)
+        rows = json_objects(variables, found.rows(ctx.with_window(window)))
+        services.export_log_finish(log, rows=len(rows))
+        next_url = None
+        if next_after is not None:
+            query = request.query_params.copy()
+            query["cursor"] = _encode_cursor(next_after)
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        subjects = len({row["USUBJID"] for row in rows})
+        return Response(
+            {
+                "domain": found.code,
+                "as_of": params.as_of,
+                "updated_since": params.updated_since,
+                "next": next_url,
+                "subjects": subjects,
+                "results": rows,
+            }
+        )
+
+    def _stream(self, request, code: str, fmt: str):
+        found = self._domain(code)
+        params = s.params_from(request.query_params)
+        return responses.domain_response(
+            user=request.user, domain=found, fmt=fmt, params=params, channel=Channel.API
+        )
+
+    @extend_schema(parameters=PARAMS, responses={(200, "text/csv"): FILE})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def csv(self, request, code=None):
+        """The whole domain as CSV (streamed)."""
+        return self._stream(request, code, "csv")
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/x-ndjson"): FILE})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def jsonl(self, request, code=None):
+        """The whole domain as JSON Lines (streamed)."""
+        return self._stream(request, code, "jsonl")
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/json"): FILE})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def json(self, request, code=None):
+        """The whole domain as one JSON array (streamed)."""
+        return self._stream(request, code, "json")
+
+    @extend_schema(responses={(200, "text/csv"): FILE})
+    @action(detail=False, renderer_classes=STREAM_RENDERERS)
+    def dictionary(self, request):
+        """The data dictionary of every domain (variables you receive)."""
+        return responses.dictionary_response(user=request.user, channel=Channel.API)
+
+    @extend_schema(responses={(200, "text/csv"): FILE})
+    @action(detail=False, renderer_classes=STREAM_RENDERERS)
+    def codelists(self, request):
+        return responses.dictionary_response(user=request.user, channel=Channel.API, codelists=True)
+
+
+class OdmViewSet(viewsets.ViewSet):
+    """The CDISC ODM 1.3.2 document (metadata, clinical data, audit records, signatures)."""
+
+    renderer_classes = STREAM_RENDERERS
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/xml"): FILE})
+    def list(self, request):
+        params = s.params_from(request.query_params)
+        return responses.odm_response(user=request.user, params=params, channel=Channel.API)
+
+
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The full package, built in the background: POST → 202 with the status URL."""
+
+    serializer_class = s.ExportJobSerializer
+    # Requesting a package writes no trial data: every trial role may (RolePermission).
+    write_roles = frozenset(Role)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return ExportJob.objects.none()
+        return selectors.export_jobs_for_user(self.request.user).select_related("requested_by")
+
+    def get_object(self):
+        return selectors.export_job_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=s.ExportJobCreateSerializer, responses={202: s.ExportJobSerializer})
+    def create(self, request):
+        params = s.params_from({"as_of": request.data.get("as_of", "")})
+        job = services.export_job_request(user=request.user, params=params, channel=Channel.API)
+        body = s.ExportJobSerializer(job, context={"request": request}).data
+        location = reverse("exports-job-detail", args=[job.pk], request=request)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(responses={(200, "application/zip"): FILE, 409: OpenApiResponse()})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def download(self, request, pk=None):
+        job = self.get_object()
+        if not job.is_done:
+            body = s.ExportJobSerializer(job, context={"request": request}).data
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return responses.job_file_response(job=job, user=request.user, channel=Channel.API)
+
+
+class ExportLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Who exported what (data managers: every user; others: their own exports)."""
+
+    serializer_class = s.ExportLogSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return ExportLog.objects.none()
+        return selectors.export_logs_for_user(self.request.user)

@@ -1,0 +1,243 @@
+"""LB — Laboratory results: haematology, chemistry and the immune-monitoring panel.
+
+Values in the analyte's standard unit (``labs.catalogue``), with the normal range and the
+L/H flag and CTCAE grade stored as judged at entry. The immune panel (flow cytometry counts
+and percentages of the three immune draws) is here too, ``LBCAT = IMMUNE MONITORING``, with
+the draw as VISIT. Sorted by subject, test, then collection time (SDTMIG LB sort order).
+"""
+
+from collections.abc import Iterator
+
+from django.db.models import F
+
+from labs.catalogue import ANALYTES, ANALYTES_BY_CODE, CHEMISTRY, HAEMATOLOGY, IMMUNE
+from labs.constants import Flag, Source
+from labs.models import ImmuneDraw, LabResult
+from patients.models import Patient
+
+from ..codelists import UNSCHEDULED
+from ..context import ExportContext, merge_by_subject
+from ..spec import (
+    DATETIME,
+    FLOAT,
+    INTEGER,
+    TEXT,
+    Domain,
+    Rec,
+    Variable,
+    col,
+    identifiers,
+    numbered,
+    origin,
+)
+
+R = LabResult
+FIELDS = (
+    "id",
+    "analyte",
+    "collected_at",
+    "original_value",
+    "original_unit",
+    "standard_value",
+    "standard_unit",
+    "normal_low",
+    "normal_high",
+    "flag",
+    "ctcae_grade",
+    "comment",
+    "source",
+)
+# Catalogue codes → CDISC LBTESTCD where CDISC has one; immune-panel codes are the trial's own.
+TESTCD: dict[str, str] = {"ANC": "NEUT", "PLT": "PLAT"}
+CATEGORY: dict[str, str] = {
+    HAEMATOLOGY: "HEMATOLOGY",
+    CHEMISTRY: "CHEMISTRY",
+    IMMUNE: "IMMUNE MONITORING",
+}
+NRIND: dict[str, str] = {Flag.LOW: "LOW", Flag.HIGH: "HIGH", Flag.NORMAL: "NORMAL"}
+
+
+def records(ctx: ExportContext) -> Iterator[Rec]:
+    results = ctx.stream(
+        R,
+        FIELDS,
+        order_by=("analyte", "collected_at", "id"),
+        lab_code=F("lab__code"),
+        draw_event=F("immune_draw__event_code"),
+        sample_id=F("immune_draw__sample_id"),
+    )
+    for subject, groups in merge_by_subject(ctx.subjects(), lb=results):
+        yield from numbered(subject, groups["lb"])
+
+
+def _nrind(rec: Rec):
+    row = rec.data
+    if row["normal_low"] is None and row["normal_high"] is None:
+        return None
+    return NRIND.get(row["flag"])
+
+
+def _category(rec: Rec):
+    analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
+    return CATEGORY.get(analyte.panel) if analyte else None
+
+
+def _test(rec: Rec):
+    analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
+    return analyte.name if analyte else rec.data["analyte"]
+
+
+def _toxicity(rec: Rec):
+    analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
+    return analyte.ctcae_term if analyte and rec.data["ctcae_grade"] is not None else None
+
+
+DOMAIN = Domain(
+    code="LB",
+    records=records,
+    label="Laboratory Test Results",
+    description=(
+        "Haematology, chemistry and immune-monitoring results in standard units with normal "
+        "range, reference-range indicator and CTCAE v5.0 grade as judged at entry."
+    ),
+    keys=("STUDYID", "USUBJID", "LBTESTCD", "LBDTC"),
+    models=(Patient, LabResult, ImmuneDraw),
+    variables=(
+        *identifiers("LB", "LBSEQ"),
+        Variable(
+            "LBREFID",
+            "Specimen ID (immune draw sample)",
+            TEXT,
+            col("sample_id"),
+            origin=origin(ImmuneDraw, "sample_id"),
+            identifying=True,
+        ),
+        Variable(
+            "LBTESTCD",
+            "Lab Test or Examination Short Name",
+            TEXT,
+            lambda r: TESTCD.get(r.data["analyte"], r.data["analyte"]),
+            codelist="LBTESTCD",
+            origin=origin(R, "analyte"),
+        ),
+        Variable("LBTEST", "Lab Test or Examination Name", TEXT, _test, origin="labs.catalogue"),
+        Variable("LBCAT", "Category for Lab Test", TEXT, _category, codelist="LBCAT"),
+        Variable(
+            "LBORRES",
+            "Result or Finding in Original Units",
+            TEXT,
+            col("original_value"),
+            origin=origin(R, "original_value"),
+        ),
+        Variable(
+            "LBORRESU",
+            "Original Units",
+            TEXT,
+            col("original_unit"),
+            origin=origin(R, "original_unit"),
+        ),
+        Variable(
+            "LBSTRESC",
+            "Character Result/Finding in Std Format",
+            TEXT,
+            col("standard_value"),
+            origin=origin(R, "standard_value"),
+        ),
+        Variable(
+            "LBSTRESN",
+            "Numeric Result/Finding in Standard Units",
+            FLOAT,
+            col("standard_value"),
+            origin=origin(R, "standard_value"),
+        ),
+        Variable(
+            "LBSTRESU",
+            "Standard Units",
+            TEXT,
+            col("standard_unit"),
+            origin=origin(R, "standard_unit"),
+        ),
+        Variable(
+            "LBSTNRLO",
+            "Normal Range Lower Limit-Std Units",
+            FLOAT,
+            col("normal_low"),
+            origin=origin(R, "normal_low"),
+        ),
+        Variable(
+            "LBSTNRHI",
+            "Normal Range Upper Limit-Std Units",
+            FLOAT,
+            col("normal_high"),
+            origin=origin(R, "normal_high"),
+        ),
+        Variable(
+            "LBNRIND",
+            "Reference Range Indicator",
+            TEXT,
+            _nrind,
+            codelist="NRIND",
+            origin=origin(R, "flag"),
+        ),
+        Variable(
+            "LBTOXGR",
+            "Standard Toxicity Grade (CTCAE v5.0)",
+            INTEGER,
+            col("ctcae_grade"),
+            origin=origin(R, "ctcae_grade"),
+        ),
+        Variable(
+            "LBTOX",
+            "Toxicity (CTCAE v5.0 term graded)",
+            TEXT,
+            _toxicity,
+            origin="labs.catalogue ctcae_term",
+        ),
+        Variable(
+            "LBNAM",
+            "Laboratory Code",
+            TEXT,
+            col("lab_code"),
+            origin="labs.laboratory.code",
+        ),
+        Variable(
+            "VISIT",
+            "Visit Name (immune draw)",
+            TEXT,
+            lambda r: r.data["draw_event"] or UNSCHEDULED,
+            codelist="VISIT",
+            origin=origin(ImmuneDraw, "event_code"),
+        ),
+        Variable(
+            "LBDTC",
+            "Date/Time of Specimen Collection",
+            DATETIME,
+            col("collected_at"),
+            origin=origin(R, "collected_at"),
+        ),
+        Variable(
+            "LBSRC",
+            "Source (site entry or central-lab import)",
+            TEXT,
+            lambda r: r.data["source"].upper(),
+            codelist="LBSRC",
+            origin=origin(R, "source"),
+            supplementary=True,
+        ),
+        Variable(
+            "LBCOMM",
+            "Comment",
+            TEXT,
+            lambda r: r.data["comment"] or None,
+            origin=origin(R, "comment"),
+            identifying=True,
+            supplementary=True,
+        ),
+    ),
+    codelists={
+        "LBTESTCD": tuple((TESTCD.get(a.code, a.code), a.name) for a in ANALYTES),
+        "LBCAT": tuple((term, panel.capitalize()) for panel, term in CATEGORY.items()),
+        "NRIND": tuple((term, Flag(code).label) for code, term in NRIND.items()),
+        "LBSRC": tuple((value.upper(), label) for value, label in Source.choices),
+    },
+)

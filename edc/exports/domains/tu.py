@@ -1,0 +1,155 @@
+"""TU — Tumor/Lesion Identification: the baseline target and non-target lesions (RECIST 1.1)
+and new lesions found at follow-up."""
+
+from collections.abc import Iterator
+
+from assessments.constants import ImagingMethod, NewLesion, Organ
+from assessments.models import TargetLesion, TumourAssessment
+
+from ..codelists import visit_of
+from ..context import ExportContext
+from ..spec import DATE, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from . import tumours
+
+TARGET = "TARGET"
+NON_TARGET = "NON-TARGET"
+NEW = "NEW"
+METHODS: dict[str, str] = {
+    ImagingMethod.CT: "CT SCAN",
+    ImagingMethod.MRI: "MRI",
+    ImagingMethod.PET_CT: "PET/CT SCAN",
+    ImagingMethod.CHEST_XRAY: "X-RAY",
+    ImagingMethod.CLINICAL: "PHYSICAL EXAMINATION",
+    ImagingMethod.OTHER: "OTHER",
+}
+
+
+def _organ(code: str) -> str:
+    return Organ(code).label.split(" (")[0].upper() if code in Organ.values else code.upper()
+
+
+def _lesion(assessment: dict, lesion: dict, kind: str) -> dict:
+    return {
+        "lnkid": lesion["label"],
+        "result": kind,
+        "loc": _organ(lesion["organ"]),
+        "locdtl": lesion["location"] or None,
+        "method": METHODS.get(assessment["method"], assessment["method"]),
+        "visit": visit_of(assessment["calendar_code"]),
+        "date": assessment["assessment_date"],
+        "equivocal": None,
+    }
+
+
+def records(ctx: ExportContext) -> Iterator[Rec]:
+    for course in tumours.courses(ctx):
+        rows = []
+        if course.baseline:
+            rows += [_lesion(course.baseline, t, TARGET) for t in course.targets]
+            rows += [_lesion(course.baseline, t, NON_TARGET) for t in course.non_targets]
+        number = 0
+        for followup in course.followups:
+            if followup["new_lesion"] == NewLesion.NONE:
+                continue
+            number += 1
+            rows.append(
+                {
+                    "lnkid": f"NEW{number:02d}",
+                    "result": NEW,
+                    "loc": None,
+                    "locdtl": followup["new_lesion_description"] or None,
+                    "method": METHODS.get(followup["method"], followup["method"]),
+                    "visit": visit_of(followup["calendar_code"]),
+                    "date": followup["assessment_date"],
+                    "equivocal": "Y" if followup["new_lesion"] == NewLesion.EQUIVOCAL else "N",
+                }
+            )
+        for seq, row in enumerate(rows, start=1):
+            yield Rec(course.subject, seq, row)
+
+
+DOMAIN = Domain(
+    code="TU",
+    records=records,
+    label="Tumor/Lesion Identification",
+    description=(
+        "RECIST 1.1 lesions identified at baseline (target, non-target) and new lesions "
+        "recorded at follow-up assessments."
+    ),
+    keys=("STUDYID", "USUBJID", "TULNKID"),
+    models=tumours.MODELS,
+    variables=(
+        *identifiers("TU", "TUSEQ"),
+        Variable(
+            "TULNKID",
+            "Link ID (lesion label)",
+            TEXT,
+            col("lnkid"),
+            origin=origin(TargetLesion, "label"),
+        ),
+        Variable("TUTESTCD", "Tumor/Lesion ID Short Name", TEXT, lambda r: "TUMIDENT"),
+        Variable("TUTEST", "Tumor/Lesion ID Test Name", TEXT, lambda r: "Tumor Identification"),
+        Variable("TUORRES", "Tumor/Lesion ID Result", TEXT, col("result"), codelist="TUORRES"),
+        Variable(
+            "TUSTRESC",
+            "Tumor/Lesion ID Result Std. Format",
+            TEXT,
+            col("result"),
+            codelist="TUORRES",
+        ),
+        Variable(
+            "TULOC",
+            "Location of the Tumor/Lesion",
+            TEXT,
+            col("loc"),
+            codelist="TULOC",
+            origin=origin(TargetLesion, "organ"),
+        ),
+        Variable(
+            "TULOCDTL",
+            "Location Detail",
+            TEXT,
+            col("locdtl"),
+            origin=origin(TargetLesion, "location"),
+            identifying=True,
+        ),
+        Variable(
+            "TUMETHOD",
+            "Method of Identification",
+            TEXT,
+            col("method"),
+            codelist="TUMETHOD",
+            origin=origin(TumourAssessment, "method"),
+        ),
+        Variable("TUEVAL", "Evaluator", TEXT, lambda r: "INVESTIGATOR"),
+        Variable(
+            "VISIT",
+            "Visit Name",
+            TEXT,
+            col("visit"),
+            codelist="VISIT",
+            origin=origin(TumourAssessment, "calendar_code"),
+        ),
+        Variable(
+            "TUDTC",
+            "Date/Time of Tumor/Lesion Identification",
+            DATE,
+            col("date"),
+            origin=origin(TumourAssessment, "assessment_date"),
+        ),
+        Variable(
+            "TUNEWEQ",
+            "New Lesion Equivocal",
+            TEXT,
+            col("equivocal"),
+            codelist="NY",
+            origin=origin(TumourAssessment, "new_lesion"),
+            supplementary=True,
+        ),
+    ),
+    codelists={
+        "TUORRES": ((TARGET, "Target"), (NON_TARGET, "Non-target"), (NEW, "New")),
+        "TULOC": tuple((_organ(code), label) for code, label in Organ.choices),
+        "TUMETHOD": tuple((term, ImagingMethod(code).label) for code, term in METHODS.items()),
+    },
+)

@@ -1,0 +1,95 @@
+"""Streamed downloads, shared by the pages and the API: each writes its export log first."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from edc import protocol
+
+from . import odm, package, services
+from .constants import DICTIONARY, ODM, ExportFormat
+from .context import ExportContext, in_read_transaction
+from .models import ExportJob
+from .selectors import export_job_file
+from .spec import Domain
+from .validators import ExportParams
+from .writers import CONTENT_TYPES, WRITERS, RowCount
+
+
+def _filename(stem: str, ext: str, params: ExportParams) -> str:
+    stamp = f"-as-of-{timezone.localtime(params.as_of):%Y%m%dT%H%M}" if params.as_of else ""
+    return f"{protocol.TRIAL_ID}-{stem}{stamp}.{ext}"
+
+
+def _attachment(response: StreamingHttpResponse, filename: str) -> StreamingHttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def domain_response(
+    *, user, domain: Domain, fmt: str, params: ExportParams, channel: str
+) -> StreamingHttpResponse:
+    """One domain dataset (csv, jsonl or json), streamed in constant memory."""
+    log = services.export_log_start(
+        user=user, what=domain.code, fmt=fmt, channel=channel, params=params
+    )
+    ctx = ExportContext(user=user, as_of=params.as_of, updated_since=params.updated_since)
+    counter = RowCount()
+    variables = domain.variables_for(deidentified=ctx.deidentified)
+    pieces = in_read_transaction(WRITERS[fmt](variables, domain.rows(ctx), counter))
+    response = StreamingHttpResponse(
+        services.logged_stream(pieces, log=log, counter=counter), content_type=CONTENT_TYPES[fmt]
+    )
+    return _attachment(response, _filename(domain.filename_stem, fmt, params))
+
+
+def odm_response(*, user, params: ExportParams, channel: str) -> StreamingHttpResponse:
+    """The ODM 1.3.2 document (row count = subjects), streamed."""
+    log = services.export_log_start(
+        user=user, what=ODM, fmt=ExportFormat.ODM, channel=channel, params=params
+    )
+    ctx = ExportContext(user=user, as_of=params.as_of, updated_since=params.updated_since)
+    counter = RowCount()
+    response = StreamingHttpResponse(
+        services.logged_stream(
+            in_read_transaction(odm.odm_bytes(ctx, counter=counter)), log=log, counter=counter
+        ),
+        content_type="application/xml; charset=utf-8",
+    )
+    return _attachment(response, _filename("odm", "xml", params))
+
+
+def dictionary_response(*, user, channel: str, codelists: bool = False) -> StreamingHttpResponse:
+    """The data dictionary (or the codelists) the user's datasets follow."""
+    params = ExportParams()
+    log = services.export_log_start(
+        user=user,
+        what=DICTIONARY,
+        fmt=ExportFormat.CSV,
+        channel=channel,
+        params=params,
+        extra_filters={"codelists": codelists},
+    )
+    ctx = ExportContext(user=user)
+    if codelists:
+        body, rows = package.codelists_csv(), sum(1 for _ in package.codelist_rows(package.DOMAINS))
+    else:
+        body = package.dictionary_csv(deidentified=ctx.deidentified)
+        rows = sum(
+            1 for _ in package.dictionary_rows(package.DOMAINS, deidentified=ctx.deidentified)
+        )
+    services.export_log_finish(log, rows=rows)
+    response = StreamingHttpResponse([body], content_type=CONTENT_TYPES["csv"])
+    name = "codelists" if codelists else "define"
+    return _attachment(response, f"{protocol.TRIAL_ID}-{name}.csv")
+
+
+def job_file_response(*, job: ExportJob, user, channel: str) -> StreamingHttpResponse:
+    services.export_job_download_logged(job=job, user=user, channel=channel)
+    response = StreamingHttpResponse(export_job_file(job), content_type="application/zip")
+    response["Content-Length"] = str(job.size)
+    response["X-Checksum-SHA256"] = job.sha256
+    return _attachment(response, job.filename)

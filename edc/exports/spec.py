@@ -1,0 +1,172 @@
+"""The declarative shape of a domain dataset: variables (name, label, type, unit, codelist,
+origin, source callable) and the generator of its records.
+
+A domain module (``edc/exports/domains/<code>.py``) declares one ``Domain``: everything about
+that dataset is in that one place. ``records(ctx)`` yields ``Rec`` objects from a fixed number
+of streamed queries (see ``edc.exports.context``); each variable's ``source`` turns a ``Rec``
+into the cell's value (a str, int, Decimal, date or datetime; None for empty). Formatting
+(CSV text, JSON types, ISO 8601 dates, formula neutralisation) is the writers' job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from edc import protocol
+
+from .context import ExportContext, Subject
+
+# Variable types (ODM DataType names; SDTM "Char" for text/date/datetime, "Num" for numbers).
+TEXT = "text"
+INTEGER = "integer"
+FLOAT = "float"
+DATE = "date"
+DATETIME = "datetime"
+TYPES = (TEXT, INTEGER, FLOAT, DATE, DATETIME)
+NUMERIC_TYPES = frozenset({INTEGER, FLOAT})
+
+
+class Rec:
+    """One output row before formatting: the subject, its sequence number and source data."""
+
+    __slots__ = ("subject", "seq", "data")
+
+    def __init__(self, subject: Subject, seq: int | None, data: dict):
+        self.subject = subject
+        self.seq = seq
+        self.data = data
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    label: str
+    type: str
+    source: Callable[[Rec], Any]
+    unit: str = ""
+    codelist: str = ""
+    # Where the value comes from: "app.model.field", or "derived: …" with the rule.
+    origin: str = ""
+    # Withheld from de-identified readers (see edc.exports.deidentify).
+    identifying: bool = False
+    # Not a standard SDTM variable of the domain (would go to SUPP-- in a submission).
+    supplementary: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"{self.name}: unknown type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class Domain:
+    code: str
+    label: str
+    description: str
+    variables: tuple[Variable, ...]
+    records: Callable[[ExportContext], Iterator[Rec]]
+    # Models read: their changes select subjects for ``updated_since``.
+    models: tuple[type[models.Model], ...] = field(default=())
+    # Domain sort keys, as documented in the data dictionary.
+    keys: tuple[str, ...] = ()
+    # Codelists only this domain uses (shared ones live in edc.exports.codelists).
+    codelists: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+    def variables_for(self, *, deidentified: bool) -> tuple[Variable, ...]:
+        if not deidentified:
+            return self.variables
+        return tuple(v for v in self.variables if not v.identifying)
+
+    def rows(self, ctx: ExportContext) -> Iterator[Rec]:
+        return self.records(ctx.for_models(self.models))
+
+    @property
+    def filename_stem(self) -> str:
+        return self.code.lower()
+
+
+# --- Source helpers ------------------------------------------------------------------------------
+def col(name: str) -> Callable[[Rec], Any]:
+    """The value ``name`` of the record's data (writers read it without calling this)."""
+
+    def source(rec: Rec, _name=name):
+        return rec.data[_name]
+
+    source.column = name
+    return source
+
+
+def const(value: Any) -> Callable[[Rec], Any]:
+    """The same value on every row (writers format it once)."""
+
+    def source(rec: Rec, _value=value):
+        return _value
+
+    source.constant = value
+    return source
+
+
+def mapped(name: str, mapping: dict, default: Any = None) -> Callable[[Rec], Any]:
+    """The record's ``name`` translated through ``mapping`` (controlled terminology)."""
+
+    def source(rec: Rec, _name=name, _map=mapping):
+        value = rec.data[_name]
+        if value is None or value == "":
+            return None
+        return _map.get(value, default if default is not None else value)
+
+    return source
+
+
+def yes_no(name: str) -> Callable[[Rec], Any]:
+    def source(rec: Rec, _name=name):
+        value = rec.data[_name]
+        return None if value is None else ("Y" if value else "N")
+
+    return source
+
+
+def origin(model: type[models.Model], field_name: str) -> str:
+    return f"{model._meta.label_lower}.{field_name}"
+
+
+def identifiers(domain: str, seq: str | None) -> tuple[Variable, ...]:
+    """STUDYID, DOMAIN, USUBJID (and --SEQ): the keys every domain starts with."""
+    head = (
+        Variable(
+            "STUDYID",
+            "Study Identifier",
+            TEXT,
+            const(protocol.TRIAL_ID),
+            origin="edc.protocol.TRIAL_ID",
+        ),
+        Variable("DOMAIN", "Domain Abbreviation", TEXT, const(domain), origin="derived: constant"),
+        Variable(
+            "USUBJID",
+            "Unique Subject Identifier",
+            TEXT,
+            lambda rec: rec.subject.usubjid,
+            origin="derived: STUDYID-SUBJID (not enrolled: STUDYID-SITEID-P<patient number>)",
+        ),
+    )
+    if seq is None:
+        return head
+    return (
+        *head,
+        Variable(
+            seq,
+            "Sequence Number",
+            INTEGER,
+            lambda rec: rec.seq,
+            origin="derived: order of the subject's records in this dataset",
+        ),
+    )
+
+
+def numbered(subject: Subject, rows: Iterator[dict]) -> Iterator[Rec]:
+    """``Rec``s of one subject's rows with --SEQ 1, 2, 3…"""
+    for seq, row in enumerate(rows, start=1):
+        yield Rec(subject, seq, row)

@@ -1,0 +1,330 @@
+"""Dataset rows to bytes: CSV (formula injection neutralised), JSON Lines, streamed JSON array.
+
+Every writer is a generator of ``bytes`` pieces of about ``STREAM_BUFFER_BYTES``, for a
+``StreamingHttpResponse`` or a zip member: memory stays constant whatever the row count.
+
+Cells are formatted by the variable's type:
+
+* text — as is; a *string* cell that starts with ``= + - @``, a tab or a carriage return gets a
+  leading ``'`` so a spreadsheet opening the CSV shows text instead of running a formula
+  (OWASP "CSV Injection"). A text cell that already starts with ``'`` followed by one of those
+  characters gets one more ``'``, so ``unescape_cell`` restores every value exactly.
+* integer / float — numbers are written as numbers (``-12.5``) and never prefixed: they cannot
+  carry a formula, and prefixing would turn every negative value into text for R and pandas;
+* date / datetime — ISO 8601 (``2025-04-01``, ``2025-04-01T10:30``) in the trial's time zone.
+
+Empty is an empty cell in CSV and ``null`` in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
+from .spec import DATE, DATETIME, FLOAT, INTEGER, Rec, Variable
+
+_ESCAPED = tuple(FORMULA_ESCAPE + t for t in FORMULA_TRIGGERS)
+# First characters that may need a prefix: a trigger, or the escape itself.
+_FIRST = frozenset((*FORMULA_TRIGGERS, FORMULA_ESCAPE))
+
+
+def neutralise(text: str) -> str:
+    """Prefix a text cell that a spreadsheet would evaluate (see the module docstring)."""
+    if text.startswith(FORMULA_TRIGGERS) or text.startswith(_ESCAPED):
+        return FORMULA_ESCAPE + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """The original text of a neutralised CSV cell (for readers that want it back)."""
+    if text.startswith(FORMULA_ESCAPE) and (
+        text[1:].startswith(FORMULA_TRIGGERS) or text[1:].startswith(_ESCAPED)
+    ):
+        return text[1:]
+    return text
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal without trailing zeros or exponent: 1.500000 → "1.5", 100.0 → "100"."""
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class Formats:
+    """Cell formatters of one export, bound to the trial's time zone once (not per cell)."""
+
+    def __init__(self):
+        self.tz = timezone.get_default_timezone()
+
+    def iso_datetime(self, value) -> str:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(self.tz)
+            return f"{value.date().isoformat()}T{value.hour:02d}:{value.minute:02d}"
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    def iso_date(self, value) -> str:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(self.tz)
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    def plain_text(self, value) -> str:
+        if isinstance(value, Decimal):
+            return decimal_text(value)
+        if isinstance(value, dt.datetime):
+            return self.iso_datetime(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    @staticmethod
+    def number_text(value) -> str:
+        if isinstance(value, Decimal):
+            return decimal_text(value)
+        if isinstance(value, float):
+            return repr(value)
+        return str(int(value))
+
+    # --- CSV cells ---------------------------------------------------------------------------
+    def csv_text(self, value) -> str:
+        if value is None:
+            return ""
+        if value.__class__ is str:
+            # Only strings are neutralised: a Decimal or int in a text column (TRORRES -40)
+            # is a number written as a number, never a formula.
+            return neutralise(value) if value and value[0] in _FIRST else value
+        return self.plain_text(value)
+
+    def csv_number(self, value) -> str:
+        return "" if value is None else self.number_text(value)
+
+    def csv_date(self, value) -> str:
+        return "" if value is None else self.iso_date(value)
+
+    def csv_datetime(self, value) -> str:
+        return "" if value is None else self.iso_datetime(value)
+
+    def csv(self) -> tuple[dict[str, Callable], Callable]:
+        table = {
+            INTEGER: self.csv_number,
+            FLOAT: self.csv_number,
+            DATE: self.csv_date,
+            DATETIME: self.csv_datetime,
+        }
+        return table, self.csv_text
+
+    # --- JSON values -------------------------------------------------------------------------
+    def json_text(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        return self.plain_text(value)
+
+    @staticmethod
+    def json_integer(value):
+        return None if value is None else int(value)
+
+    @staticmethod
+    def json_float(value):
+        if value is None:
+            return None
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+    def json_date(self, value):
+        return None if value is None else self.iso_date(value)
+
+    def json_datetime(self, value):
+        return None if value is None else self.iso_datetime(value)
+
+    def json(self) -> tuple[dict[str, Callable], Callable]:
+        table = {
+            INTEGER: self.json_integer,
+            FLOAT: self.json_float,
+            DATE: self.json_date,
+            DATETIME: self.json_datetime,
+        }
+        return table, self.json_text
+
+
+_MISSING = object()
+MEMO_LIMIT = 1024
+
+
+def memoised(fmt: Callable) -> Callable:
+    """``fmt`` with a bounded cache, for one column of one export.
+
+    Numbers and times repeat down a column (a laboratory's normal range on every result, one
+    collection time for a whole panel, doses, units), and formatting a Decimal or a datetime
+    costs microseconds. The cache is keyed by type and value (2 and 2.0 differ) and emptied
+    when full, so memory stays bounded.
+    """
+    cache: dict = {}
+
+    def cell(value):
+        key = (value.__class__, value)
+        try:
+            return cache[key]
+        except KeyError:
+            if len(cache) >= MEMO_LIMIT:
+                cache.clear()
+            text = cache[key] = fmt(value)
+            return text
+        except TypeError:  # unhashable (a list from a JSON field)
+            return fmt(value)
+
+    return cell
+
+
+_MEMOISED = frozenset({INTEGER, FLOAT, DATE, DATETIME})
+
+
+def row_function(variables: Iterable[Variable], table: dict, default: Callable, *, keys=False):
+    """One function turning a ``Rec`` into its formatted cells (a list, or a dict by name).
+
+    Compiled once per export so each cell costs one formatter call: ``col()`` sources are read
+    straight from the record's data and ``const()`` values are formatted once, up front. This
+    is the hot loop of every export (see bench/RESULTS.md, "Exports").
+    """
+    namespace: dict = {}
+    cells = []
+    for index, variable in enumerate(variables):
+        fmt = table.get(variable.type, default)
+        constant = getattr(variable.source, "constant", _MISSING)
+        if constant is not _MISSING:
+            namespace[f"c{index}"] = fmt(constant)
+            cell = f"c{index}"
+        else:
+            namespace[f"f{index}"] = memoised(fmt) if variable.type in _MEMOISED else fmt
+            column = getattr(variable.source, "column", None)
+            if column is not None:
+                namespace[f"k{index}"] = column
+                cell = f"f{index}(d[k{index}])"
+            else:
+                namespace[f"s{index}"] = variable.source
+                cell = f"f{index}(s{index}(rec))"
+        cells.append(f"{variable.name!r}: {cell}" if keys else cell)
+    body = "{" + ", ".join(cells) + "}" if keys else "[" + ", ".join(cells) + "]"
+    exec(f"def row(rec):\n    d = rec.data\n    return {body}\n", namespace)  # noqa: S102
+    return namespace["row"]
+
+
+class RowCount:
+    """Filled in by a writer as it goes; read after the stream is exhausted."""
+
+    def __init__(self):
+        self.rows = 0
+
+
+class _Buffer:
+    def __init__(self):
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+
+    def drain(self) -> bytes:
+        data = "".join(self.parts).encode("utf-8")
+        self.parts.clear()
+        self.size = 0
+        return data
+
+
+def csv_bytes(
+    variables: tuple[Variable, ...], recs: Iterable[Rec], counter: RowCount | None = None
+) -> Iterator[bytes]:
+    """CSV with a header of variable names, CRLF line ends (RFC 4180), UTF-8."""
+    counter = counter or RowCount()
+    row = row_function(variables, *Formats().csv())
+    buffer = _Buffer()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([v.name for v in variables])
+    writerow = writer.writerow
+    for rec in recs:
+        writerow(row(rec))
+        counter.rows += 1
+        if buffer.size >= STREAM_BUFFER_BYTES:
+            yield buffer.drain()
+    yield buffer.drain()
+
+
+def _json_rows(variables, recs, counter: RowCount) -> Iterator[str]:
+    row = row_function(variables, *Formats().json(), keys=True)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for rec in recs:
+        counter.rows += 1
+        yield dumps(row(rec))
+
+
+def jsonl_bytes(
+    variables: tuple[Variable, ...], recs: Iterable[Rec], counter: RowCount | None = None
+) -> Iterator[bytes]:
+    """JSON Lines: one JSON object per row, keys = variable names."""
+    counter = counter or RowCount()
+    buffer = _Buffer()
+    for line in _json_rows(variables, recs, counter):
+        buffer.write(line)
+        buffer.write("\n")
+        if buffer.size >= STREAM_BUFFER_BYTES:
+            yield buffer.drain()
+    yield buffer.drain()
+
+
+def json_array_bytes(
+    variables: tuple[Variable, ...], recs: Iterable[Rec], counter: RowCount | None = None
+) -> Iterator[bytes]:
+    """One JSON array of row objects, streamed (never built in memory)."""
+    counter = counter or RowCount()
+    buffer = _Buffer()
+    buffer.write("[")
+    for index, item in enumerate(_json_rows(variables, recs, counter)):
+        buffer.write(",\n" if index else "\n")
+        buffer.write(item)
+        if buffer.size >= STREAM_BUFFER_BYTES:
+            yield buffer.drain()
+    buffer.write("\n]\n")
+    yield buffer.drain()
+
+
+def json_objects(variables: tuple[Variable, ...], recs: Iterable[Rec]) -> list[dict]:
+    """Rows as JSON-ready dicts (for an API page of whole subjects)."""
+    row = row_function(variables, *Formats().json(), keys=True)
+    return [row(rec) for rec in recs]
+
+
+def table_csv(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
+    """A small CSV (data dictionary, codelists), built in memory, neutralised like datasets."""
+    out = io.StringIO()
+    text = Formats().csv_text
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(list(header))
+    for row in rows:
+        writer.writerow([text(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+WRITERS: dict[str, Callable] = {"csv": csv_bytes, "jsonl": jsonl_bytes, "json": json_array_bytes}
+CONTENT_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}

@@ -1,0 +1,164 @@
+"""Browser forms of the monitor workspace; the API validates with the same filter forms."""
+
+from django import forms
+
+from edc.access.constants import Role
+from edc.access.selectors import is_deidentified, sites_visible_to
+from edc.audit.display import form_name
+from edc.audit.models import AuditAction
+from edc.audit.records import audited_models
+from edc.audit.selectors import SORTS, AuditFilters
+from patients.selectors import patients_visible_to
+
+from .constants import SIGNATURE_MEANINGS, LockScope, QueryStatus
+from .records import RecordRef
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+def form_choices() -> list[tuple[str, str]]:
+    """Every audited form (model), by label, for the audit-trail filter."""
+    labels = sorted(
+        (m._meta.label_lower for m in audited_models()), key=lambda label: form_name(label)
+    )
+    return [("", "Any form")] + [(label, f"{form_name(label)} ({label})") for label in labels]
+
+
+class AuditFilterForm(forms.Form):
+    """The audit-trail review filters (GET), shared by the page, the CSV export and the API."""
+
+    site = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any site", to_field_name="code"
+    )
+    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any patient")
+    user = forms.CharField(label="User name", required=False, max_length=150)
+    role = forms.ChoiceField(choices=[("", "Any role"), *Role.choices], required=False)
+    form = forms.ChoiceField(required=False)
+    field = forms.CharField(label="Field name", required=False, max_length=100)
+    date_from = forms.DateField(label="From", required=False, widget=DATE)
+    date_to = forms.DateField(label="To", required=False, widget=DATE)
+    action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
+    sort = forms.ChoiceField(choices=[(k, k.capitalize()) for k in SORTS], required=False)
+    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites_visible_to(user)
+        self.fields["patient"].queryset = patients_visible_to(user)
+        self.fields["form"].choices = form_choices()
+        if is_deidentified(user):
+            # Statisticians see roles, never people: no filtering by user name either.
+            del self.fields["user"]
+            self.fields["patient"].label_from_instance = lambda p: p.subject_id or f"Patient {p.pk}"
+
+    def filters(self) -> AuditFilters:
+        data = self.cleaned_data
+        return AuditFilters(
+            site=data["site"].pk if data.get("site") else None,
+            patient=data["patient"].pk if data.get("patient") else None,
+            user=data.get("user") or "",
+            role=data.get("role") or "",
+            form=data.get("form") or "",
+            field=(data.get("field") or "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            action=data.get("action") or "",
+            sort=data.get("sort") or "newest",
+        )
+
+
+class QueryFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *QueryStatus.choices], required=False)
+    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any site")
+    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any patient")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites_visible_to(user)
+        self.fields["patient"].queryset = patients_visible_to(user)
+
+
+def field_choices(record: RecordRef) -> list[tuple[str, str]]:
+    return [("", "The whole record")] + [
+        (name, record.field_label(name)) for name in record.field_names()
+    ]
+
+
+class QueryRaiseForm(forms.Form):
+    field = forms.ChoiceField(required=False)
+    question = forms.CharField(widget=TEXT)
+
+    def __init__(self, *args, record: RecordRef, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = field_choices(record)
+
+
+class QueryAnswerForm(forms.Form):
+    text = forms.CharField(label="Answer", widget=TEXT)
+    linked_change_reason = forms.ChoiceField(
+        label="Correction made for this query",
+        required=False,
+        help_text="Correct the value in its form first, with a reason starting “Query #<id>:”.",
+    )
+
+    def __init__(self, *args, linked_reasons: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["linked_change_reason"].choices = [("", "No data change")] + [
+            (reason, reason) for reason in dict.fromkeys(linked_reasons)
+        ]
+
+
+class QueryCloseForm(forms.Form):
+    note = forms.CharField(label="Closing note", required=False, widget=TEXT)
+
+
+class QueryReopenForm(forms.Form):
+    reason = forms.CharField(label="Why re-open", widget=TEXT)
+
+
+class SdvMarkForm(forms.Form):
+    field = forms.ChoiceField(label="Verified", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, record: RecordRef, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = field_choices(record)
+
+
+class SignForm(forms.Form):
+    """21 CFR 11.200: both components of the signer's identity, every time they sign."""
+
+    scope = forms.ChoiceField(label="What you sign")
+    meaning = forms.ChoiceField(
+        label="Meaning of your signature", choices=[(m, m) for m in SIGNATURE_MEANINGS]
+    )
+    username = forms.CharField(label="Your user ID", max_length=150)
+    password = forms.CharField(label="Your password", widget=forms.PasswordInput)
+
+    def __init__(self, *args, scopes: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = scopes
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class LockForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=[
+            (LockScope.PATIENT, LockScope.PATIENT.label),
+            (LockScope.DATABASE, LockScope.DATABASE.label),
+        ]
+    )
+    patient = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="For a casebook lock."
+    )
+    reason = forms.CharField(widget=TEXT)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients_visible_to(user)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=TEXT)

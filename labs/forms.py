@@ -1,0 +1,143 @@
+"""Browser forms of the lab app: thin, the rules live in validators and services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .catalogue import IMMUNE, analytes_for_panel
+from .constants import DrawEvent, Sex
+from .models import ANALYTE_CHOICES, Laboratory
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+VALUE = forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "autocomplete": "off"})
+REASON = forms.CharField(
+    label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
+)
+
+
+class PanelValuesMixin:
+    """One value + unit pair per analyte: ``<CODE>_value`` and ``<CODE>_unit``."""
+
+    def add_analyte_fields(self, analytes) -> None:
+        self.analytes = list(analytes)
+        for a in self.analytes:
+            self.fields[f"{a.code}_value"] = forms.CharField(
+                label=f"{a.name} ({a.code})", required=False, widget=VALUE
+            )
+            self.fields[f"{a.code}_unit"] = forms.ChoiceField(
+                label=f"{a.code} unit", choices=[(u, u) for u in a.units], initial=a.unit
+            )
+
+    def panel_values(self) -> dict[str, tuple[str, str]]:
+        values = {}
+        for a in self.analytes:
+            value = (self.cleaned_data.get(f"{a.code}_value") or "").strip()
+            if value:
+                values[a.code] = (value, self.cleaned_data[f"{a.code}_unit"])
+        return values
+
+    def analyte_rows(self):
+        """(analyte, value field, unit field) for the template's table."""
+        return [(a, self[f"{a.code}_value"], self[f"{a.code}_unit"]) for a in self.analytes]
+
+
+class PanelForm(PanelValuesMixin, forms.Form):
+    lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
+    collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, panel: str, labs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = labs
+        self.add_analyte_fields(analytes_for_panel(panel))
+
+
+class ResultEditForm(forms.Form):
+    collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
+    value = forms.CharField(widget=VALUE)
+    unit = forms.ChoiceField()
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = REASON
+
+    def __init__(self, *args, units: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u, u) for u in units]
+
+
+PROCESSING_UNITS = (("minutes", "minutes"), ("hours", "hours"))
+
+
+class ProcessingTimeMixin:
+    def processing_minutes(self) -> int:
+        amount = self.cleaned_data["processing_time"]
+        factor = 60 if self.cleaned_data["processing_unit"] == "hours" else 1
+        return int(round(amount * factor))
+
+
+class DrawForm(ProcessingTimeMixin, PanelValuesMixin, forms.Form):
+    event_code = forms.ChoiceField(label="Draw", choices=DrawEvent.choices)
+    drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
+    sample_id = forms.CharField(label="Sample ID", max_length=40)
+    processing_time = forms.DecimalField(label="Time to processing", min_value=0, decimal_places=2)
+    processing_unit = forms.ChoiceField(label="Time unit", choices=PROCESSING_UNITS)
+    lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, labs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = labs
+        self.add_analyte_fields(analytes_for_panel(IMMUNE))
+
+
+class DrawEditForm(ProcessingTimeMixin, forms.Form):
+    drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
+    sample_id = forms.CharField(label="Sample ID", max_length=40)
+    processing_time = forms.DecimalField(label="Time to processing", min_value=0, decimal_places=2)
+    processing_unit = forms.ChoiceField(label="Time unit", choices=PROCESSING_UNITS)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = REASON
+
+
+class LaboratoryForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=None)
+    code = forms.CharField(max_length=20, help_text="Used in central-lab import files.")
+    name = forms.CharField(max_length=200)
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+class ReferenceRangeForm(forms.Form):
+    lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
+    analyte = forms.ChoiceField(choices=ANALYTE_CHOICES)
+    sex = forms.ChoiceField(choices=Sex.choices, required=False)
+    low = forms.DecimalField(label="Lower limit (standard unit)", max_digits=14, decimal_places=6)
+    high = forms.DecimalField(label="Upper limit (standard unit)", max_digits=14, decimal_places=6)
+    effective_from = forms.DateField(widget=DATE)
+
+    def __init__(self, *args, labs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lab"].queryset = labs
+
+
+class ReferenceRangeEditForm(forms.Form):
+    low = forms.DecimalField(label="Lower limit (standard unit)", max_digits=14, decimal_places=6)
+    high = forms.DecimalField(label="Upper limit (standard unit)", max_digits=14, decimal_places=6)
+    effective_from = forms.DateField(widget=DATE)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = REASON
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "UTF-8 CSV with the columns subject_id, collected_at (YYYY-MM-DD HH:MM), analyte, "
+            "value, unit, lab."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

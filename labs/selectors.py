@@ -1,0 +1,278 @@
+"""Access-scoped reads of lab data, each page or API list in a fixed number of queries.
+
+Functions taking ``user`` scope to the user's sites (another site's record is a 404).
+``reference_range_for`` and the haematology look-ups are for services and other apps (the
+dosing hold check): they trust their caller to have fetched the patient through a scoped
+selector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from edc import protocol
+from edc.access.constants import Role
+from edc.access.selectors import scope_to_user_sites, user_role
+from patients.models import CalendarEvent, Patient
+from patients.selectors import patients_visible_to
+
+from . import immune
+from .charts import TrendPoint
+from .constants import HOLD_CHECK_ANALYTES, DrawEvent
+from .models import ImmuneDraw, ImportBatch, ImportChunk, Laboratory, LabResult, ReferenceRange
+from .ranges import select_range
+
+
+def _get_or_404(qs: QuerySet, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {qs.model._meta.verbose_name}.") from None
+
+
+# --- Laboratories and reference ranges -----------------------------------------------------------
+def laboratories_visible_to(user) -> QuerySet[Laboratory]:
+    qs = Laboratory.objects.select_related("site")
+    return scope_to_user_sites(qs, user, site_lookup="site")
+
+
+def laboratory_get_for_user(*, user, pk) -> Laboratory:
+    return _get_or_404(laboratories_visible_to(user), pk)
+
+
+def reference_ranges_visible_to(user) -> QuerySet[ReferenceRange]:
+    qs = ReferenceRange.objects.select_related("lab", "lab__site")
+    return scope_to_user_sites(qs, user, site_lookup="lab__site")
+
+
+def reference_range_get_for_user(*, user, pk) -> ReferenceRange:
+    return _get_or_404(reference_ranges_visible_to(user), pk)
+
+
+def reference_range_for(
+    *, lab_id: int, analyte_code: str, sex: str, on: dt.date
+) -> ReferenceRange | None:
+    """The range judging a result of ``analyte_code`` by ``lab_id`` collected ``on`` (1 query)."""
+    candidates = ReferenceRange.objects.filter(
+        lab_id=lab_id, analyte=analyte_code, sex__in=[sex, ""], effective_from__lte=on
+    )
+    return select_range(candidates, lab_id=lab_id, analyte_code=analyte_code, sex=sex, on=on)
+
+
+def ranges_of_lab(lab_id: int) -> list[ReferenceRange]:
+    """Every range of a laboratory, for callers judging many results (imports)."""
+    return list(ReferenceRange.objects.filter(lab_id=lab_id))
+
+
+# --- Results -------------------------------------------------------------------------------------
+def results_visible_to(user) -> QuerySet[LabResult]:
+    qs = LabResult.objects.select_related("patient", "patient__site", "lab")
+    return scope_to_user_sites(qs, user, site_lookup="patient__site")
+
+
+def result_get_for_user(*, user, pk) -> LabResult:
+    return _get_or_404(results_visible_to(user), pk)
+
+
+def results_for_patient(*, user, patient: Patient) -> QuerySet[LabResult]:
+    return results_visible_to(user).filter(patient=patient).order_by("-collected_at", "analyte")
+
+
+def lab_patients_for_user(user) -> QuerySet[Patient]:
+    """Patients of the user's sites with their number of results and last collection time."""
+    return (
+        patients_visible_to(user)
+        .annotate(
+            result_count=Count("lab_results"), last_collected=Max("lab_results__collected_at")
+        )
+        .order_by("site__code", "subject_id", "screening_number")
+    )
+
+
+def latest_haematology(
+    patient: Patient | int,
+    *,
+    before: dt.date,
+    within_days: int = protocol.HOLD_LAB_LOOKBACK_DAYS,
+) -> dict[str, Decimal | None]:
+    """Latest ANC and platelets (standard unit, 10^9/L) collected in the look-back window.
+
+    The window is ``before - within_days`` to ``before``, both days included, in the trial's
+    local time (protocol: "lab within 3 days before" the paclitaxel dose; a sample taken on the
+    morning of the dose counts). A missing analyte is ``None``. One query.
+    """
+    patient_id = getattr(patient, "pk", patient)
+    start = before - dt.timedelta(days=within_days)
+    rows = (
+        LabResult.objects.filter(
+            patient_id=patient_id,
+            analyte__in=HOLD_CHECK_ANALYTES,
+            collected_at__date__gte=start,
+            collected_at__date__lte=before,
+        )
+        .order_by("-collected_at", "-id")
+        .values_list("analyte", "standard_value")
+    )
+    latest: dict[str, Decimal | None] = dict.fromkeys(HOLD_CHECK_ANALYTES)
+    for code, value in rows:
+        if latest[code] is None:
+            latest[code] = value
+    return latest
+
+
+def haematology_for_dose(
+    *, patient: Patient | int, dose_date: dt.date
+) -> dict[str, Decimal | None]:
+    """ANC and PLT for the dosing hold check: keys "ANC" and "PLT", values in 10^9/L or None.
+
+    Latest results collected from ``dose_date - HOLD_LAB_LOOKBACK_DAYS`` to ``dose_date``
+    inclusive.
+    """
+    return latest_haematology(
+        patient, before=dose_date, within_days=protocol.HOLD_LAB_LOOKBACK_DAYS
+    )
+
+
+def trend_for_patient(
+    *, user, patient: Patient, analytes: Iterable[str]
+) -> tuple[dict[str, list[TrendPoint]], list[dt.date]]:
+    """Points per analyte (oldest first, local time) and the actual paclitaxel dates (2 queries)."""
+    codes = tuple(analytes)
+    points: dict[str, list[TrendPoint]] = {code: [] for code in codes}
+    rows = (
+        results_visible_to(user)
+        .filter(patient=patient, analyte__in=codes)
+        .order_by("collected_at", "id")
+        .values_list(
+            "analyte",
+            "collected_at",
+            "standard_value",
+            "normal_low",
+            "normal_high",
+            "flag",
+            "ctcae_grade",
+        )
+    )
+    for code, at, value, low, high, flag, grade in rows:
+        points[code].append(
+            TrendPoint(
+                at=timezone.localtime(at), value=value, low=low, high=high, flag=flag, grade=grade
+            )
+        )
+    dose_dates = list(
+        CalendarEvent.objects.filter(
+            patient=patient, kind=protocol.PACLITAXEL, actual_date__isnull=False
+        )
+        .order_by("actual_date")
+        .values_list("actual_date", flat=True)
+    )
+    return points, dose_dates
+
+
+# --- Immune monitoring ---------------------------------------------------------------------------
+def draws_visible_to(user) -> QuerySet[ImmuneDraw]:
+    qs = ImmuneDraw.objects.select_related("patient", "patient__site", "patient__cohort", "lab")
+    return scope_to_user_sites(qs, user, site_lookup="patient__site")
+
+
+def draw_get_for_user(*, user, pk) -> ImmuneDraw:
+    return _get_or_404(draws_visible_to(user).prefetch_related("results"), pk)
+
+
+def immune_schedule(*, user, patient: Patient) -> list[dict]:
+    """The patient's three immune draws: calendar dates and window, and the draw if recorded.
+
+    Due dates come from the calendar (``patients.calendar`` computes them from the *actual*
+    injection dates). Three queries.
+    """
+    events = {
+        e.code: e for e in CalendarEvent.objects.filter(patient=patient, code__in=DrawEvent.values)
+    }
+    draws = {
+        d.event_code: d
+        for d in draws_visible_to(user).filter(patient=patient).prefetch_related("results")
+    }
+    schedule = []
+    for code, label in DrawEvent.choices:
+        event = events.get(code)
+        draw = draws.get(code)
+        timing = None
+        if event is not None and draw is not None:
+            timing = immune.days_outside_window(
+                timezone.localdate(draw.drawn_at), earliest=event.earliest, latest=event.latest
+            )
+        schedule.append(
+            {
+                "code": code,
+                "label": label,
+                "event": event,
+                "draw": draw,
+                "days_outside": timing,
+                "days_early": -timing if timing and timing < 0 else 0,
+                "days_late": timing if timing and timing > 0 else 0,
+            }
+        )
+    return schedule
+
+
+def immune_values_for_user(user) -> list[immune.ImmuneValue]:
+    """Every immune-panel value of a draw, with the patient's cohort (one query)."""
+    rows = (
+        results_visible_to(user)
+        .filter(immune_draw__isnull=False, patient__cohort__isnull=False)
+        .values_list(
+            "patient_id",
+            "patient__cohort__code",
+            "immune_draw__event_code",
+            "analyte",
+            "standard_value",
+        )
+    )
+    return [
+        immune.ImmuneValue(
+            patient_id=pid, cohort=cohort, event_code=event, analyte=code, value=value
+        )
+        for pid, cohort, event, code, value in rows
+    ]
+
+
+def immune_change_by_cohort(*, user) -> list[immune.ChangeFromBaseline]:
+    """Change from baseline of every immune analyte, per cohort and draw (one query)."""
+    return immune.change_from_baseline(immune_values_for_user(user))
+
+
+# --- Imports -------------------------------------------------------------------------------------
+def batches_visible_to(user) -> QuerySet[ImportBatch]:
+    """Data managers see every import; site staff the ones they uploaded; others none."""
+    qs = ImportBatch.objects.select_related("uploaded_by", "committed_by")
+    role = user_role(user)
+    if role == Role.DATA_MANAGER:
+        return qs
+    if role in (Role.INVESTIGATOR, Role.COORDINATOR):
+        return qs.filter(uploaded_by=user)
+    return qs.none()
+
+
+def batch_get_for_user(*, user, pk) -> ImportBatch:
+    return _get_or_404(batches_visible_to(user), pk)
+
+
+def batch_rows(*, batch: ImportBatch, status: str | None = None) -> list[dict]:
+    """The batch's report rows in file order, optionally only those of one ``RowStatus``.
+
+    Chunks without a row of that status are not read (their counts say so); a report is
+    bounded by the import's file-size limit. One query.
+    """
+    chunks = ImportChunk.objects.filter(batch=batch).order_by("first_line")
+    if status:
+        chunks = chunks.filter(**{f"{status}_rows__gt": 0})
+    rows = []
+    for rows_of_chunk in chunks.values_list("rows", flat=True):
+        rows.extend(r for r in rows_of_chunk if not status or r["status"] == status)
+    return rows

@@ -1,0 +1,21 @@
+"""Celery tasks of the lab app: take ids, call one idempotent service, return."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import imports
+
+
+@shared_task(
+    name="labs.import_batch",
+    acks_late=True,
+    serializer="json",
+    time_limit=3600,
+    soft_time_limit=3500,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def import_batch(batch_id: int) -> str:
+    """Advance a central-lab import (dry run or commit); safe to run twice or concurrently."""
+    return imports.import_batch_process(batch_id=batch_id).status

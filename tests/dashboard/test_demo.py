@@ -1,0 +1,47 @@
+"""The demo trial's dashboard shows the paper's endpoints: ORR 50 %, CBR 90 %, 3 progressors."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from edc.access.constants import Role
+from edc.access.models import StaffProfile
+
+
+def _row(html: str, group: str) -> str:
+    return re.search(rf'data-group="{group}">(.*?)</tr>', html, re.S).group(1)
+
+
+def _cells(row: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+
+
+@pytest.mark.django_db
+def test_demo_dashboard_shows_orr_15_of_30_benefit_27_of_30_and_3_progressors(client):
+    call_command("load_demo")
+    statistician = StaffProfile.objects.get(role=Role.STATISTICIAN).user
+    client.force_login(statistician)
+    html = client.get(reverse("dashboard:index")).content.decode()
+
+    patients, orr, cbr, progressors, _unobserved = _cells(_row(html, "overall"))
+    assert patients == "30"
+    assert orr.startswith("15/30 · 50 %")
+    assert cbr.startswith("27/30 · 90 %")
+    assert progressors.startswith("3/30")
+    assert "(31.3–68.7 %)" in orr  # exact 95 % interval of 15/30
+
+    # The figures draw every treated patient the statistician can see: all 30.
+    spider = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()
+    swimmer = client.get(reverse("dashboard:svg", args=["swimmer"])).content.decode()
+    assert len(re.findall(r"<path\b", spider)) == 30
+    assert len(re.findall(r"<path\b", swimmer)) == 30
+    enrolment = client.get(reverse("dashboard:csv", args=["enrolment-cohort"])).content.decode()
+    assert len(enrolment.splitlines()) == 1 + 30
+
+    # The monitor of FR01 and FR02 sees those two sites only.
+    monitor = StaffProfile.objects.get(role=Role.MONITOR, user__username="monitor").user
+    client.force_login(monitor)
+    csv = client.get(reverse("dashboard:csv", args=["swimmer"])).content.decode()
+    assert "BE01-" not in csv and "FR01-" in csv and "FR02-" in csv

@@ -1,0 +1,139 @@
+"""The trial dashboard: every role opens it, sees only its sites, downloads each figure."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from edc.dashboard.figures import PLOTS
+from tests.factories import UserFactory
+
+ROLES = ["investigator", "coordinator", "monitor", "statistician", "data_manager"]
+
+
+@pytest.fixture
+def users(investigator, coordinator, monitor, statistician, data_manager):
+    return {
+        "investigator": investigator,
+        "coordinator": coordinator,
+        "monitor": monitor,
+        "statistician": statistician,
+        "data_manager": data_manager,
+    }
+
+
+@pytest.fixture
+def two_sites(tumour_patient, other_site, other_investigator):
+    """A responder at FR01 and a patient with stable disease at FR02."""
+    paris = tumour_patient()
+    lyon = tumour_patient(factors=("0.9", "0.95"), site=other_site, user=other_investigator)
+    return paris, lyon
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_trial_role_opens_the_dashboard_with_every_figure(role, users, web, two_sites):
+    response = web(users[role]).get(reverse("dashboard:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Trial dashboard</h1>" in html
+    for plot in PLOTS:
+        assert f'id="fig-{plot}"' in html
+        assert f'href="{reverse("dashboard:svg", args=[plot])}"' in html
+        assert f'href="{reverse("dashboard:csv", args=[plot])}"' in html
+    assert html.count("<figcaption>") == len(PLOTS)
+    assert html.count('role="img"') >= len(PLOTS)
+
+
+def test_the_dashboard_needs_a_login_and_a_trial_role(client, db):
+    response = client.get(reverse("dashboard:index"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert client.get(reverse("dashboard:csv", args=["spider"])).status_code == 302
+    client.force_login(UserFactory())
+    assert client.get(reverse("dashboard:index")).status_code == 403
+    assert client.get(reverse("dashboard:svg", args=["spider"])).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_lyon"),
+    [("investigator", False), ("monitor", False), ("statistician", True), ("data_manager", True)],
+)
+def test_site_staff_and_monitors_see_their_sites_statisticians_and_dms_all(
+    role, sees_lyon, users, web, two_sites
+):
+    paris, lyon = two_sites
+    client = web(users[role])
+    html = client.get(reverse("dashboard:index")).content.decode()
+    spider = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()
+    csv = client.get(reverse("dashboard:csv", args=["waterfall"])).content.decode()
+    for text in (html, spider, csv):
+        assert paris.subject_id in text
+        assert (lyon.subject_id in text) is sees_lyon
+    overall = re.search(r'data-group="overall">.*?</tr>', html, re.S).group(0)
+    assert f"<td>{2 if sees_lyon else 1}</td>" in overall  # patients in the denominator
+
+
+def test_the_other_sites_investigator_sees_only_lyon(two_sites, other_investigator, web):
+    paris, lyon = two_sites
+    csv = web(other_investigator).get(reverse("dashboard:csv", args=["spider"])).content.decode()
+    assert lyon.subject_id in csv and paris.subject_id not in csv
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+def test_each_figure_downloads_as_svg_and_its_data_as_csv(plot, statistician, web, two_sites):
+    client = web(statistician)
+    svg = client.get(reverse("dashboard:svg", args=[plot]))
+    assert svg.status_code == 200
+    assert svg["Content-Type"].startswith("image/svg+xml")
+    assert f'filename="nct00349934-{plot}.svg"' in svg["Content-Disposition"]
+    body = svg.content.decode()
+    assert body.startswith("<?xml") and 'xmlns="http://www.w3.org/2000/svg"' in body
+    assert 'role="img"' in body and "<title" in body and "<desc" in body
+
+    csv = client.get(reverse("dashboard:csv", args=[plot]))
+    assert csv.status_code == 200
+    assert csv["Content-Type"].startswith("text/csv")
+    assert f'filename="nct00349934-{plot}.csv"' in csv["Content-Disposition"]
+    lines = csv.content.decode().splitlines()
+    assert lines and "," in lines[0]
+
+
+def test_spider_and_waterfall_downloads_hold_one_patient_each(statistician, web, two_sites):
+    paris, lyon = two_sites
+    client = web(statistician)
+    svg = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()
+    assert len(re.findall(r"<path\b", svg)) == 2
+    rows = client.get(reverse("dashboard:csv", args=["waterfall"])).content.decode().splitlines()
+    assert rows[0] == "rank,subject_id,cohort,best_pct_change_from_baseline,best_overall_response"
+    assert rows[1:] == [f"1,{lyon.subject_id},A,-10.0,SD", f"2,{paris.subject_id},A,-50.0,PR"]
+
+
+def test_an_unknown_plot_is_not_found(statistician, web):
+    client = web(statistician)
+    assert client.get("/dashboard/nothing.svg").status_code == 404
+    assert client.get("/dashboard/nothing.csv").status_code == 404
+
+
+def _count_queries(client, url: str) -> int:
+    client.get(url)  # warm caches (content types, session) first
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("role", ["investigator", "statistician"])
+def test_the_dashboard_costs_the_same_queries_for_one_patient_or_many(
+    role, users, web, tumour_patient, django_assert_num_queries
+):
+    client = web(users[role])
+    url = reverse("dashboard:index")
+    tumour_patient()
+    expected = _count_queries(client, url)
+    for factors in (("0.9", "1.3"), ("0.5",), ("0.7", "0.65")):
+        tumour_patient(factors=factors)
+    with django_assert_num_queries(expected):
+        client.get(url)
+    for plot in ("spider", "swimmer", "enrolment-site", "immune-a"):
+        download = reverse("dashboard:csv", args=[plot])
+        assert _count_queries(client, download) <= expected

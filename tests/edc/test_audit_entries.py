@@ -1,0 +1,159 @@
+"""The audit-trail review index: one AuditEntry per audited write, in the same transaction."""
+
+import pytest
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.forms.models import model_to_dict
+from django.test import RequestFactory
+
+from edc.audit.admin import AuditedAdmin
+from edc.audit.append_only import append_only_tables
+from edc.audit.exceptions import AuditBypassError
+from edc.audit.models import AuditAction, AuditEntry
+from edc.audit.services import audited_delete, audited_update
+from edc.monitoring import services as monitoring
+from edc.monitoring.constants import LOCKED_MESSAGE, LockScope
+from patients import services
+from patients.models import Cohort, Consent, Patient
+
+
+def entries_of(instance):
+    return AuditEntry.objects.filter(
+        model_label=instance._meta.label_lower, object_id=instance.pk
+    ).order_by("at", "id")
+
+
+def test_a_create_records_every_value_with_patient_site_user_and_role(screened, investigator):
+    patient = screened()
+    consent = patient.consents.get()
+    entry = entries_of(consent).get()
+    assert entry.action == AuditAction.CREATE and entry.reason == "Initial entry"
+    assert (entry.patient_id, entry.site_id) == (patient.pk, patient.site_id)
+    # Consent shadows the record version with the consent form's version: none to record.
+    assert (entry.user, entry.user_role, entry.version) == (investigator, "investigator", None)
+    values = {c["field"]: (c["old"], c["new"]) for c in entry.changes}
+    # patients.Consent reuses the name "version" for the consent form's version: it is data.
+    assert values["version"] == (None, "1.0") and values["patient"] == (None, patient.pk)
+    assert "created_at" not in values and "updated_at" not in values
+
+
+def test_a_change_records_only_what_changed_old_and_new_and_why(screened, investigator):
+    patient = screened()
+    services.patient_update(
+        user=investigator,
+        patient=patient,
+        data={"year_of_birth": 1968, "sex": "F"},
+        reason="ID card",
+        expected_version=1,
+    )
+    entry = entries_of(patient).last()
+    assert entry.action == AuditAction.CHANGE and entry.reason == "ID card"
+    assert entry.changes == [{"field": "year_of_birth", "old": 1970, "new": 1968}]
+    assert entry.changed_fields == ",year_of_birth," and entry.version == 2
+    assert entry.patient_id == patient.pk and entry.site_id == patient.site_id
+
+
+def test_a_delete_records_the_last_values(screened, investigator):
+    patient = screened()
+    consent = patient.consents.get()
+    consent_id = consent.pk
+    audited_delete(consent, user=investigator, reason="Entered on the wrong patient")
+    entry = AuditEntry.objects.get(
+        model_label="patients.consent", object_id=consent_id, action=AuditAction.DELETE
+    )
+    assert entry.reason == "Entered on the wrong patient" and entry.patient_id == patient.pk
+    assert {"field": "version", "old": "1.0", "new": None} in entry.changes
+    assert not Consent.objects.filter(pk=consent_id).exists()
+
+
+def test_a_refused_write_leaves_no_entry(screened, investigator):
+    patient = screened()
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError):
+        audited_update(
+            patient,
+            user=investigator,
+            reason="x",
+            expected_version=None,
+            changes={"sex": "unknown"},
+        )
+    assert AuditEntry.objects.count() == before
+
+
+def test_trial_wide_records_have_no_patient_or_site(cohorts):
+    entry = entries_of(Cohort.objects.first()).get()
+    assert entry.patient_id is None and entry.site_id is None and entry.user is None
+
+
+def test_audit_entries_cannot_be_changed_or_deleted_through_the_orm(screened):
+    screened()
+    entry = AuditEntry.objects.first()
+    entry.reason = "rewritten"
+    with pytest.raises(AuditBypassError):
+        entry.save()
+    with pytest.raises(AuditBypassError):
+        entry.delete()
+    with pytest.raises(AuditBypassError):
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="rewritten")
+    with pytest.raises(AuditBypassError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+def test_the_append_only_trigger_covers_the_review_index_and_the_monitoring_logs():
+    tables = set(append_only_tables())
+    assert {
+        "audit_auditentry",
+        "monitoring_querymessage",
+        "monitoring_signingattempt",
+        "monitoring_historicaldataquery",
+        "monitoring_historicalsignature",
+    } <= tables
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_refuses_update_and_delete_of_audit_entries(require_postgres, screened):
+    screened()
+    count = AuditEntry.objects.count()
+    assert count > 0
+    for sql in ("UPDATE audit_auditentry SET reason = 'x'", "DELETE FROM audit_auditentry"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert AuditEntry.objects.count() == count
+    assert not AuditEntry.objects.filter(reason="x").exists()
+
+
+def _admin_save(instance, *, user, reason: str, **changes):
+    model_admin = AuditedAdmin(type(instance), admin.site)
+    request = RequestFactory().post("/admin/")
+    request.user = user
+    form_class = model_admin.get_form(request, instance, change=True)
+    data = {k: v for k, v in model_to_dict(instance).items() if v is not None}
+    form = form_class(data={**data, **changes, "reason_for_change": reason}, instance=instance)
+    if not form.is_valid():
+        return form
+    model_admin.save_model(request, form.instance, form, change=True)
+    return form
+
+
+def test_an_admin_edit_writes_an_audit_entry_and_respects_locks(screened, data_manager):
+    patient = screened()
+    data_manager.is_staff = data_manager.is_superuser = True  # admin edits need change rights
+    data_manager.save()
+    _admin_save(patient, user=data_manager, reason="Fixed in admin", year_of_birth=1965)
+    entry = entries_of(patient).last()
+    assert entry.user == data_manager and entry.reason == "Fixed in admin"
+    assert entry.changes == [{"field": "year_of_birth", "old": 1970, "new": 1965}]
+    monitoring.lock_create(
+        user=data_manager, scope=LockScope.PATIENT, patient=patient, reason="Frozen"
+    )
+    form = _admin_save(
+        Patient.objects.get(pk=patient.pk), user=data_manager, reason="Again", year_of_birth=1960
+    )
+    assert LOCKED_MESSAGE in form.non_field_errors()
+    assert Patient.objects.get(pk=patient.pk).year_of_birth == 1965
