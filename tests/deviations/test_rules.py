@@ -186,3 +186,30 @@ def test_dosing_despite_hold_criteria_is_a_deviation(enrolled, give_paclitaxel, 
     assert found("dosed_despite_hold") == {"PAC-C1D1"}
     deviation = Deviation.objects.get(rule="dosed_despite_hold")
     assert deviation.evidence["anc"] == "0.90"
+
+
+@pytest.mark.parametrize(("hours", "late"), [(24, False), (25, True)])
+def test_sae_reported_more_than_24_hours_after_awareness(enrolled, investigator, hours, late):
+    from assessments import services as ae_services
+    from assessments.constants import Relation
+
+    patient = enrolled(c1d1_days_ago=30)
+    start = patient.c1d1_date + dt.timedelta(days=10)
+    aware = timezone.make_aware(dt.datetime.combine(start, dt.time(8, 0)))
+    ae = ae_services.adverse_event_create(
+        user=investigator,
+        patient=patient,
+        meddra_code="10016288",
+        grade=3,
+        start_date=start,
+        stop_date=start + dt.timedelta(days=5),
+        serious=True,
+        sae_criteria=["hospitalisation"],
+        sae_aware_at=aware,
+        sae_reported_at=aware + dt.timedelta(hours=hours),
+        relation_paclitaxel=Relation.PROBABLE,
+        relation_imp321=Relation.UNLIKELY,
+        action_taken="held",
+        outcome="recovered",
+    )
+    assert (f"AE-{ae.pk}" in found("sae_reported_late")) is late

@@ -9,6 +9,7 @@ from . import (
     imp321_not_day_after_paclitaxel,
     missed_visit,
     paclitaxel_dose_off_plan,
+    sae_reported_late,
     tumour_assessment_overdue,
     visit_out_of_window,
 )
@@ -24,4 +25,5 @@ RULES = (
     tumour_assessment_overdue,
     dosed_after_end_of_treatment,
     eligibility_waiver,
+    sae_reported_late,
 )
