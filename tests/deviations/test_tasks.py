@@ -64,15 +64,20 @@ def test_tasks_are_declared_for_reliable_delivery():
 @pytest.fixture
 def broker_down():
     """Point the real Celery app at a port where no broker listens."""
+    def reset_connections():
+        # Celery caches the connection pool and the producer pool built from broker_url.
+        app._pool = None
+        app.amqp._producer_pool = None
+
     saved = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:9/0"
-    app._pool = None
+    reset_connections()
     try:
         with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
             yield
     finally:
         app.conf.broker_url = saved
-        app._pool = None
+        reset_connections()
 
 
 def test_saving_works_when_the_broker_is_down(
