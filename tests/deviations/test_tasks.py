@@ -64,6 +64,7 @@ def test_tasks_are_declared_for_reliable_delivery():
 @pytest.fixture
 def broker_down():
     """Point the real Celery app at a port where no broker listens."""
+
     def reset_connections():
         # Celery caches the connection pool and the producer pool built from broker_url.
         app._pool = None
