@@ -18,6 +18,7 @@ urlpatterns = [
     path("deviations/", include("edc.deviations.urls")),
     path("exports/", include("edc.exports.urls")),
     path("dashboard/", include("edc.dashboard.urls")),
+    path("help/", include("edc.help.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
