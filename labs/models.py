@@ -95,6 +95,10 @@ class ImmuneDraw(AuditedModel):
     and export as any other lab result.
     """
 
+    # The calendar event a draw fulfils (IMM-BL, IMM-INJ6, IMM-INJ12): an event signature
+    # covers it and a change to it invalidates that signature.
+    EVENT_LOOKUP = "event_code"
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="immune_draws")
     event_code = models.CharField("Draw", max_length=12, choices=DrawEvent.choices)
     drawn_at = models.DateTimeField()
@@ -215,6 +219,9 @@ class LabResult(AuditedModel):
     regulator needs what the investigator saw); ``reference_range`` names the range used.
     The natural key (patient, lab, analyte, collected_at) makes imports idempotent.
     """
+
+    # A value of an immune draw belongs to the draw's event; other results to no event.
+    EVENT_LOOKUP = "immune_draw__event_code"
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
     lab = models.ForeignKey(Laboratory, on_delete=models.PROTECT, related_name="results")

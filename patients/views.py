@@ -7,6 +7,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
 from edc.access.selectors import can_enter_data, is_data_manager, sites_visible_to
+from edc.monitoring.formstatus import FormStatus
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 
 from . import forms, services
@@ -14,9 +15,11 @@ from .eligibility import evaluate
 from .models import Cohort
 from .selectors import (
     patient_casebook,
+    patient_form_statuses,
     patient_get_for_user,
     patient_timeline,
     patients_visible_to,
+    timeline_forms_to_enter,
 )
 
 # The data-entry page of each kind of calendar event (by URL name; apps above this one).
@@ -50,8 +53,10 @@ class PatientDetailView(TrialRoleRequiredMixin, TemplateView):
         patient = patient_casebook(user=self.request.user, pk=self.kwargs["pk"])
         answers = {a.criterion: a for a in patient.eligibility.all()}
         result = evaluate({k: a.answer for k, a in answers.items()})
+        events = patient.calendar.all()
+        forms = patient_form_statuses(patient=patient, events=events)
         timeline, next_event, cycle_day = patient_timeline(
-            patient=patient, events=patient.calendar.all()
+            patient=patient, events=events, forms=forms.events
         )
         return super().get_context_data(
             patient=patient,
@@ -59,6 +64,9 @@ class PatientDetailView(TrialRoleRequiredMixin, TemplateView):
             next_event=next_event,
             cycle_day=cycle_day,
             event_forms=EVENT_FORMS,
+            patient_forms=forms.patient_forms,
+            to_enter=timeline_forms_to_enter(timeline),
+            form_statuses=list(FormStatus),
             consents=list(patient.consents.all()),
             criteria=[(c, answers.get(c.code)) for c in protocol.ELIGIBILITY_CRITERIA],
             eligibility=result,

@@ -109,15 +109,21 @@ def const(value: Any) -> Callable[[Rec], Any]:
     return source
 
 
-def mapped(name: str, mapping: dict, default: Any = None) -> Callable[[Rec], Any]:
-    """The record's ``name`` translated through ``mapping`` (controlled terminology)."""
+KEEP = object()  # mapped(): a value missing from the mapping is kept as it is
+
+
+def mapped(name: str, mapping: dict, default: Any = KEEP) -> Callable[[Rec], Any]:
+    """The record's ``name`` translated through ``mapping`` (controlled terminology); empty
+    stays empty, a value not in ``mapping`` becomes ``default`` (kept as is by default)."""
 
     def source(rec: Rec, _name=name, _map=mapping):
         value = rec.data[_name]
         if value is None or value == "":
             return None
-        return _map.get(value, default if default is not None else value)
+        return _map.get(value, value if default is KEEP else default)
 
+    # Read by the CSV writer, which inlines the lookup (edc.exports.writers).
+    source.mapped = (name, mapping, default)
     return source
 
 

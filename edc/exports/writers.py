@@ -28,7 +28,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
-from .spec import DATE, DATETIME, FLOAT, INTEGER, Rec, Variable
+from .spec import DATE, DATETIME, FLOAT, INTEGER, KEEP, Rec, Variable
 
 _ESCAPED = tuple(FORMULA_ESCAPE + t for t in FORMULA_TRIGGERS)
 # First characters that may need a prefix: a trigger, or the escape itself.
@@ -165,7 +165,7 @@ class Formats:
 
 
 _MISSING = object()
-MEMO_LIMIT = 1024
+MEMO_LIMIT = 4096
 
 
 def memoised(fmt: Callable) -> Callable:
@@ -268,7 +268,7 @@ def csv_row_function(variables: Iterable[Variable], formats: Formats) -> Callabl
     holds the two to each other).
     """
     table, default = formats.csv()
-    namespace: dict = {"FIRST": _FIRST, "neutralise": neutralise}
+    namespace: dict = {"FIRST": _FIRST, "neutralise": neutralise, "KEEP": KEEP}
     cells = []
     for i, variable in enumerate(variables):
         fmt = table.get(variable.type, default)
@@ -278,15 +278,25 @@ def csv_row_function(variables: Iterable[Variable], formats: Formats) -> Callabl
             cells.append(f"c{i}")
             continue
         column = getattr(variable.source, "column", None)
+        mapped = getattr(variable.source, "mapped", None)
         if column is not None:
             namespace[f"k{i}"] = column
             src = f"d[k{i}]"
+        elif mapped is not None:
+            # spec.mapped(name, mapping, default), inlined: empty → None, else looked up.
+            column, mapping, unknown = mapped
+            namespace[f"k{i}"], namespace[f"t{i}"], namespace[f"z{i}"] = column, mapping, unknown
+            src = (
+                f"(None if (x := d[k{i}]) is None or x == '' "
+                f"else t{i}.get(x, x if z{i} is KEEP else z{i}))"
+            )
         else:
             namespace[f"s{i}"] = variable.source
             src = f"s{i}(rec)"
         kind = _CSV_KIND.get(variable.type, "text")
         if kind == "text":
-            namespace[f"f{i}"] = fmt
+            # Rare non-string values (a Decimal in LBSTRESC): cached by type and value.
+            namespace[f"f{i}"] = memoised(fmt)
         else:
             cache: dict = {}
             namespace[f"m{i}"] = cache

@@ -16,7 +16,19 @@ from django.utils import timezone
 from edc.exports import context
 from edc.exports.context import ExportContext, in_read_transaction
 from edc.exports.domains import DOMAINS
-from edc.exports.spec import DATE, DATETIME, FLOAT, INTEGER, TEXT, Rec, Variable, col, const
+from edc.exports.spec import (
+    DATE,
+    DATETIME,
+    FLOAT,
+    INTEGER,
+    KEEP,
+    TEXT,
+    Rec,
+    Variable,
+    col,
+    const,
+    mapped,
+)
 from edc.exports.writers import Formats, csv_bytes, csv_row_function, row_function
 
 D = Decimal
@@ -68,6 +80,20 @@ def test_compiled_csv_cells_read_the_same_as_the_reference_formatters(kind, sett
     for value in VALUES[kind] * 2:
         rec = Rec(None, 1, {"value": value})
         assert rendered(compiled(rec)) == rendered(reference(rec)), (kind, value)
+
+
+@pytest.mark.parametrize("default", [KEEP, None, "OTHER"])
+def test_compiled_controlled_term_lookups_read_the_same_as_the_reference(default):
+    terms = {"related": "Y", "unrelated": "N", "=x": "=formula"}
+    variables = (Variable("TERM", "term", TEXT, mapped("value", terms, default=default)),)
+    reference = row_function(variables, *Formats().csv())
+    compiled = csv_row_function(variables, Formats())
+    for value in [None, "", "related", "unrelated", "unknown", "=x", "=y", 3]:
+        rec = Rec(None, 1, {"value": value})
+        assert rendered(compiled(rec)) == rendered(reference(rec)), value
+    expected_unknown = {KEEP: "unknown", None: None, "OTHER": "OTHER"}[default]
+    assert compiled(Rec(None, 1, {"value": "related"})) == ["Y"]
+    assert compiled(Rec(None, 1, {"value": "unknown"})) == [expected_unknown]
 
 
 @pytest.mark.django_db

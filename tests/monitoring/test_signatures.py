@@ -1,6 +1,7 @@
 """Investigator e-signatures (21 CFR 11.50, 11.200): ID + password, meaning, invalidation."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -188,3 +189,40 @@ def test_the_api_signs_with_password_and_keeps_failed_attempts(
     correct(patient, user=coordinator)
     detail = client.get(f"/api/v1/signatures/{signed.json()['id']}/").json()
     assert detail["status"] == "invalidated" and len(detail["changed_since"]) == 1
+
+
+def test_an_immune_draw_signature_covers_the_draw_and_its_values_and_a_correction_voids_it(
+    patient, investigator, coordinator, data_manager
+):
+    from labs import services as lab_services
+    from labs.models import LabResult
+    from tests.labs.conftest import immune_values, make_lab
+
+    lab = make_lab(user=data_manager, site=patient.site, code="FR01-IMM")
+    drawn_at = timezone.make_aware(dt.datetime.combine(patient.c1d1_date, dt.time(8, 0)))
+    lab_services.immune_draw_record(
+        user=coordinator,
+        patient=patient,
+        event_code="IMM-BL",
+        drawn_at=drawn_at,
+        sample_id="S-0001",
+        processing_minutes=30,
+        lab=lab,
+        values=immune_values(),
+    )
+    signature = sign(patient, investigator, scope="IMM-BL", meaning=SIGNATURE_MEANINGS[1])
+    forms = {form for form, _id, _v in signature.signed_records}
+    assert {"labs.immunedraw", "labs.labresult"} <= forms
+    value = LabResult.objects.filter(patient=patient, immune_draw__isnull=False).first()
+    lab_services.lab_result_update(
+        user=coordinator,
+        result=value,
+        collected_at=value.collected_at,
+        value=str(Decimal(value.original_value) + 1),
+        unit=value.original_unit,
+        comment="",
+        reason="Transcription error",
+        expected_version=value.version,
+    )
+    signature.refresh_from_db()
+    assert not signature.is_valid and signature.invalidating_change.object_id == value.pk

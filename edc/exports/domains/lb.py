@@ -27,6 +27,7 @@ from ..spec import (
     Variable,
     col,
     identifiers,
+    mapped,
     numbered,
     origin,
 )
@@ -77,14 +78,10 @@ def _nrind(rec: Rec):
     return NRIND.get(row["flag"])
 
 
-def _category(rec: Rec):
-    analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
-    return CATEGORY.get(analyte.panel) if analyte else None
-
-
-def _test(rec: Rec):
-    analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
-    return analyte.name if analyte else rec.data["analyte"]
+# Catalogue lookups by analyte code, built once (the export reads them on every row).
+TEST_NAME: dict[str, str] = {a.code: a.name for a in ANALYTES}
+TEST_CATEGORY: dict[str, str | None] = {a.code: CATEGORY.get(a.panel) for a in ANALYTES}
+SOURCE_TERM: dict[str, str] = {value: value.upper() for value in Source.values}
 
 
 def _toxicity(rec: Rec):
@@ -116,12 +113,24 @@ DOMAIN = Domain(
             "LBTESTCD",
             "Lab Test or Examination Short Name",
             TEXT,
-            lambda r: TESTCD.get(r.data["analyte"], r.data["analyte"]),
+            mapped("analyte", TESTCD),
             codelist="LBTESTCD",
             origin=origin(R, "analyte"),
         ),
-        Variable("LBTEST", "Lab Test or Examination Name", TEXT, _test, origin="labs.catalogue"),
-        Variable("LBCAT", "Category for Lab Test", TEXT, _category, codelist="LBCAT"),
+        Variable(
+            "LBTEST",
+            "Lab Test or Examination Name",
+            TEXT,
+            mapped("analyte", TEST_NAME),
+            origin="labs.catalogue",
+        ),
+        Variable(
+            "LBCAT",
+            "Category for Lab Test",
+            TEXT,
+            mapped("analyte", TEST_CATEGORY, default=None),
+            codelist="LBCAT",
+        ),
         Variable(
             "LBORRES",
             "Result or Finding in Original Units",
@@ -219,7 +228,7 @@ DOMAIN = Domain(
             "LBSRC",
             "Source (site entry or central-lab import)",
             TEXT,
-            lambda r: r.data["source"].upper(),
+            mapped("source", SOURCE_TERM),
             codelist="LBSRC",
             origin=origin(R, "source"),
             supplementary=True,
