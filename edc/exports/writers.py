@@ -239,21 +239,20 @@ def _cached(fmt: Callable, cache: dict) -> Callable:
 
 
 # How one CSV cell is finished, by variable type, from its raw value ``v`` (one expression
-# each, so a row is a single list display). The csv module writes None as an empty cell and
-# an int or float as ``str()``/``repr()`` — exactly ``Formats.number_text`` — so those pass
-# straight through; a string is only touched when its first character could start a formula;
-# Decimals, dates and times are looked up in the column's cache (they repeat down a column)
-# and formatted on a miss.
+# each, so a row is a single list display of strings): empty is "", an int or float is its
+# ``str``/``repr`` (exactly ``Formats.number_text``), a string is only touched when its first
+# character could start a formula, and Decimals, dates and times are looked up in the
+# column's cache (they repeat down a column) and formatted on a miss.
 _CSV_CELL = {
     "text": (
         "(neutralise(v) if (v := {src}) and v.__class__ is str and v[0] in FIRST "
-        "else v if v is None or v.__class__ is str else f{i}(v))"
+        "else v if v.__class__ is str else '' if v is None else f{i}(v))"
     ),
     "number": (
-        "(v if (v := {src}) is None or v.__class__ is int or v.__class__ is float "
-        "else m{i}.get(v) or f{i}(v))"
+        "('' if (v := {src}) is None else str(v) if v.__class__ is int "
+        "else repr(v) if v.__class__ is float else m{i}.get(v) or f{i}(v))"
     ),
-    "time": "(None if (v := {src}) is None else m{i}.get(v) or f{i}(v))",
+    "time": "('' if (v := {src}) is None else m{i}.get(v) or f{i}(v))",
 }
 _CSV_KIND = {INTEGER: "number", FLOAT: "number", DATE: "time", DATETIME: "time"}
 
@@ -330,22 +329,62 @@ class _Buffer:
         return data
 
 
+class CsvLines:
+    """CSV lines (no terminator) exactly as the csv module writes them, fast.
+
+    Most lines need no quoting at all (codes, numbers, dates): joined with commas they are
+    final, which is checked on the joined line — no quote, no line break, and no comma inside
+    a cell (the line has one comma per gap). Any other line goes through the csv module.
+    """
+
+    def __init__(self, width: int):
+        self.commas = width - 1 if width > 1 else -1  # one column: always the csv module
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out, lineterminator="\r\n")
+
+    def quoted(self, cells: list[str]) -> str:
+        out = self._out
+        out.seek(0)
+        out.truncate()
+        self._writer.writerow(cells)
+        return out.getvalue()[:-2]
+
+    def line(self, cells: list[str]) -> str:
+        line = ",".join(cells)
+        if '"' in line or "\n" in line or "\r" in line or line.count(",") != self.commas:
+            return self.quoted(cells)
+        return line
+
+
 def csv_bytes(
     variables: tuple[Variable, ...], recs: Iterable[Rec], counter: RowCount | None = None
 ) -> Iterator[bytes]:
     """CSV with a header of variable names, CRLF line ends (RFC 4180), UTF-8."""
     counter = counter or RowCount()
     row = csv_row_function(variables, Formats())
-    buffer = _Buffer()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([v.name for v in variables])
-    writerow = writer.writerow
+    lines = CsvLines(len(variables))
+    quoted, commas, join = lines.quoted, lines.commas, ",".join
+    parts = [lines.line([v.name for v in variables]), "\r\n"]
+    append = parts.append
+    size = rows = 0
+    start = counter.rows
     for rec in recs:
-        writerow(row(rec))
-        counter.rows += 1
-        if buffer.size >= STREAM_BUFFER_BYTES:
-            yield buffer.drain()
-    yield buffer.drain()
+        cells = row(rec)
+        line = join(cells)
+        # CsvLines.line, inlined: this is the hot loop of every CSV export.
+        if '"' in line or "\n" in line or "\r" in line or line.count(",") != commas:
+            line = quoted(cells)
+        append(line)
+        append("\r\n")
+        size += len(line)
+        rows += 1
+        if size >= STREAM_BUFFER_BYTES:
+            counter.rows = start + rows
+            yield "".join(parts).encode("utf-8")
+            parts.clear()
+            size = 0
+    counter.rows = start + rows
+    yield "".join(parts).encode("utf-8")
 
 
 def _json_rows(variables, recs, counter: RowCount) -> Iterator[str]:

@@ -29,7 +29,14 @@ from edc.exports.spec import (
     const,
     mapped,
 )
-from edc.exports.writers import Formats, csv_bytes, csv_row_function, row_function
+from edc.exports.writers import (
+    CsvLines,
+    Formats,
+    RowCount,
+    csv_bytes,
+    csv_row_function,
+    row_function,
+)
 
 D = Decimal
 
@@ -91,7 +98,7 @@ def test_compiled_controlled_term_lookups_read_the_same_as_the_reference(default
     for value in [None, "", "related", "unrelated", "unknown", "=x", "=y", 3]:
         rec = Rec(None, 1, {"value": value})
         assert rendered(compiled(rec)) == rendered(reference(rec)), value
-    expected_unknown = {KEEP: "unknown", None: None, "OTHER": "OTHER"}[default]
+    expected_unknown = {KEEP: "unknown", None: "", "OTHER": "OTHER"}[default]
     assert compiled(Rec(None, 1, {"value": "related"})) == ["Y"]
     assert compiled(Rec(None, 1, {"value": "unknown"})) == [expected_unknown]
 
@@ -140,3 +147,47 @@ def test_postgres_binary_stream_exports_the_same_bytes_as_djangos_iterator(
     plain = {user.username: export_all(user) for user in (data_manager, statistician)}
     assert fast == plain
     assert all(fast[data_manager.username].values())
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["a", "b", "c"],
+        ["", "", ""],
+        ["a,b", "c", ""],
+        ['say "hi"', "x", "y"],
+        ["line\nbreak", "x", "y"],
+        ["carriage\rreturn", "x", "y"],
+        ["'=1+2", "-40", "2025-01-02T10:30"],
+        [" leading", "trailing ", "é ü ß"],
+        [""],
+        ["only"],
+    ],
+)
+def test_fast_csv_lines_are_the_csv_modules_lines(cells):
+    assert CsvLines(len(cells)).line(cells) + "\r\n" == rendered(cells)
+
+
+def test_streamed_csv_is_the_csv_modules_output_with_a_true_row_count():
+    variables = (
+        Variable("NAME", "name", TEXT, col("name")),
+        Variable("N", "number", FLOAT, col("n")),
+        Variable("AT", "time", DATETIME, col("at")),
+    )
+    data = [
+        {"name": "plain", "n": D("1.50"), "at": AWARE},
+        {"name": "a, b", "n": None, "at": None},
+        {"name": 'q"uote', "n": -2, "at": AWARE},
+        {"name": "=cmd", "n": 0.5, "at": AWARE},
+        {"name": None, "n": D("100"), "at": AWARE},
+    ] * 3000
+    counter = RowCount()
+    streamed = b"".join(csv_bytes(variables, (Rec(None, 1, row) for row in data), counter))
+    reference = row_function(variables, *Formats().csv())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["NAME", "N", "AT"])
+    for row in data:
+        writer.writerow(reference(Rec(None, 1, row)))
+    assert streamed.decode("utf-8") == out.getvalue()
+    assert counter.rows == len(data)
