@@ -898,11 +898,27 @@ def adverse_event_update(
     expected_version: int | None,
 ) -> AdverseEvent:
     """Correct or follow up an AE (e.g. its stop date and outcome) with a reason."""
+    return _update_whole_record(
+        adverse_event,
+        fields=AE_FIELDS,
+        clean=lambda locked, values: _clean_adverse_event(patient=locked.patient, values=values),
+        user=user,
+        changes=changes,
+        reason=reason,
+        expected_version=expected_version,
+    )
+
+
+def _update_whole_record(
+    record, *, fields, clean, user, changes: Mapping[str, Any], reason: str, expected_version
+):
+    """Lock ``record``, re-validate all of ``fields`` with ``changes`` applied (cross-field
+    rules see the whole record), save the cleaned values audited, then re-check the patient."""
     reason = _require_reason(reason)
-    locked = _lock(adverse_event, expected_version)
-    values = {field: getattr(locked, field) for field in AE_FIELDS}
-    values.update({k: v for k, v in changes.items() if k in AE_FIELDS})
-    cleaned = _clean_adverse_event(patient=locked.patient, values=values)
+    locked = _lock(record, expected_version)
+    values = {field: getattr(locked, field) for field in fields}
+    values.update({k: v for k, v in changes.items() if k in fields})
+    cleaned = clean(locked, values)
     updated = audited_update(
         locked, user=user, reason=reason, expected_version=expected_version, changes=cleaned
     )
@@ -1018,13 +1034,15 @@ def vital_signs_update(
     reason: str,
     expected_version: int | None,
 ) -> VitalSigns:
-    reason = _require_reason(reason)
-    locked = _lock(vital_signs, expected_version)
-    values = {field: getattr(locked, field) for field in VITALS_FIELDS}
-    values.update({k: v for k, v in changes.items() if k in VITALS_FIELDS})
-    cleaned = _clean_vital_signs(patient=locked.patient, values=values, exclude_pk=locked.pk)
-    updated = audited_update(
-        locked, user=user, reason=reason, expected_version=expected_version, changes=cleaned
+    """Correct vital signs with a reason (the same plausibility rules as at entry)."""
+    return _update_whole_record(
+        vital_signs,
+        fields=VITALS_FIELDS,
+        clean=lambda locked, values: _clean_vital_signs(
+            patient=locked.patient, values=values, exclude_pk=locked.pk
+        ),
+        user=user,
+        changes=changes,
+        reason=reason,
+        expected_version=expected_version,
     )
-    enqueue_patient_check(updated.patient_id)
-    return updated
