@@ -1,6 +1,9 @@
 """REST shapes. Write serializers parse types only; the services apply every clinical rule."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
+
+from edc.api.serializers import BlankChoicesMixin, DateTimeField, WithheldFieldsMixin
 
 from .. import constants as c
 from ..models import (
@@ -17,7 +20,7 @@ MM = {"max_digits": 5, "decimal_places": 1}
 
 
 # --- Tumour assessments (read) -------------------------------------------------------------------
-class TargetLesionSerializer(serializers.ModelSerializer):
+class TargetLesionSerializer(WithheldFieldsMixin, serializers.ModelSerializer):
     is_node = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -25,7 +28,7 @@ class TargetLesionSerializer(serializers.ModelSerializer):
         fields = ["id", "label", "organ", "location", "diameter_mm", "is_node"]
 
 
-class NonTargetLesionSerializer(serializers.ModelSerializer):
+class NonTargetLesionSerializer(WithheldFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = NonTargetLesion
         fields = ["id", "label", "organ", "location"]
@@ -37,7 +40,9 @@ class LesionMeasurementSerializer(serializers.ModelSerializer):
         fields = ["id", "lesion", "diameter_mm", "too_small", "not_evaluable"]
 
 
-class TumourAssessmentSerializer(serializers.ModelSerializer):
+class TumourAssessmentSerializer(
+    WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer
+):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
     target_lesions = TargetLesionSerializer(many=True, read_only=True)
     non_target_lesions = NonTargetLesionSerializer(many=True, read_only=True)
@@ -179,7 +184,7 @@ class RecistResultSerializer(serializers.Serializer):
     patient = serializers.IntegerField()
     subject_id = serializers.CharField()
     cohort = serializers.CharField()
-    c1d1 = serializers.DateField()
+    c1d1 = serializers.DateField(allow_null=True)
     baseline_date = serializers.DateField(allow_null=True)
     baseline_sum_mm = serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True)
     best_overall_response = serializers.CharField(allow_null=True)
@@ -252,6 +257,7 @@ class EndpointGroupSerializer(serializers.Serializer):
     benefit_without_landmark_assessment = serializers.IntegerField()
 
 
+@extend_schema_serializer(many=False)  # one object, although served by a ``list`` route
 class TrialEndpointsSerializer(serializers.Serializer):
     landmark_days = serializers.IntegerField()
     confidence = serializers.FloatField()
@@ -259,7 +265,7 @@ class TrialEndpointsSerializer(serializers.Serializer):
 
 
 # --- Adverse events ------------------------------------------------------------------------------
-class AdverseEventSerializer(serializers.ModelSerializer):
+class AdverseEventSerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
 
     class Meta:
@@ -301,8 +307,8 @@ class AdverseEventWriteSerializer(serializers.Serializer):
     sae_criteria = serializers.ListField(
         child=serializers.ChoiceField(choices=c.SAECriterion.choices), required=False
     )
-    sae_aware_at = serializers.DateTimeField(required=False, allow_null=True)
-    sae_reported_at = serializers.DateTimeField(required=False, allow_null=True)
+    sae_aware_at = DateTimeField(required=False, allow_null=True)
+    sae_reported_at = DateTimeField(required=False, allow_null=True)
     relation_paclitaxel = serializers.ChoiceField(choices=c.Relation.choices)
     relation_imp321 = serializers.ChoiceField(choices=c.Relation.choices)
     action_taken = serializers.ChoiceField(choices=c.ActionTaken.choices)
@@ -327,7 +333,7 @@ class AdverseEventUpdateSerializer(AdverseEventWriteSerializer):
 
 
 # --- Vital signs ---------------------------------------------------------------------------------
-class VitalSignsSerializer(serializers.ModelSerializer):
+class VitalSignsSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from edc.api.filters import FilterBackend
 from patients.selectors import patient_get_for_user
 
 from .. import ctcae, selectors, services
@@ -33,6 +34,7 @@ class _AuditedViewSet(
     """List/retrieve/create/update (PUT or PATCH); no delete — corrections keep the trail."""
 
     read_serializer = None
+    filter_backends = [FilterBackend]
 
     def get_serializer_class(self):
         return self.read_serializer

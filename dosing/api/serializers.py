@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from edc.api.serializers import BlankChoicesMixin, DateTimeField, WithheldFieldsMixin
+
 from ..constants import (
     DOSE_LEVEL_CHOICES,
     AdministrationStatus,
@@ -10,7 +12,7 @@ from ..constants import (
 from ..models import Imp321Injection, PaclitaxelAdministration
 
 
-class PaclitaxelSerializer(serializers.ModelSerializer):
+class PaclitaxelSerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
     event_code = serializers.CharField(source="event.code", read_only=True)
 
@@ -80,7 +82,7 @@ class PaclitaxelUpdateSerializer(PaclitaxelWriteSerializer):
                 field.default = serializers.empty
 
 
-class Imp321Serializer(serializers.ModelSerializer):
+class Imp321Serializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
     event_code = serializers.CharField(source="event.code", read_only=True)
     follows_date = serializers.DateField(
@@ -115,7 +117,7 @@ class Imp321Serializer(serializers.ModelSerializer):
 
 
 class Imp321WriteSerializer(serializers.Serializer):
-    injected_at = serializers.DateTimeField()
+    injected_at = DateTimeField()
     status = serializers.ChoiceField(choices=InjectionStatus.choices, default="given")
     status_reason = serializers.CharField(required=False, allow_blank=True, default="")
     dose_mg = serializers.DecimalField(

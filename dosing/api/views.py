@@ -1,7 +1,8 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from edc.api.filters import FilterBackend
 from patients.selectors import patient_get_for_user, patients_visible_to
 
 from .. import services
@@ -25,6 +26,7 @@ def _valid(serializer_class, request) -> dict:
 class DoseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List/read, create (site staff) and correct (with version and reason) dose records."""
 
+    filter_backends = [FilterBackend]
     filterset_fields = FILTERS
 
     def create(self, request):
@@ -45,7 +47,12 @@ class DoseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self.serializer_class(record).data)
 
 
-@extend_schema(request=s.PaclitaxelCreateSerializer)
+@extend_schema_view(
+    create=extend_schema(
+        request=s.PaclitaxelCreateSerializer, responses={201: s.PaclitaxelSerializer}
+    ),
+    partial_update=extend_schema(request=s.PaclitaxelUpdateSerializer),
+)
 class PaclitaxelViewSet(DoseViewSet):
     serializer_class = s.PaclitaxelSerializer
     create_serializer = s.PaclitaxelCreateSerializer
@@ -57,7 +64,10 @@ class PaclitaxelViewSet(DoseViewSet):
         return paclitaxel_visible_to(self.request.user).order_by("id")
 
 
-@extend_schema(request=s.Imp321CreateSerializer)
+@extend_schema_view(
+    create=extend_schema(request=s.Imp321CreateSerializer, responses={201: s.Imp321Serializer}),
+    partial_update=extend_schema(request=s.Imp321UpdateSerializer),
+)
 class Imp321ViewSet(DoseViewSet):
     serializer_class = s.Imp321Serializer
     create_serializer = s.Imp321CreateSerializer
@@ -73,6 +83,7 @@ class ExposureViewSet(viewsets.GenericViewSet):
     """Derived exposure per enrolled patient (dosing.rules.exposure, computed in one place)."""
 
     serializer_class = s.ExposureSerializer
+    filter_backends = [FilterBackend]
     filterset_fields = {"site__code": ["exact"], "cohort__code": ["exact"]}
 
     def get_queryset(self):

@@ -38,9 +38,15 @@ def parse_moment(text: str | None, field: str, *, end_of_day: bool) -> dt.dateti
         raise ValidationError({field: c.MOMENT_INVALID})
     if end_of_day and _MINUTE_ONLY.search(text):
         moment = moment.replace(second=59, microsecond=999999)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # In the trial's time zone: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601
+        # allows (+16:00), and the same instant must exist in UTC for the database.
+        moment.astimezone(dt.UTC)
+        return timezone.localtime(moment)
+    except (OverflowError, ValueError):  # 0001-01-01 in a zone east of UTC, 9999-12-31…
+        raise ValidationError({field: c.MOMENT_OUT_OF_RANGE}) from None
 
 
 @dataclass(frozen=True)

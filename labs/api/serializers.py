@@ -1,10 +1,17 @@
 from rest_framework import serializers
 
+from edc.api.serializers import (
+    MAX_STORED_INT,
+    BlankChoicesMixin,
+    DateTimeField,
+    WithheldFieldsMixin,
+)
+
 from ..constants import DrawEvent
 from ..models import ANALYTE_CHOICES, ImmuneDraw, ImportBatch, Laboratory, LabResult, ReferenceRange
 
 
-class LaboratorySerializer(serializers.ModelSerializer):
+class LaboratorySerializer(BlankChoicesMixin, serializers.ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -13,7 +20,7 @@ class LaboratorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReferenceRangeSerializer(serializers.ModelSerializer):
+class ReferenceRangeSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     lab = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.CharField(read_only=True)
 
@@ -34,7 +41,7 @@ class ReferenceRangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LabResultSerializer(serializers.ModelSerializer):
+class LabResultSerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
     site = serializers.CharField(source="patient.site.code", read_only=True)
     lab = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -79,7 +86,7 @@ class LabResultCreateSerializer(serializers.Serializer):
     patient = serializers.IntegerField()
     lab = serializers.CharField(max_length=20, help_text="Laboratory code.")
     analyte = serializers.ChoiceField(choices=ANALYTE_CHOICES)
-    collected_at = serializers.DateTimeField()
+    collected_at = DateTimeField()
     value = serializers.CharField(max_length=40)
     unit = serializers.CharField(max_length=40)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
@@ -88,13 +95,13 @@ class LabResultCreateSerializer(serializers.Serializer):
 class LabResultUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(allow_blank=True)
-    collected_at = serializers.DateTimeField(required=False)
+    collected_at = DateTimeField(required=False)
     value = serializers.CharField(max_length=40, required=False)
     unit = serializers.CharField(max_length=40, required=False)
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class ImmuneDrawSerializer(serializers.ModelSerializer):
+class ImmuneDrawSerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
     lab = serializers.SlugRelatedField(slug_field="code", read_only=True)
     results = LabResultSerializer(many=True, read_only=True)
@@ -121,9 +128,9 @@ class ImmuneDrawSerializer(serializers.ModelSerializer):
 class ImmuneDrawCreateSerializer(serializers.Serializer):
     patient = serializers.IntegerField()
     event_code = serializers.ChoiceField(choices=DrawEvent.choices)
-    drawn_at = serializers.DateTimeField()
+    drawn_at = DateTimeField()
     sample_id = serializers.CharField(max_length=40)
-    processing_minutes = serializers.IntegerField(min_value=0)
+    processing_minutes = serializers.IntegerField(min_value=0, max_value=MAX_STORED_INT)
     lab = serializers.CharField(max_length=20, help_text="Laboratory code.")
     values = serializers.DictField(
         child=ValueSerializer(), required=False, default=dict, help_text="analyte → value, unit"
@@ -134,9 +141,11 @@ class ImmuneDrawCreateSerializer(serializers.Serializer):
 class ImmuneDrawUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(allow_blank=True)
-    drawn_at = serializers.DateTimeField(required=False)
+    drawn_at = DateTimeField(required=False)
     sample_id = serializers.CharField(max_length=40, required=False)
-    processing_minutes = serializers.IntegerField(min_value=0, required=False)
+    processing_minutes = serializers.IntegerField(
+        min_value=0, max_value=MAX_STORED_INT, required=False
+    )
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -144,7 +153,7 @@ class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     committed_by = serializers.CharField(
         source="committed_by.username", read_only=True, default=None

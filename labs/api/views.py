@@ -4,22 +4,26 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import ValidationError as RequestInvalid
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from edc.api.filters import FilterBackend, FilterSet, IsoDateTimeFilter
+from edc.api.pagination import PageNumberPagination
 from patients.selectors import patients_visible_to
 
 from .. import imports, selectors, services
+from ..constants import RowStatus
 from ..models import LabResult
 from ..permissions import can_import
 from . import serializers as s
 
 UNKNOWN_PATIENT = "Unknown patient."
 UNKNOWN_LAB = "Unknown laboratory."
+ROW_STATUS_INVALID = f"One of: {', '.join(RowStatus.values)}."
 
 
 def _valid(serializer_class, request) -> dict:
@@ -42,12 +46,12 @@ def _lab(user, code: str):
     return lab
 
 
-class LabResultFilter(filters.FilterSet):
+class LabResultFilter(FilterSet):
     patient = filters.NumberFilter(field_name="patient_id")
     site = filters.CharFilter(field_name="patient__site__code")
     analyte = filters.CharFilter(field_name="analyte")
     lab = filters.CharFilter(field_name="lab__code")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = LabResult
@@ -58,6 +62,7 @@ class LabResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Lab results of the caller's sites; site staff create and correct them."""
 
     serializer_class = s.LabResultSerializer
+    filter_backends = [FilterBackend]
     filterset_class = LabResultFilter
 
     def get_queryset(self):
@@ -95,6 +100,7 @@ class ImmuneDrawViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Immune-monitoring draws with their immune-panel results."""
 
     serializer_class = s.ImmuneDrawSerializer
+    filter_backends = [FilterBackend]
     filterset_fields = {"patient": ["exact"], "event_code": ["exact"], "updated_at": ["gte"]}
 
     def get_queryset(self):
@@ -138,6 +144,7 @@ class ImmuneDrawViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 class LaboratoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.LaboratorySerializer
+    filter_backends = [FilterBackend]
     filterset_fields = {"site__code": ["exact"], "code": ["exact"]}
 
     def get_queryset(self):
@@ -148,6 +155,7 @@ class ReferenceRangeViewSet(viewsets.ReadOnlyModelViewSet):
     """Normal ranges (read-only here; data managers maintain them in the browser)."""
 
     serializer_class = s.ReferenceRangeSerializer
+    filter_backends = [FilterBackend]
     filterset_fields = {
         "lab__code": ["exact"],
         "analyte": ["exact"],
@@ -163,7 +171,6 @@ class ReportPagination(PageNumberPagination):
     """Report rows are a list in file order (not a queryset): pages of lines."""
 
     page_size = 500
-    page_size_query_param = "page_size"
     max_page_size = 5000
 
 
@@ -196,7 +203,10 @@ class LabImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
         return Response(data, status=done_status)
 
-    @extend_schema(request={"multipart/form-data": s.ImportUploadSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={201: s.ImportBatchSerializer, 202: s.ImportBatchSerializer},
+    )
     def create(self, request):
         upload = _valid(s.ImportUploadSerializer, request)["file"]
         batch = imports.import_batch_upload(
@@ -204,18 +214,25 @@ class LabImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
         return self._answer(request, batch, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=s.ImportBatchSerializer)
+    @extend_schema(
+        request=None, responses={200: s.ImportBatchSerializer, 202: s.ImportBatchSerializer}
+    )
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         batch = imports.import_batch_commit(user=request.user, batch=self.get_object())
         return self._answer(request, batch, status.HTTP_200_OK)
 
-    @extend_schema(responses=s.ImportRowSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=RowStatus.values)],
+        responses=s.ImportRowSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=ReportPagination)
     def rows(self, request, pk=None):
         """The report rows (``?status=valid|rejected|imported``), paginated by line."""
         batch = self.get_object()
-        rows = selectors.batch_rows(batch=batch, status=request.query_params.get("status"))
-        paginator = ReportPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(s.ImportRowSerializer(page, many=True).data)
+        row_status = request.query_params.get("status") or None
+        if row_status is not None and row_status not in RowStatus.values:
+            raise RequestInvalid({"status": [ROW_STATUS_INVALID]})
+        rows = selectors.batch_rows(batch=batch, status=row_status)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.ImportRowSerializer(page, many=True).data)

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from edc import protocol
 from edc.access.models import Site
+from edc.api.serializers import BlankChoicesMixin, WithheldFieldsMixin
 
 from ..constants import EndReason, Sex
 from ..models import CalendarEvent, Consent, EligibilityAnswer, Patient
@@ -19,9 +20,11 @@ class EligibilityAnswerSerializer(serializers.ModelSerializer):
         fields = ["criterion", "answer", "source_date"]
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(BlankChoicesMixin, serializers.ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    cohort = serializers.CharField(source="cohort.code", read_only=True, default=None)
+    cohort = serializers.CharField(
+        source="cohort.code", read_only=True, default=None, allow_null=True
+    )
     imp321_dose_mg = serializers.SerializerMethodField()
 
     class Meta:
@@ -100,6 +103,16 @@ class EligibilitySerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class EligibilityResultSerializer(serializers.Serializer):
+    """The answers recorded and what they mean (criterion codes)."""
+
+    answers = EligibilityAnswerSerializer(many=True)
+    complete = serializers.BooleanField()
+    eligible = serializers.BooleanField()
+    unmet = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())
+
+
 class EnrolSerializer(serializers.Serializer):
     enrolled_on = serializers.DateField()
     c1d1_date = serializers.DateField()
@@ -116,7 +129,7 @@ class EndStudySerializer(serializers.Serializer):
     consent_withdrawn = serializers.BooleanField(default=False)
 
 
-class CalendarEventSerializer(serializers.ModelSerializer):
+class CalendarEventSerializer(WithheldFieldsMixin, serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from edc.access.selectors import is_deidentified, sites_visible_to
+from edc.api.filters import FilterBackend
 
 from .. import services
 from ..selectors import patient_timeline, patients_visible_to
@@ -14,6 +15,7 @@ from . import serializers as s
 class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Patients of the caller's sites. Writes need a site-staff role at the patient's site."""
 
+    filter_backends = [FilterBackend]
     filterset_fields = {
         "site__code": ["exact"],
         "cohort__code": ["exact"],
@@ -54,8 +56,11 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return self._out(patient)
 
-    @extend_schema(request=s.ConsentCreateSerializer, responses=s.ConsentSerializer)
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses=s.ConsentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=s.ConsentCreateSerializer, responses={201: s.ConsentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def consents(self, request, pk=None):
         patient = self.get_object()
         if request.method == "POST":
@@ -65,7 +70,10 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
         return Response(s.ConsentSerializer(patient.consents.all(), many=True).data)
 
-    @extend_schema(request=s.EligibilitySerializer, responses=s.EligibilityAnswerSerializer)
+    @extend_schema(methods=["GET"], responses=s.EligibilityResultSerializer)
+    @extend_schema(
+        methods=["POST"], request=s.EligibilitySerializer, responses=s.EligibilityResultSerializer
+    )
     @action(detail=True, methods=["get", "post"])
     def eligibility(self, request, pk=None):
         patient = self.get_object()
@@ -103,7 +111,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._out(patient)
 
     @extend_schema(responses=s.CalendarEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def calendar(self, request, pk=None):
         """Every planned event with planned/actual dates, window and status as of today."""
         patient = self.get_object()

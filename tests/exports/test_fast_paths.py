@@ -191,3 +191,27 @@ def test_streamed_csv_is_the_csv_modules_output_with_a_true_row_count():
         writer.writerow(reference(Rec(None, 1, row)))
     assert streamed.decode("utf-8") == out.getvalue()
     assert counter.rows == len(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("2026-01-01T00:00:00+16:00", None),  # valid ISO 8601, beyond PostgreSQL's ±15:59
+        ("0001-01-01", "out of range"),
+        ("9999-12-31T23:00:00-05:00", "out of range"),
+        ("yesterday", "Give a date"),
+    ],
+)
+def test_an_as_of_or_updated_since_time_is_utc_or_a_clear_message(text, problem):
+    from django.core.exceptions import ValidationError
+
+    from edc.exports.validators import parse_moment
+
+    if problem is None:
+        moment = parse_moment(text, "updated_since", end_of_day=False)
+        assert moment == dt.datetime(2025, 12, 31, 8, 0, tzinfo=dt.UTC)
+        assert moment.tzinfo == timezone.get_default_timezone()  # shown in the trial's zone
+        return
+    with pytest.raises(ValidationError) as raised:
+        parse_moment(text, "updated_since", end_of_day=False)
+    assert problem in raised.value.message_dict["updated_since"][0]

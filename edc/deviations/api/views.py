@@ -3,13 +3,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from edc.access.constants import Role
+from edc.api.filters import FilterBackend
+from edc.api.serializers import WithheldFieldsMixin
 
 from .. import services
 from ..models import Deviation
 from ..selectors import deviations_visible_to
 
 
-class DeviationSerializer(serializers.ModelSerializer):
+class DeviationSerializer(WithheldFieldsMixin, serializers.ModelSerializer):
     subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
     site = serializers.CharField(source="patient.site.code", read_only=True)
 
@@ -43,6 +45,7 @@ class DeviationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     serializer_class = DeviationSerializer
     write_roles = (Role.INVESTIGATOR, Role.COORDINATOR, Role.DATA_MANAGER)
+    filter_backends = [FilterBackend]
     filterset_fields = {
         "rule": ["exact"],
         "status": ["exact"],

@@ -22,7 +22,7 @@ class ExportParamsSerializer(serializers.Serializer):
             )
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
-        return {"params": params}
+        return {"params": params}  # moments checked for the database by parse_moment
 
 
 def params_from(data) -> ExportParams:

@@ -19,6 +19,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from edc.access.constants import Role
+from edc.api.negotiation import ContentNegotiation
+from edc.api.pagination import PAGE_SIZE_INVALID
+from edc.api.params import MAX_ID
 
 from .. import responses, selectors, services
 from ..constants import (
@@ -59,14 +62,24 @@ PAGE_PARAMS = [
     ),
 ]
 FILE = OpenApiResponse(OpenApiTypes.BINARY, description="Streamed file")
+ROWS = OpenApiResponse(
+    {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
+    description="Streamed JSON array of rows (one object per row)",
+)
 
 
 class AnyMediaRenderer(renderers.JSONRenderer):
     """Lets a client that asks for text/csv, XML or zip reach a streaming action (errors are
-    still JSON)."""
+    still JSON, and say so in their Content-Type)."""
 
     media_type = "*/*"
     format = "any"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # "*/*" is a pattern to accept, not a content type
+            response["Content-Type"] = "application/json"
+        return super().render(data, "application/json", renderer_context)
 
 
 STREAM_RENDERERS = [renderers.JSONRenderer, AnyMediaRenderer]
@@ -99,11 +112,26 @@ def _decode_cursor(text: str | None) -> int | None:
         return None
     try:
         kind, _, value = base64.urlsafe_b64decode(text.encode()).decode().partition(":")
-        if kind != "p":
+        if kind != "p" or not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
             raise ValueError(text)
         return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeError) as exc:  # UnicodeError: also a non-ASCII cursor
         raise ValidationError({"cursor": [CURSOR_INVALID]}) from exc
+
+
+def _page_size(request) -> int:
+    """Subjects per page: the default when absent, at most the maximum; 400 if not a number."""
+    raw = request.query_params.get("page_size")
+    if not raw:
+        return DEFAULT_SUBJECTS_PER_PAGE
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if size < 1:
+        message = PAGE_SIZE_INVALID.format(max=MAX_SUBJECTS_PER_PAGE)
+        raise ValidationError({"page_size": [message]})
+    return min(size, MAX_SUBJECTS_PER_PAGE)
 
 
 class ExportDomainViewSet(viewsets.ViewSet):
@@ -111,6 +139,7 @@ class ExportDomainViewSet(viewsets.ViewSet):
 
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]{2}"
+    content_negotiation_class = ContentNegotiation
 
     def _domain(self, code: str):
         found = domain(code)
@@ -136,11 +165,7 @@ class ExportDomainViewSet(viewsets.ViewSet):
         """One page of the domain's rows as JSON objects, whole subjects per page (cursor)."""
         found = self._domain(code)
         params = s.params_from(request.query_params)
-        try:
-            size = int(request.query_params.get("page_size", DEFAULT_SUBJECTS_PER_PAGE))
-        except ValueError:
-            size = DEFAULT_SUBJECTS_PER_PAGE
-        size = min(max(size, 1), MAX_SUBJECTS_PER_PAGE)
+        size = _page_size(request)
         after = _decode_cursor(request.query_params.get("cursor"))
         ctx = ExportContext(
             user=request.user, as_of=params.as_of, updated_since=params.updated_since
@@ -193,7 +218,7 @@ class ExportDomainViewSet(viewsets.ViewSet):
         """The whole domain as JSON Lines (streamed)."""
         return self._stream(request, code, "jsonl")
 
-    @extend_schema(parameters=PARAMS, responses={(200, "application/json"): FILE})
+    @extend_schema(parameters=PARAMS, responses={(200, "application/json"): ROWS})
     @action(detail=True, renderer_classes=STREAM_RENDERERS)
     def json(self, request, code=None):
         """The whole domain as one JSON array (streamed)."""
@@ -215,6 +240,7 @@ class OdmViewSet(viewsets.ViewSet):
     """The CDISC ODM 1.3.2 document (metadata, clinical data, audit records, signatures)."""
 
     renderer_classes = STREAM_RENDERERS
+    content_negotiation_class = ContentNegotiation
 
     @extend_schema(parameters=PARAMS, responses={(200, "application/xml"): FILE})
     def list(self, request):
@@ -226,6 +252,7 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """The full package, built in the background: POST → 202 with the status URL."""
 
     serializer_class = s.ExportJobSerializer
+    content_negotiation_class = ContentNegotiation
     # Requesting a package writes no trial data: every trial role may (RolePermission).
     write_roles = frozenset(Role)
 
@@ -239,7 +266,9 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request=s.ExportJobCreateSerializer, responses={202: s.ExportJobSerializer})
     def create(self, request):
-        params = s.params_from({"as_of": request.data.get("as_of", "")})
+        body = s.ExportJobCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)  # also refuses a body that is not an object
+        params = s.params_from({"as_of": body.validated_data.get("as_of", "")})
         job = services.export_job_request(user=request.user, params=params, channel=Channel.API)
         body = s.ExportJobSerializer(job, context={"request": request}).data
         location = reverse("exports-job-detail", args=[job.pk], request=request)

@@ -60,8 +60,10 @@ class RecordField(serializers.Field):
     default_error_messages = {"unknown": "Unknown form {value}; use app_label.model."}
 
     def to_internal_value(self, data) -> ContentType:
+        if not isinstance(data, str) or "\x00" in data:  # PostgreSQL refuses NUL characters
+            self.fail("unknown", value=str(data).replace("\x00", ""))
         try:
-            app_label, model = str(data).lower().split(".", 1)
+            app_label, model = data.lower().split(".", 1)
             return ContentType.objects.get_by_natural_key(app_label, model)
         except (ValueError, ContentType.DoesNotExist):
             self.fail("unknown", value=data)

@@ -13,21 +13,43 @@ from rest_framework.response import Response
 
 from edc.access.selectors import is_deidentified
 from edc.api.pagination import CursorPagination
+from edc.api.params import choice_param, id_param, text_param
 from edc.audit.selectors import audit_entries_filter, audit_entries_for_user, record_history
 from patients.selectors import patient_get_for_user
 
 from .. import permissions as perms
 from .. import selectors, services
+from ..constants import QueryStatus
 from ..forms import AuditFilterForm
 from ..models import DataQuery, Lock, SdvMark, Signature
 from . import serializers as s
+
+ORDERS = ("oldest", "newest")
+BOOLEANS = ("true", "false")
 
 
 class NewestFirstCursorPagination(CursorPagination):
     """Cursor pagination by id; ``?order=newest`` pages from the latest change backwards."""
 
     def get_ordering(self, request, queryset, view):
-        return ("-id",) if request.query_params.get("order") == "newest" else ("id",)
+        return ("-id",) if choice_param(request, "order", ORDERS) == "newest" else ("id",)
+
+
+def form_param(request, *, required: bool = False):
+    """The ``form`` query parameter (``app_label.model``) as a content type; 400 if unknown."""
+    raw = request.query_params.get("form")
+    if not raw and not required:
+        return None
+    try:
+        return s.RecordField().run_validation(raw)
+    except ValidationError as exc:
+        raise ValidationError({"form": exc.detail}) from None
+
+
+RECORD_FILTERS = [
+    OpenApiParameter("patient", int, description="Patient id"),
+    OpenApiParameter("form", str, description="app_label.model, e.g. patients.patient"),
+]
 
 
 def _valid(serializer_class, request) -> dict:
@@ -70,7 +92,7 @@ AUDIT_FILTERS = [
     OpenApiParameter("date_from", str, description="YYYY-MM-DD"),
     OpenApiParameter("date_to", str, description="YYYY-MM-DD"),
     OpenApiParameter("action", str, enum=["create", "change", "delete"]),
-    OpenApiParameter("order", str, enum=["oldest", "newest"]),
+    OpenApiParameter("order", str, enum=list(ORDERS)),
 ]
 
 
@@ -103,11 +125,10 @@ class AuditEntryViewSet(mixins.ListModelMixin, MonitoringViewSet):
     @action(detail=False, methods=["get"])
     def history(self, request):
         """The whole history of one record, oldest first (404 for another site's record)."""
-        form = s.RecordField().run_validation(request.query_params.get("form"))
-        try:
-            object_id = int(request.query_params.get("object_id", ""))
-        except ValueError:
-            raise ValidationError({"object_id": "An integer is required."}) from None
+        form = form_param(request, required=True)
+        object_id = id_param(request, "object_id")
+        if object_id is None:
+            raise ValidationError({"object_id": ["An integer is required."]})
         record = self.record(content_type=form, object_id=object_id, trial_data_only=False)
         entries = record_history(
             user=request.user, content_type_id=record.content_type.pk, object_id=object_id
@@ -129,17 +150,27 @@ class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monitor
     queryset = DataQuery.objects.none()
 
     def get_queryset(self):
-        params = self.request.query_params
-        qs = selectors.queries_for_user(self.request.user)
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("site"):
-            qs = qs.filter(site__code=params["site"])
-        if params.get("patient", "").isdigit():
-            qs = qs.filter(patient_id=int(params["patient"]))
-        if params.get("form"):
-            qs = qs.filter(content_type=s.RecordField().run_validation(params["form"]))
+        request = self.request
+        qs = selectors.queries_for_user(request.user)
+        if status_ := choice_param(request, "status", QueryStatus.values):
+            qs = qs.filter(status=status_)
+        if site := text_param(request, "site"):
+            qs = qs.filter(site__code=site)
+        if patient := id_param(request, "patient"):
+            qs = qs.filter(patient_id=patient)
+        if form := form_param(request):
+            qs = qs.filter(content_type=form)
         return qs.order_by("id")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=QueryStatus.values),
+            OpenApiParameter("site", str, description="Site code"),
+            *RECORD_FILTERS,
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "with_thread": self.action != "list"}
@@ -194,17 +225,27 @@ class SdvMarkViewSet(mixins.ListModelMixin, MonitoringViewSet):
     queryset = SdvMark.objects.none()
 
     def get_queryset(self):
-        params = self.request.query_params
-        qs = selectors.sdv_marks_for_user(self.request.user)
-        if params.get("patient", "").isdigit():
-            qs = qs.filter(patient_id=int(params["patient"]))
-        if params.get("form"):
-            qs = qs.filter(content_type=s.RecordField().run_validation(params["form"]))
-        if params.get("object_id", "").isdigit():
-            qs = qs.filter(object_id=int(params["object_id"]))
-        if params.get("active") in {"true", "false"}:
-            qs = qs.filter(cleared_at__isnull=params["active"] == "true")
+        request = self.request
+        qs = selectors.sdv_marks_for_user(request.user)
+        if patient := id_param(request, "patient"):
+            qs = qs.filter(patient_id=patient)
+        if form := form_param(request):
+            qs = qs.filter(content_type=form)
+        if object_id := id_param(request, "object_id"):
+            qs = qs.filter(object_id=object_id)
+        if active := choice_param(request, "active", BOOLEANS):
+            qs = qs.filter(cleared_at__isnull=active == "true")
         return qs.order_by("id")
+
+    @extend_schema(
+        parameters=[
+            *RECORD_FILTERS,
+            OpenApiParameter("object_id", int, description="Record id (with form)"),
+            OpenApiParameter("active", str, enum=list(BOOLEANS)),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=s.SdvMarkCreateSerializer)
     def create(self, request):
@@ -252,10 +293,13 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monitor
 
     def get_queryset(self):
         qs = selectors.signatures_for_user(self.request.user)
-        patient = self.request.query_params.get("patient", "")
-        if patient.isdigit():
-            qs = qs.filter(patient_id=int(patient))
+        if patient := id_param(self.request, "patient"):
+            qs = qs.filter(patient_id=patient)
         return qs.order_by("id")
+
+    @extend_schema(parameters=[RECORD_FILTERS[0]])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, pk=None):
         signature = self.get_object()
@@ -291,9 +335,13 @@ class LockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MonitoringVi
 
     def get_queryset(self):
         qs = selectors.locks_for_user(self.request.user)
-        if self.request.query_params.get("active") in {"true", "false"}:
-            qs = qs.filter(unlocked_at__isnull=self.request.query_params["active"] == "true")
+        if active := choice_param(self.request, "active", BOOLEANS):
+            qs = qs.filter(unlocked_at__isnull=active == "true")
         return qs.order_by("id")
+
+    @extend_schema(parameters=[OpenApiParameter("active", str, enum=list(BOOLEANS))])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=s.LockCreateSerializer)
     def create(self, request):
