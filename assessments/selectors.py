@@ -18,8 +18,26 @@ from patients.models import Patient
 from patients.selectors import patients_visible_to
 
 from . import endpoints as endpoint_maths
-from .course import CourseResult, course_of, split_assessments
-from .models import AdverseEvent, TumourAssessment, VitalSigns
+from .constants import NODAL_ORGANS, AssessmentKind
+from .course import (
+    BaselineFacts,
+    BaselineLesionFacts,
+    CourseResult,
+    FollowupFacts,
+    MeasurementFacts,
+    course_of,
+    evaluate_course,
+    split_assessments,
+)
+from .models import (
+    AdverseEvent,
+    LesionMeasurement,
+    NonTargetLesion,
+    TargetLesion,
+    TumourAssessment,
+    VitalSigns,
+)
+from .recist import TimepointResult
 
 
 # --- Tumour assessments --------------------------------------------------------------------------
@@ -119,7 +137,102 @@ def recist_courses(patients) -> list[RecistCourse]:
 
 
 # --- Endpoints -----------------------------------------------------------------------------------
-def patient_outcome(course: RecistCourse) -> endpoint_maths.PatientOutcome:
+@dataclass(frozen=True)
+class EndpointCourse:
+    """One patient's RECIST course for the trial endpoints and the dashboard.
+
+    Built from plain rows rather than assessment objects: the trial-wide pages run the engine
+    over every patient, and thousands of prefetched ORM instances per request took most of
+    their time and, living for the whole request, were promoted to the oldest garbage-collector
+    generation often enough to set off a full collection (~100 ms here) every few requests
+    (issue 9, bench/RESULTS.md "Pages"). ``baseline`` and ``followups`` are the facts handed
+    to the engine (``assessment_date``; follow-ups keyed by the assessment's pk as a string).
+    """
+
+    patient: Patient
+    baseline: BaselineFacts | None
+    followups: list[FollowupFacts]  # in date order
+    result: CourseResult | None
+    error: str = ""
+
+    @property
+    def rows(self) -> list[tuple[FollowupFacts, TimepointResult | None]]:
+        """(follow-up, TimepointResult or None) in date order."""
+        results = self.result.results if self.result else {}
+        return [(f, results.get(f.key)) for f in self.followups]
+
+
+def _facts_by_patient(
+    patients: QuerySet[Patient],
+) -> dict[int, tuple[BaselineFacts | None, list[FollowupFacts]]]:
+    """Engine facts of every patient of ``patients`` from ``values`` rows (four queries).
+
+    The same facts as ``course.baseline_facts``/``followup_facts`` over prefetched objects,
+    lesions and measurements in the models' default order.
+    """
+    ids = patients.values("pk")
+    target_rows = TargetLesion.objects.filter(assessment__patient__in=ids).values_list(
+        "assessment_id", "pk", "label", "organ", "diameter_mm"
+    )
+    targets: dict[int, list[BaselineLesionFacts]] = {}
+    for assessment_id, pk, label, organ, diameter in target_rows:
+        targets.setdefault(assessment_id, []).append(
+            # TargetLesion.is_node: the short axis of a lymph node is measured.
+            BaselineLesionFacts(str(pk), label, organ in NODAL_ORGANS, diameter)
+        )
+    measurement_rows = LesionMeasurement.objects.filter(assessment__patient__in=ids).values_list(
+        "assessment_id", "lesion_id", "diameter_mm", "too_small", "not_evaluable"
+    )
+    measurements: dict[int, list[MeasurementFacts]] = {}
+    for assessment_id, lesion_id, diameter, too_small, not_evaluable in measurement_rows:
+        measurements.setdefault(assessment_id, []).append(
+            MeasurementFacts(str(lesion_id), diameter, too_small, not_evaluable)
+        )
+    with_non_targets = set(
+        NonTargetLesion.objects.filter(assessment__patient__in=ids)
+        .order_by()
+        .values_list("assessment_id", flat=True)
+        .distinct()
+    )
+    facts: dict[int, tuple[BaselineFacts | None, list[FollowupFacts]]] = {}
+    rows = (
+        TumourAssessment.objects.filter(patient__in=ids)
+        .order_by("patient_id", "assessment_date")
+        .values_list(
+            "pk", "patient_id", "kind", "assessment_date", "non_target_status", "new_lesion"
+        )
+    )
+    for pk, patient_id, kind, day, non_target_status, new_lesion in rows:
+        baseline, followups = facts.setdefault(patient_id, (None, []))
+        if kind == AssessmentKind.BASELINE:
+            baseline = BaselineFacts(day, tuple(targets.get(pk, ())), pk in with_non_targets)
+            facts[patient_id] = (baseline, followups)
+        else:
+            followups.append(
+                FollowupFacts(
+                    str(pk), day, tuple(measurements.get(pk, ())), non_target_status, new_lesion
+                )
+            )
+    return facts
+
+
+def endpoint_courses(patients: QuerySet[Patient]) -> list[EndpointCourse]:
+    """The RECIST course of each patient of ``patients`` (five queries, no assessment objects)."""
+    facts = _facts_by_patient(patients)
+    courses = []
+    for patient in patients:
+        baseline, followups = facts.get(patient.pk, (None, []))
+        try:
+            result = evaluate_course(baseline, followups, c1d1=patient.c1d1_date)
+        except (ValueError, TypeError) as exc:
+            # Entry validation runs the same engine, so this only shows data changed behind it.
+            courses.append(EndpointCourse(patient, baseline, followups, None, str(exc)))
+            continue
+        courses.append(EndpointCourse(patient, baseline, followups, result))
+    return courses
+
+
+def patient_outcome(course: RecistCourse | EndpointCourse) -> endpoint_maths.PatientOutcome:
     patient = course.patient
     result = course.result
     return endpoint_maths.PatientOutcome(
@@ -135,12 +248,12 @@ def patient_outcome(course: RecistCourse) -> endpoint_maths.PatientOutcome:
 @dataclass(frozen=True)
 class TrialEndpoints:
     groups: list[endpoint_maths.Endpoints]  # cohorts in order, then overall
-    courses: list[RecistCourse]
+    courses: list[EndpointCourse]
     landmark_days: int
     confidence: float
 
     @property
-    def not_computable(self) -> list[RecistCourse]:
+    def not_computable(self) -> list[EndpointCourse]:
         return [c for c in self.courses if c.error]
 
 
@@ -148,9 +261,15 @@ def trial_endpoints(user) -> TrialEndpoints:
     """ORR, clinical benefit and progressors at 6 months, per cohort and overall.
 
     Built from every enrolled patient the user may see (all sites for statisticians and data
-    managers), in a constant number of queries.
+    managers), in a constant number of queries (patients, assessments, target lesions,
+    non-target lesions, measurements).
     """
-    courses = recist_courses(enrolled_patients_with_assessments(user))
+    patients = (
+        patients_visible_to(user)
+        .filter(subject_id__isnull=False, c1d1_date__isnull=False)
+        .order_by("id")
+    )
+    courses = endpoint_courses(patients)
     results = endpoint_maths.endpoints(patient_outcome(c) for c in courses)
     overall = results.pop(endpoint_maths.OVERALL)
     return TrialEndpoints(

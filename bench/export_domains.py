@@ -428,16 +428,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the trial already seeded in the database (no wipe, no seeding)",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://…")
     call_command("migrate", verbosity=0)
     user = reader()
     summary = {}
-    for n in (args.small, args.patients):
-        start = time.perf_counter()
-        seed(n)
-        print(f"--- {n} patients seeded in {time.perf_counter() - start:.0f} s", flush=True)
+    sizes = (Patient.objects.count(),) if args.measure_only else (args.small, args.patients)
+    for n in sizes:
+        if not args.measure_only:
+            start = time.perf_counter()
+            seed(n)
+            print(f"--- {n} patients seeded in {time.perf_counter() - start:.0f} s", flush=True)
         results = measure(n, user)
         rows = sum(r["rows"] for r in results)
         seconds = sum(r["seconds"] for r in results)

@@ -1,8 +1,9 @@
 """Reads of the trial dashboard and the role home pages, scoped to the user's sites.
 
 Every function costs a fixed number of queries whatever the number of patients: the RECIST
-courses come prefetched from ``assessments.selectors.trial_endpoints`` (the dashboard never
-recomputes a response; it only reads the engine's results), the rest are set-based queries.
+courses come from ``assessments.selectors.trial_endpoints`` (built from plain rows; the
+dashboard never recomputes a response, it only reads the engine's results), the rest are
+set-based queries.
 Functions that turn those results into chart data are pure and documented with the chart.
 """
 

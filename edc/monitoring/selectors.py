@@ -89,6 +89,41 @@ class CasebookRecord:
     open_queries: int
 
 
+def _site_follows_patient(model: type[AuditedModel]) -> bool:
+    """Whether a record's site is its patient's (``SITE_LOOKUP`` goes through the patient)."""
+    through_patient = "site" if model.PATIENT_LOOKUP == "pk" else f"{model.PATIENT_LOOKUP}__site"
+    return through_patient == model.SITE_LOOKUP
+
+
+def _patient_records(model: type[AuditedModel], patient: Patient) -> list[RecordRef]:
+    """The references of a patient's rows of ``model`` (one query).
+
+    The rows were selected by their patient, so its id and site are known: reading them off
+    each row (``record_ref``) would fetch the patient, or the assessment and the patient, of
+    every row. Models whose site does not follow the patient join the path instead.
+    """
+    rows = model.objects.filter(**patient_lookup_filter(model, patient.pk)).order_by("pk")
+    if not _site_follows_patient(model):
+        joins = {
+            lookup.rsplit("__", 1)[0]
+            for lookup in (model.PATIENT_LOOKUP, model.SITE_LOOKUP)
+            if lookup and "__" in lookup
+        }
+        return [record_ref(row) for row in rows.select_related(*joins)]
+    content_type = ContentType.objects.get_for_model(model)
+    return [
+        RecordRef(
+            model=model,
+            content_type=content_type,
+            object_id=row.pk,
+            instance=row,
+            patient_id=patient.pk,
+            site_id=patient.site_id,
+        )
+        for row in rows
+    ]
+
+
 def casebook_records(*, patient: Patient) -> list[CasebookRecord]:
     """Every current record of a patient's casebook, with its SDV mark and open queries.
 
@@ -96,8 +131,7 @@ def casebook_records(*, patient: Patient) -> list[CasebookRecord]:
     """
     records: list[RecordRef] = []
     for model in casebook_models():
-        rows = model.objects.filter(**patient_lookup_filter(model, patient.pk)).order_by("pk")
-        records.extend(record_ref(row) for row in rows)
+        records.extend(_patient_records(model, patient))
     marks = {
         (m.content_type_id, m.object_id): m
         for m in SdvMark.objects.filter(
