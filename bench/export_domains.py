@@ -131,7 +131,7 @@ def seed_chunk(patients: list, lab: Laboratory) -> None:
     haem = [a for a in ANALYTES if a.panel == HAEMATOLOGY]
     chem = [a for a in ANALYTES if a.panel == CHEMISTRY]
     immune = [a for a in ANALYTES if a.panel == IMMUNE]
-    save([Consent(patient=p, consent_date=p.screening_date, version="1.0") for p in patients])
+    save([Consent(patient=p, consent_date=p.screening_date, form_version="1.0") for p in patients])
     events = save(
         [
             CalendarEvent(

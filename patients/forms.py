@@ -33,7 +33,7 @@ class PatientEditForm(forms.Form):
 
 class ConsentForm(forms.Form):
     consent_date = forms.DateField(widget=DATE)
-    version = forms.CharField(label="Consent form version", max_length=30)
+    form_version = forms.CharField(label="Consent form version", max_length=30)
 
 
 class EligibilityForm(forms.Form):

@@ -93,13 +93,13 @@ class Patient(AuditedModel):
 class Consent(AuditedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     consent_date = models.DateField()
-    version = models.CharField("Consent form version", max_length=30)
+    form_version = models.CharField("Consent form version", max_length=30)
 
     class Meta:
         ordering = ["consent_date", "id"]
 
     def __str__(self) -> str:
-        return f"Consent {self.version} on {self.consent_date}"
+        return f"Consent {self.form_version} on {self.consent_date}"
 
 
 class EligibilityAnswer(AuditedModel):

@@ -59,13 +59,14 @@ def consent_date_of(patient: Patient) -> dt.date | None:
 
 
 @transaction.atomic
-def consent_record(*, user, patient: Patient, consent_date: dt.date, version: str) -> Consent:
+def consent_record(*, user, patient: Patient, consent_date: dt.date, form_version: str) -> Consent:
     first_procedure = min(patient.eligibility.values_list("source_date", flat=True), default=None)
     validators.validate_consent_date(
         consent_date, enrolled_on=patient.enrolled_on, first_procedure=first_procedure
     )
     return audited_create(
-        Consent(patient=patient, consent_date=consent_date, version=version.strip()), user=user
+        Consent(patient=patient, consent_date=consent_date, form_version=form_version.strip()),
+        user=user,
     )
 
 

@@ -123,7 +123,7 @@ def screened(site, investigator, cohorts):
             kwargs["screening_number"] = number
         patient = PatientFactory(**kwargs)
         patient_services.consent_record(
-            user=user, patient=patient, consent_date=patient.screening_date, version="1.0"
+            user=user, patient=patient, consent_date=patient.screening_date, form_version="1.0"
         )
         patient_services.eligibility_record(
             user=user, patient=patient, answers=all_eligible(), source_date=patient.screening_date

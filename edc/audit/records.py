@@ -77,8 +77,8 @@ def clinical_models() -> list[type[AuditedModel]]:
 
 
 def _is_bookkeeping(field: models.Field) -> bool:
-    # A model may reuse a bookkeeping name for data (patients.Consent.version is the consent
-    # form's version): only the non-editable fields AuditedModel declares are bookkeeping.
+    # Only the non-editable fields AuditedModel declares are bookkeeping: a model that reused
+    # a bookkeeping name for data would keep that data in the record.
     return field.name in BOOKKEEPING_FIELDS and not field.editable
 
 

@@ -126,7 +126,7 @@ def build_demo() -> dict:
             sex="F",
         )
         patient_services.consent_record(
-            user=user, patient=patient, consent_date=screening_date, version="1.0"
+            user=user, patient=patient, consent_date=screening_date, form_version="1.0"
         )
         screen_fail = number in (4, 13, 22)
         patient_services.eligibility_record(
@@ -173,7 +173,7 @@ def build_demo() -> dict:
             user=staff_for[site_code],
             patient=patient,
             consent_date=patient.screening_date,
-            version="1.0",
+            form_version="1.0",
         )
     # One withdrawal of consent.
     withdrawn = Patient.objects.filter(subject_id__isnull=False).order_by("enrolled_on")[4]

@@ -11,7 +11,7 @@ from ..models import CalendarEvent, Consent, EligibilityAnswer, Patient
 class ConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consent
-        fields = ["id", "consent_date", "version", "updated_at"]
+        fields = ["id", "version", "consent_date", "form_version", "updated_at"]
 
 
 class EligibilityAnswerSerializer(serializers.ModelSerializer):
@@ -94,7 +94,7 @@ class PatientUpdateSerializer(serializers.Serializer):
 
 class ConsentCreateSerializer(serializers.Serializer):
     consent_date = serializers.DateField()
-    version = serializers.CharField(max_length=30)
+    form_version = serializers.CharField(max_length=30)
 
 
 class EligibilitySerializer(serializers.Serializer):

@@ -63,7 +63,7 @@ def _user(role: str, username: str, sites=()):
 def _screened(*, site, user, days_ago: int):
     patient = PatientFactory(site=site, screening_date=dt.date.today() - dt.timedelta(days_ago))
     patient_services.consent_record(
-        user=user, patient=patient, consent_date=patient.screening_date, version="1.0"
+        user=user, patient=patient, consent_date=patient.screening_date, form_version="1.0"
     )
     patient_services.eligibility_record(
         user=user, patient=patient, answers=all_eligible(), source_date=patient.screening_date

@@ -30,11 +30,10 @@ def test_a_create_records_every_value_with_patient_site_user_and_role(screened, 
     entry = entries_of(consent).get()
     assert entry.action == AuditAction.CREATE and entry.reason == "Initial entry"
     assert (entry.patient_id, entry.site_id) == (patient.pk, patient.site_id)
-    # Consent shadows the record version with the consent form's version: none to record.
-    assert (entry.user, entry.user_role, entry.version) == (investigator, "investigator", None)
+    assert (entry.user, entry.user_role, entry.version) == (investigator, "investigator", 1)
     values = {c["field"]: (c["old"], c["new"]) for c in entry.changes}
-    # patients.Consent reuses the name "version" for the consent form's version: it is data.
-    assert values["version"] == (None, "1.0") and values["patient"] == (None, patient.pk)
+    assert values["form_version"] == (None, "1.0") and values["patient"] == (None, patient.pk)
+    assert "version" not in values  # bookkeeping, recorded as the entry's version
     assert "created_at" not in values and "updated_at" not in values
 
 
@@ -63,7 +62,7 @@ def test_a_delete_records_the_last_values(screened, investigator):
         model_label="patients.consent", object_id=consent_id, action=AuditAction.DELETE
     )
     assert entry.reason == "Entered on the wrong patient" and entry.patient_id == patient.pk
-    assert {"field": "version", "old": "1.0", "new": None} in entry.changes
+    assert {"field": "form_version", "old": "1.0", "new": None} in entry.changes
     assert not Consent.objects.filter(pk=consent_id).exists()
 
 

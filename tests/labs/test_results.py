@@ -98,7 +98,7 @@ def test_a_sex_specific_range_wins_over_the_any_sex_range_of_the_same_date(
     )
     man = PatientFactory(site=site, sex="M", screening_date=timezone.localdate())
     patient_services.consent_record(
-        user=investigator, patient=man, consent_date=man.screening_date, version="1"
+        user=investigator, patient=man, consent_date=man.screening_date, form_version="1"
     )
     today = timezone.localdate()
     assert reference_range_for(lab_id=lab.pk, analyte_code="HGB", sex="M", on=today).low == 13

@@ -32,7 +32,7 @@ def test_a_locked_casebook_refuses_edits_in_the_service_with_a_clear_message(
     event = CalendarEvent.objects.filter(patient=patient).first()
     with pytest.raises(ValidationError):  # every form of the casebook, new records too
         patient_services.consent_record(
-            user=coordinator, patient=patient, consent_date=patient.enrolled_on, version="2.0"
+            user=coordinator, patient=patient, consent_date=patient.enrolled_on, form_version="2.0"
         )
     with pytest.raises(ValidationError):
         lock_check(event)

@@ -97,14 +97,16 @@ def test_consent_dated_after_enrolment_is_refused(screened, investigator):
     )
     with pytest.raises(ValidationError) as exc:
         services.consent_record(
-            user=investigator, patient=patient, consent_date=TODAY, version="2.0"
+            user=investigator, patient=patient, consent_date=TODAY, form_version="2.0"
         )
     assert exc.value.message_dict == {"consent_date": [msg.CONSENT_AFTER_ENROLMENT]}
 
 
 def test_eligibility_dated_before_consent_is_refused(site, investigator, cohorts):
     patient = PatientFactory(site=site, screening_date=TODAY - dt.timedelta(days=10))
-    services.consent_record(user=investigator, patient=patient, consent_date=TODAY, version="1.0")
+    services.consent_record(
+        user=investigator, patient=patient, consent_date=TODAY, form_version="1.0"
+    )
     with pytest.raises(ValidationError) as exc:
         services.eligibility_record(
             user=investigator,
@@ -145,7 +147,7 @@ def test_an_unmet_criterion_blocks_enrolment_unless_waived(screened, investigato
 def test_a_male_patient_cannot_be_answered_eligible(site, investigator, cohorts):
     patient = PatientFactory(site=site, sex="M")
     services.consent_record(
-        user=investigator, patient=patient, consent_date=patient.screening_date, version="1.0"
+        user=investigator, patient=patient, consent_date=patient.screening_date, form_version="1.0"
     )
     with pytest.raises(ValidationError) as exc:
         services.eligibility_record(

@@ -77,7 +77,9 @@ def _events(patient: dict, consents: list[dict]) -> list[dict]:
 
 
 def records(ctx: ExportContext) -> Iterator[Rec]:
-    consents = ctx.stream(Consent, ("consent_date", "version"), order_by=("consent_date", "id"))
+    consents = ctx.stream(
+        Consent, ("consent_date", "form_version"), order_by=("consent_date", "id")
+    )
     for subject, groups in merge_by_subject(ctx.subjects(), consent=consents):
         for seq, event in enumerate(_events(subject.row, groups["consent"]), start=1):
             yield Rec(subject, seq, event)
