@@ -15,6 +15,7 @@ the small reference tables), and holds one subject's rows in memory at a time.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -293,15 +294,15 @@ def _binary_rows(sql: str, params, names: list[str], chunk_size: int) -> Iterato
     text = connection.ops.compose_sql(sql, params)
     if connection.queries_logged:
         connection.queries_log.append({"sql": text, "time": "0.000"})
-    _cursor_numbers[0] += 1
-    with connection.connection.cursor(name=f"edc_export_{_cursor_numbers[0]}") as cursor:
+    name = f"edc_export_{next(_cursor_numbers)}"  # unique among the connection's cursors
+    with connection.connection.cursor(name=name) as cursor:
         cursor.execute(text, binary=True)
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
                 yield dict(zip(names, row, strict=True))
 
 
-_cursor_numbers = [0]
+_cursor_numbers = itertools.count(1)
 
 
 class _Peek:
