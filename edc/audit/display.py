@@ -16,16 +16,13 @@ from django.utils import timezone
 from edc.access.constants import Role
 
 from .models import AuditEntry
+from .privacy import DEFAULT_IDENTIFYING_FIELDS, identifying_fields, withheld_fields_of
+
+__all__ = ["DEFAULT_IDENTIFYING_FIELDS", "identifying_fields", "withheld_fields_of"]
 
 EMPTY = "—"
 WITHHELD = "(withheld)"
 SYSTEM = "system"
-
-# Identifying fields of models that do not declare ``IDENTIFYING_FIELDS`` themselves; mirrors
-# what patients.api.serializers.DeidentifiedPatientSerializer leaves out.
-DEFAULT_IDENTIFYING_FIELDS: dict[str, frozenset[str]] = {
-    "patients.patient": frozenset({"screening_number", "year_of_birth", "screening_date"}),
-}
 
 
 @dataclass(frozen=True)
@@ -45,6 +42,7 @@ class EntryView:
     who: str
     role: str
     changes: tuple[FieldChange, ...]
+    reason: str  # the reason for change; withheld from a de-identified reader (free text)
 
 
 @lru_cache(maxsize=512)
@@ -68,13 +66,6 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
 def form_name(label: str) -> str:
     model = model_of(label)
     return str(model._meta.verbose_name).capitalize() if model else label
-
-
-@lru_cache(maxsize=512)
-def identifying_fields(label: str) -> frozenset[str]:
-    model = model_of(label)
-    declared = getattr(model, "IDENTIFYING_FIELDS", frozenset()) if model else frozenset()
-    return frozenset(declared) | DEFAULT_IDENTIFYING_FIELDS.get(label, frozenset())
 
 
 def role_label(role: str) -> str:
@@ -117,7 +108,7 @@ def field_label(model: type[models.Model] | None, name: str) -> str:
 
 def entry_view(entry: AuditEntry, *, deidentified: bool) -> EntryView:
     model = model_of(entry.model_label)
-    hidden = identifying_fields(entry.model_label) if deidentified else frozenset()
+    hidden = withheld_fields_of(entry.model_label) if deidentified else frozenset()
     changes = tuple(
         FieldChange(
             field=c["field"],
@@ -135,6 +126,7 @@ def entry_view(entry: AuditEntry, *, deidentified: bool) -> EntryView:
         who=role_label(entry.user_role) if deidentified else person_label(entry.user),
         role=role_label(entry.user_role),
         changes=changes,
+        reason=WITHHELD if deidentified and entry.reason else entry.reason,
     )
 
 
@@ -209,7 +201,7 @@ def csv_rows(rows: Iterable[dict], *, deidentified: bool) -> Iterator[list[str]]
     for row in rows:
         label = row["model_label"]
         model = model_of(label)
-        hidden = identifying_fields(label) if deidentified else frozenset()
+        hidden = withheld_fields_of(label) if deidentified else frozenset()
         head = [
             str(row["id"]),
             timezone.localtime(row["at"]).isoformat(),
@@ -221,7 +213,7 @@ def csv_rows(rows: Iterable[dict], *, deidentified: bool) -> Iterator[list[str]]
             _export_person(row, deidentified=deidentified),
             role_label(row["user_role"]),
             "" if row["version"] is None else str(row["version"]),
-            row["reason"],
+            WITHHELD if deidentified and row["reason"] else row["reason"],
         ]
         if not row["changes"]:
             yield [*head, "", "", ""]

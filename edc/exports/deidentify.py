@@ -24,27 +24,9 @@ data. Other roles receive everything their sites allow.
 
 from django.db import models
 
-from edc.audit.display import identifying_fields
+from edc.audit.privacy import FREE_TEXT_CHARFIELDS, withheld_fields
 
-FREE_TEXT_CHARFIELDS: dict[str, frozenset[str]] = {
-    "assessments.targetlesion": frozenset({"location"}),
-    "assessments.nontargetlesion": frozenset({"location"}),
-    "assessments.adverseevent": frozenset({"term_specify"}),
-    "labs.immunedraw": frozenset({"sample_id"}),
-}
-
-
-def withheld_fields(model: type[models.Model]) -> frozenset[str]:
-    """Field names of ``model`` a de-identified reader does not receive."""
-    label = model._meta.label_lower
-    free_text = {
-        field.name for field in model._meta.concrete_fields if isinstance(field, models.TextField)
-    }
-    return (
-        identifying_fields(label)
-        | frozenset(free_text)
-        | FREE_TEXT_CHARFIELDS.get(label, frozenset())
-    )
+__all__ = ["FREE_TEXT_CHARFIELDS", "is_withheld", "withheld_fields"]
 
 
 def is_withheld(model: type[models.Model], field: str) -> bool:

@@ -21,8 +21,8 @@ from edc.audit.display import (
     csv_rows,
     entry_views,
     field_label,
-    identifying_fields,
     value_text,
+    withheld_fields_of,
 )
 from edc.audit.selectors import (
     SORTS,
@@ -186,7 +186,7 @@ class RecordView(RecordMixin, TemplateView):
         user = self.request.user
         record = self.record
         deidentified = is_deidentified(user)
-        withheld = identifying_fields(record.model._meta.label_lower)
+        withheld = withheld_fields_of(record.model._meta.label_lower)
         values = []
         if record.instance is not None:
             for name in record.field_names():

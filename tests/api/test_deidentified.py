@@ -49,3 +49,26 @@ def test_an_empty_free_text_stays_empty_for_a_statistician(
     )
     row = api(statistician).get(f"/api/v1/adverse-events/{event.pk}/").json()
     assert row["comments"] == ""
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_withholds_free_text_and_reasons_from_a_statistician(
+    adverse_event, api, web, investigator, statistician, monitor
+):
+    assessment_services.adverse_event_update(
+        user=investigator,
+        adverse_event=adverse_event,
+        changes={"comments": "Daughter Jeanne Dupont confirmed the stop date"},
+        reason="Per call with Jeanne Dupont",
+        expected_version=adverse_event.version,
+    )
+    listed = api(statistician).get("/api/v1/audit-entries/").content.decode()
+    page = web(statistician).get("/monitoring/audit/").content.decode()
+    export = web(statistician).get("/monitoring/audit/export.csv")
+    exported = b"".join(export.streaming_content if export.streaming else [export.content])
+    for body in (listed, page, exported.decode()):
+        assert "Dupont" not in body and WITHHELD in body
+    # Site staff and monitors review the text and the reason in full.
+    assert (
+        "Per call with Jeanne Dupont" in api(monitor).get("/api/v1/audit-entries/").content.decode()
+    )

@@ -8,8 +8,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from edc.audit.display import WITHHELD, identifying_fields, patient_label, role_label
+from edc.audit.display import WITHHELD, patient_label, role_label
 from edc.audit.models import AuditEntry
+from edc.audit.privacy import withheld_fields_of
 
 from ..constants import SIGNATURE_MEANINGS, LockScope
 from ..models import DataQuery, Lock, QueryMessage, SdvMark, Signature
@@ -27,7 +28,7 @@ class DeidentifyingSerializer(serializers.Serializer):
 
 class AuditEntrySerializer(DeidentifyingSerializer):
     def to_representation(self, entry: AuditEntry) -> dict:
-        hidden = identifying_fields(entry.model_label) if self.deidentified else frozenset()
+        hidden = withheld_fields_of(entry.model_label) if self.deidentified else frozenset()
         return {
             "id": entry.pk,
             "at": entry.at.isoformat(),
@@ -41,7 +42,7 @@ class AuditEntrySerializer(DeidentifyingSerializer):
             "site": entry.site.code if entry.site else None,
             "user": _username(entry.user, deidentified=self.deidentified),
             "user_role": role_label(entry.user_role),
-            "reason": entry.reason,
+            "reason": WITHHELD if self.deidentified and entry.reason else entry.reason,
             "changes": [
                 {
                     "field": c["field"],
