@@ -17,9 +17,10 @@ Statisticians read every site (``edc.access.constants.ALL_SITES``) but de-identi
 4. **Sample identifiers**: the immune draw's sample ID is a laboratory barcode that links back
    to the hospital record (a "unique identifying number").
 
-Withheld variables are left out of the dataset and of its data dictionary (not blanked), so a
-statistician's files never carry an always-empty column that could be mistaken for missing
-data. Other roles receive everything their sites allow.
+The policy itself is ``edc.audit.privacy`` (shared with the audit review and the API, which
+show "(withheld)" instead). Withheld variables are left out of the dataset and of its data
+dictionary (not blanked), so a statistician's files never carry an always-empty column that
+could be mistaken for missing data. Other roles receive everything their sites allow.
 """
 
 from django.db import models
