@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from edc.access.selectors import is_deidentified
 from edc.audit.display import WITHHELD
-from edc.exports.deidentify import withheld_fields
+from edc.audit.privacy import withheld_fields
 
 # The largest integer every supported database stores in an IntegerField (PostgreSQL: 32 bits).
 # SQLite took larger ones that PostgreSQL refuses: the same request must get the same answer.

@@ -16,9 +16,7 @@ from django.utils import timezone
 from edc.access.constants import Role
 
 from .models import AuditEntry
-from .privacy import DEFAULT_IDENTIFYING_FIELDS, identifying_fields, withheld_fields_of
-
-__all__ = ["DEFAULT_IDENTIFYING_FIELDS", "identifying_fields", "withheld_fields_of"]
+from .privacy import withheld_fields_of
 
 EMPTY = "—"
 WITHHELD = "(withheld)"

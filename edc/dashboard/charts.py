@@ -298,6 +298,15 @@ def _pd_threshold() -> float:
     return float(protocol.RECIST.pd_increase_pct)
 
 
+def _pct_change_ticks(values: Sequence[float]) -> list[float]:
+    """Y ticks for % change: the data and both RECIST reference lines, with a margin."""
+    return nice_ticks(min([*values, _pr_threshold() - 10]), max([*values, _pd_threshold() + 10]), 6)
+
+
+def _not_shown_text(not_shown: int) -> str:
+    return f" {not_shown} patients without a measured follow-up are not shown." if not_shown else ""
+
+
 def _thresholds_text() -> str:
     pd = fmt_pct(_pd_threshold(), signed=True)
     pr = fmt_pct(_pr_threshold())
@@ -637,11 +646,7 @@ def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
         f"assessment, over weeks since C1D1: one line per patient ({len(lines)} patients), "
         "colour and dash pattern by cohort; the baseline is drawn at week 0. "
         f"{_thresholds_text()} Non-evaluable assessments are not drawn."
-        + (
-            f" {not_shown} patients without a measured follow-up are not shown."
-            if not_shown
-            else ""
-        )
+        + _not_shown_text(not_shown)
     )
     height = 400.0
     canvas = Canvas(
@@ -655,9 +660,7 @@ def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
         return canvas.figure()
     top, bottom = 40.0, 320.0
     values = [float(p.pct_change) for line in lines for p in line.points]
-    lo = min([*values, _pr_threshold() - 10])
-    hi = max([*values, _pd_threshold() + 10])
-    y_ticks = nice_ticks(lo, hi, 6)
+    y_ticks = _pct_change_ticks(values)
     y = Scale(y_ticks[0], y_ticks[-1], bottom, top)
     max_weeks = max(p.day for line in lines for p in line.points) / WEEK
     x_ticks = week_ticks(max_weeks)
@@ -765,12 +768,7 @@ def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figu
         "Best percent change from baseline in the sum of target-lesion diameters, one bar per "
         f"patient ({len(bars)} patients), sorted from the largest increase to the largest "
         "decrease; colour shows the cohort and the letters above or below each bar the RECIST "
-        f"best overall response. {_thresholds_text()}"
-        + (
-            f" {not_shown} patients without a measured follow-up are not shown."
-            if not_shown
-            else ""
-        )
+        f"best overall response. {_thresholds_text()}" + _not_shown_text(not_shown)
     )
     height = 400.0
     canvas = Canvas(
@@ -785,9 +783,7 @@ def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figu
     ordered = _waterfall_order(bars)
     top, bottom = 40.0, 310.0
     values = [float(b.best_pct_change) for b in ordered]
-    y_ticks = nice_ticks(
-        min([*values, _pr_threshold() - 10]), max([*values, _pd_threshold() + 10]), 6
-    )
+    y_ticks = _pct_change_ticks(values)
     y = Scale(y_ticks[0], y_ticks[-1], bottom, top)
     x0, x1 = 64.0, WIDTH - PLOT_RIGHT
     _y_axis(

@@ -3,7 +3,7 @@
 Statisticians read every site (``edc.access.constants.ALL_SITES``) but de-identified:
 
 1. **Identifying values** the audit review already withholds from them
-   (``edc.audit.display.identifying_fields``): the patient's screening number, year of birth
+   (``edc.audit.privacy.identifying_fields``): the patient's screening number, year of birth
    and screening date, and the printed name on an e-signature. An age (screening year − year
    of birth) is given instead of the year of birth, as the patients API does.
 2. **Free text written by site staff**: every ``TextField`` of a clinical record (comments,

@@ -22,8 +22,8 @@ from edc.audit.display import (
     entry_views,
     field_label,
     value_text,
-    withheld_fields_of,
 )
+from edc.audit.privacy import withheld_fields_of
 from edc.audit.selectors import (
     SORTS,
     AuditFilters,

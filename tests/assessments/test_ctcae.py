@@ -1,10 +1,8 @@
 import json
-import os
 from pathlib import Path
 
-import pytest
-
 from assessments import ctcae
+from tests.conftest import require_real_service
 
 WORKBOOK = Path(__file__).resolve().parents[2].parent / "shared/standards/ctcae/CTCAE_v5.0.xlsx"
 COMMITTED = Path(ctcae.__file__).resolve().parent / "data" / ctcae.DATA_FILE
@@ -106,10 +104,7 @@ def test_committed_file_is_sorted_and_serialised_stably():
 
 
 def test_committed_file_equals_a_fresh_conversion_of_the_nci_workbook(tmp_path):
-    if not WORKBOOK.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must provide the NCI workbook at {WORKBOOK}")
-        pytest.skip(f"NCI workbook not available at {WORKBOOK}")
+    require_real_service(WORKBOOK.exists(), f"The NCI workbook at {WORKBOOK}")
     assert ctcae.convert_workbook(WORKBOOK) == json.loads(COMMITTED.read_text(encoding="utf-8"))
 
     output = tmp_path / "ctcae_v5.json"
