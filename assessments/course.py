@@ -67,36 +67,40 @@ def _baseline_timepoint(baseline: BaselineFacts) -> recist.Timepoint:
     return recist.Timepoint(
         assessment_date=baseline.assessment_date,
         targets=tuple(
-            recist.TargetMeasurement(t.key, t.is_node, t.diameter_mm) for t in baseline.targets
+            [recist.TargetMeasurement(t.key, t.is_node, t.diameter_mm) for t in baseline.targets]
         ),
         non_target=recist.NonTargetStatus.PRESENT if baseline.has_non_targets else None,
         new_lesions=False,
     )
 
 
+# Stored non-target status → the engine's (a lookup; an unknown value still raises below).
+_NON_TARGET_STATUSES = {status.value: status for status in recist.NonTargetStatus}
+
+
 def _followup_timepoint(followup: FollowupFacts, is_node: dict[str, bool]) -> recist.Timepoint:
     targets = []
     for m in followup.measurements:
-        if m.lesion_key not in is_node:
+        key = m.lesion_key
+        if key not in is_node:
             raise ValueError(
-                recist.MSG_UNKNOWN_LESION.format(lesion=m.lesion_key, date=followup.assessment_date)
+                recist.MSG_UNKNOWN_LESION.format(lesion=key, date=followup.assessment_date)
             )
         targets.append(
             recist.TargetMeasurement(
-                m.lesion_key,
-                is_node[m.lesion_key],
+                key,
+                is_node[key],
                 m.diameter_mm,
                 too_small=m.too_small,
                 not_evaluable=m.not_evaluable,
             )
         )
+    status = followup.non_target_status
     return recist.Timepoint(
         assessment_date=followup.assessment_date,
         targets=tuple(targets),
         non_target=(
-            recist.NonTargetStatus(followup.non_target_status)
-            if followup.non_target_status
-            else None
+            (_NON_TARGET_STATUSES.get(status) or recist.NonTargetStatus(status)) if status else None
         ),
         new_lesions=followup.new_lesion == NewLesion.UNEQUIVOCAL,
         new_lesion_equivocal=followup.new_lesion == NewLesion.EQUIVOCAL,

@@ -179,6 +179,12 @@ class TargetMeasurement:
     not_evaluable: bool = False
 
     def __post_init__(self) -> None:
+        diameter = self.diameter_mm
+        if diameter.__class__ is Decimal and not (self.too_small or self.not_evaluable):
+            # The usual measurement, checked as below without copying the Decimal.
+            if diameter < 0:
+                raise ValueError(MSG_NEGATIVE_DIAMETER.format(lesion=self.lesion_id))
+            return
         lesion = self.lesion_id
         if self.too_small and self.not_evaluable:
             raise ValueError(MSG_FLAGS_EXCLUSIVE.format(lesion=lesion))
@@ -246,6 +252,11 @@ class BestResponse:
 
 
 # --- Sums -----------------------------------------------------------------------------------
+def _decimal(value) -> Decimal:
+    """``Decimal(value)``, without copying a value that is already one (the usual case)."""
+    return value if value.__class__ is Decimal else Decimal(value)
+
+
 def sum_of_diameters(
     targets: Iterable[TargetMeasurement], settings: RecistSettings = RECIST
 ) -> Decimal | None:
@@ -263,7 +274,8 @@ def sum_of_diameters(
 def percent_change(current: Decimal | None, reference: Decimal | None) -> Decimal | None:
     if current is None or reference is None or reference == 0:
         return None
-    return (Decimal(current) - Decimal(reference)) * HUNDRED / Decimal(reference)
+    current, reference = _decimal(current), _decimal(reference)
+    return (current - reference) * HUNDRED / reference
 
 
 def nadir(sums: Iterable[Decimal | None]) -> Decimal:
@@ -316,9 +328,13 @@ def target_response(
 ) -> Response:
     if not current:
         raise ValueError(MSG_NO_TARGETS)
-    baseline_sum, nadir_sum = Decimal(baseline_sum), Decimal(nadir_sum)
-    evaluable = [t for t in current if not t.not_evaluable]
-    measured_sum = sum((t.effective_mm(settings) for t in evaluable), ZERO)
+    baseline_sum, nadir_sum = _decimal(baseline_sum), _decimal(nadir_sum)
+    evaluable = []
+    measured_sum = ZERO
+    for target in current:
+        if not target.not_evaluable:
+            evaluable.append(target)
+            measured_sum += target.effective_mm(settings)
     progressed = _sum_meets_progression(measured_sum, nadir_sum, settings) or (
         after_complete_response and any(_reappeared(t, settings) for t in evaluable)
     )
@@ -378,6 +394,12 @@ def _validate_baseline(baseline: Timepoint, settings: RecistSettings) -> Decimal
 
 def _aligned_targets(baseline: Timepoint, followup: Timepoint) -> tuple[TargetMeasurement, ...]:
     """Follow-up targets in baseline order; a target not recorded is not evaluable."""
+    if len(followup.targets) == len(baseline.targets):
+        for target, base in zip(followup.targets, baseline.targets, strict=True):
+            if target.lesion_id != base.lesion_id:
+                break
+        else:  # every target recorded, already in baseline order (the usual case)
+            return followup.targets
     recorded = {t.lesion_id: t for t in followup.targets}
     baseline_ids = {t.lesion_id for t in baseline.targets}
     for lesion_id in recorded:

@@ -161,6 +161,26 @@ class ExportContext:
             .values_list("id", flat=True)
         )
 
+    def stream_queryset(
+        self,
+        model: type[models.Model],
+        fields: Iterable[str],
+        *,
+        order_by: Iterable[str] = (),
+        where: Q | None = None,
+        **expressions,
+    ) -> QuerySet:
+        """The ``values()`` queryset of ``stream``: ``fields``, the patient id as ``pid`` and
+        ``expressions``, ordered by patient, then ``order_by``."""
+        lookup = patient_lookup(model)
+        qs = self.scoped(model).filter(self.patient_condition(lookup))
+        if where is not None:
+            qs = qs.filter(where)
+        qs = qs.values(*fields, **{PATIENT_KEY: F(lookup)}, **expressions)
+        # Ordered by the patient id itself (the alias), never by the relation: ordering by
+        # "patient" would follow Patient.Meta.ordering (site, screening number).
+        return qs.order_by(PATIENT_KEY, *order_by)
+
     def stream(
         self,
         model: type[models.Model],
@@ -171,14 +191,8 @@ class ExportContext:
         **expressions,
     ) -> Iterator[dict]:
         """Rows of ``model`` (dicts of ``fields``) ordered by patient, then ``order_by``."""
-        lookup = patient_lookup(model)
-        qs = self.scoped(model).filter(self.patient_condition(lookup))
-        if where is not None:
-            qs = qs.filter(where)
-        qs = qs.values(*fields, **{PATIENT_KEY: F(lookup)}, **expressions)
-        # Ordered by the patient id itself (the alias), never by the relation: ordering by
-        # "patient" would follow Patient.Meta.ordering (site, screening number).
-        return rows_of(qs.order_by(PATIENT_KEY, *order_by), chunk_size=self.chunk_size)
+        qs = self.stream_queryset(model, fields, order_by=order_by, where=where, **expressions)
+        return rows_of(qs, chunk_size=self.chunk_size)
 
     def aggregate(
         self, model: type[models.Model], *, where: Q | None = None, **aggregates

@@ -25,9 +25,10 @@ from edc import protocol
 from . import odm
 from .codelists import SHARED
 from .context import ExportContext, in_read_transaction
+from .datasets import dataset_bytes
 from .domains import DOMAINS
 from .spec import Domain
-from .writers import WRITERS, RowCount, table_csv
+from .writers import RowCount, table_csv
 
 DICTIONARY_HEADER = (
     "domain",
@@ -117,8 +118,7 @@ def write_package(
         for index, domain in enumerate(DOMAINS):
             progress(int(100 * index / steps), domain.code)
             counter = RowCount()
-            variables = domain.variables_for(deidentified=ctx.deidentified)
-            pieces = in_read_transaction(WRITERS[fmt](variables, domain.rows(ctx), counter))
+            pieces = in_read_transaction(dataset_bytes(domain, ctx, fmt, counter))
             entry = _member(archive, f"{domain.filename_stem}.{fmt}", pieces)
             files.append({**entry, "domain": domain.code, "rows": counter.rows})
         progress(int(100 * len(DOMAINS) / steps), "data dictionary")

@@ -10,11 +10,12 @@ from edc import protocol
 from . import odm, package, services
 from .constants import DICTIONARY, ODM, ExportFormat
 from .context import ExportContext, in_read_transaction
+from .datasets import dataset_bytes
 from .models import ExportJob
 from .selectors import export_job_file
 from .spec import Domain
 from .validators import ExportParams
-from .writers import CONTENT_TYPES, WRITERS, RowCount
+from .writers import CONTENT_TYPES, RowCount
 
 
 def _filename(stem: str, ext: str, params: ExportParams) -> str:
@@ -38,8 +39,7 @@ def domain_response(
     )
     ctx = ExportContext(user=user, as_of=params.as_of, updated_since=params.updated_since)
     counter = RowCount()
-    variables = domain.variables_for(deidentified=ctx.deidentified)
-    pieces = in_read_transaction(WRITERS[fmt](variables, domain.rows(ctx), counter))
+    pieces = in_read_transaction(dataset_bytes(domain, ctx, fmt, counter))
     response = StreamingHttpResponse(
         services.logged_stream(pieces, log=log, counter=counter), content_type=CONTENT_TYPES[fmt]
     )

@@ -6,8 +6,6 @@ and percentages of the three immune draws) is here too, ``LBCAT = IMMUNE MONITOR
 the draw as VISIT. Sorted by subject, test, then collection time (SDTMIG LB sort order).
 """
 
-from collections.abc import Iterator
-
 from django.db.models import F
 
 from labs.catalogue import ANALYTES, ANALYTES_BY_CODE, CHEMISTRY, HAEMATOLOGY, IMMUNE
@@ -16,19 +14,19 @@ from labs.models import ImmuneDraw, LabResult
 from patients.models import Patient
 
 from ..codelists import UNSCHEDULED
-from ..context import ExportContext, merge_by_subject
 from ..spec import (
     DATETIME,
     FLOAT,
     INTEGER,
     TEXT,
     Domain,
+    Part,
     Rec,
+    Stream,
     Variable,
     col,
     identifiers,
     mapped,
-    numbered,
     origin,
 )
 
@@ -58,17 +56,20 @@ CATEGORY: dict[str, str] = {
 NRIND: dict[str, str] = {Flag.LOW: "LOW", Flag.HIGH: "HIGH", Flag.NORMAL: "NORMAL"}
 
 
-def records(ctx: ExportContext) -> Iterator[Rec]:
-    results = ctx.stream(
-        R,
-        FIELDS,
-        order_by=("analyte", "collected_at", "id"),
-        lab_code=F("lab__code"),
-        draw_event=F("immune_draw__event_code"),
-        sample_id=F("immune_draw__sample_id"),
-    )
-    for subject, groups in merge_by_subject(ctx.subjects(), lb=results):
-        yield from numbered(subject, groups["lb"])
+STREAM = Stream(
+    parts=(
+        Part(
+            R,
+            FIELDS,
+            expressions={
+                "lab_code": F("lab__code"),
+                "draw_event": F("immune_draw__event_code"),
+                "sample_id": F("immune_draw__sample_id"),
+            },
+        ),
+    ),
+    order_by=("analyte", "collected_at", "id"),
+)
 
 
 def _nrind(rec: Rec):
@@ -84,14 +85,38 @@ TEST_CATEGORY: dict[str, str | None] = {a.code: CATEGORY.get(a.panel) for a in A
 SOURCE_TERM: dict[str, str] = {value: value.upper() for value in Source.values}
 
 
+def _nrind_sql(c) -> str:
+    unjudged = f"{c.ref('normal_low')} IS NULL AND {c.ref('normal_high')} IS NULL"
+    return f"CASE WHEN {unjudged} THEN '' ELSE {c.lookup('flag', NRIND)} END"
+
+
 def _toxicity(rec: Rec):
     analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
     return analyte.ctcae_term if analyte and rec.data["ctcae_grade"] is not None else None
 
 
+TOXICITY: dict[str, str] = {a.code: a.ctcae_term for a in ANALYTES}
+
+
+def _toxicity_sql(c) -> str:
+    graded = c.case("analyte", TOXICITY, None)
+    return f"CASE WHEN {c.ref('ctcae_grade')} IS NULL THEN '' ELSE {graded} END"
+
+
+def _visit(rec: Rec):
+    return rec.data["draw_event"] or UNSCHEDULED
+
+
+def _visit_sql(c) -> str:
+    event = c.ref("draw_event")
+    unscheduled, drawn = c.constant(UNSCHEDULED, TEXT), c.cell("draw_event", TEXT)
+    return f"CASE WHEN {event} IS NULL OR {event} = '' THEN {unscheduled} ELSE {drawn} END"
+
+
 DOMAIN = Domain(
     code="LB",
-    records=records,
+    records=STREAM.records,
+    stream=STREAM,
     label="Laboratory Test Results",
     description=(
         "Haematology, chemistry and immune-monitoring results in standard units with normal "
@@ -185,6 +210,7 @@ DOMAIN = Domain(
             "Reference Range Indicator",
             TEXT,
             _nrind,
+            sql=_nrind_sql,
             codelist="NRIND",
             origin=origin(R, "flag"),
         ),
@@ -200,6 +226,7 @@ DOMAIN = Domain(
             "Toxicity (CTCAE v5.0 term graded)",
             TEXT,
             _toxicity,
+            sql=_toxicity_sql,
             origin="labs.catalogue ctcae_term",
         ),
         Variable(
@@ -213,7 +240,8 @@ DOMAIN = Domain(
             "VISIT",
             "Visit Name (immune draw)",
             TEXT,
-            lambda r: r.data["draw_event"] or UNSCHEDULED,
+            _visit,
+            sql=_visit_sql,
             codelist="VISIT",
             origin=origin(ImmuneDraw, "event_code"),
         ),
@@ -238,6 +266,7 @@ DOMAIN = Domain(
             "Comment",
             TEXT,
             lambda r: r.data["comment"] or None,
+            sql=lambda c: c.cell("comment", TEXT),
             origin=origin(R, "comment"),
             identifying=True,
             supplementary=True,

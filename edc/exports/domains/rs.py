@@ -10,7 +10,7 @@ from assessments.recist import Response
 
 from ..codelists import visit_of
 from ..context import ExportContext
-from ..spec import DATE, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from ..spec import DATE, TEXT, Domain, Rec, Variable, col, const, identifiers, origin
 from . import tumours
 
 RECIST_CAT = "RECIST 1.1"
@@ -32,68 +32,65 @@ NON_TARGET_RESPONSES: dict[str, str] = {
 }
 
 
-def _row(testcd: str, value, *, evaluator=COMPUTED, assessment=None, date=None, **extra) -> dict:
+def _row(testcd: str, value, evaluator: str, visit, date, confirmed=None) -> dict:
     return {
         "testcd": testcd,
+        "test": TESTS[testcd],
         "orres": value,
         "eval": evaluator,
-        "visit": visit_of(assessment["calendar_code"]) if assessment else None,
-        "date": assessment["assessment_date"] if assessment else date,
-        "confirmed": None,
+        "visit": visit,
+        "date": date,
+        "confirmed": confirmed,
         "stat": None,
         "reasnd": None,
-        **extra,
     }
 
 
-def _timepoint_rows(course: tumours.Course, followup: dict) -> list[dict]:
-    rows = []
+def _timepoint_rows(course: tumours.Course, followup: dict, rows: list[dict]) -> None:
+    visit, date = visit_of(followup["calendar_code"]), followup["assessment_date"]
     result = course.result.result_for(str(followup["id"])) if course.result else None
     if result is not None:
         if result.target_response is not None:
-            rows.append(_row("TRGRESP", result.target_response.value, assessment=followup))
+            rows.append(_row("TRGRESP", result.target_response.value, COMPUTED, visit, date))
         if result.non_target is not None:
             rows.append(
-                _row("NTRGRESP", NON_TARGET_RESPONSES[result.non_target], assessment=followup)
+                _row("NTRGRESP", NON_TARGET_RESPONSES[result.non_target], COMPUTED, visit, date)
             )
-        rows.append(_row("NEWLIND", tumours.new_lesion_flag(followup), assessment=followup))
-        rows.append(_row("OVRLRESP", result.overall_response.value, assessment=followup))
+        rows.append(_row("NEWLIND", tumours.new_lesion_flag(followup), COMPUTED, visit, date))
+        rows.append(_row("OVRLRESP", result.overall_response.value, COMPUTED, visit, date))
     if followup["investigator_response"]:
-        rows.append(
-            _row(
-                "OVRLRESP",
-                followup["investigator_response"],
-                evaluator=INVESTIGATOR,
-                assessment=followup,
-            )
-        )
-    return rows
+        rows.append(_row("OVRLRESP", followup["investigator_response"], INVESTIGATOR, visit, date))
 
 
 def _best_row(course: tumours.Course) -> dict | None:
     if course.error:
-        return _row("BESTRSP", None, stat="NOT DONE", reasnd=course.error)
+        row = _row("BESTRSP", None, COMPUTED, None, None)
+        row["stat"], row["reasnd"] = "NOT DONE", course.error
+        return row
     best = course.result.best if course.result else None
     if best is None:
         return None
     return _row(
         "BESTRSP",
         best.response.value,
-        date=best.date,
+        COMPUTED,
+        None,
+        best.date,
         confirmed="Y" if best.confirmed else "N",
     )
 
 
 def records(ctx: ExportContext) -> Iterator[Rec]:
     for course in tumours.courses(ctx):
-        rows = []
+        rows: list[dict] = []
         for followup in course.followups:
-            rows += _timepoint_rows(course, followup)
+            _timepoint_rows(course, followup, rows)
         best = _best_row(course)
         if best is not None:
             rows.append(best)
+        subject = course.subject
         for seq, row in enumerate(rows, start=1):
-            yield Rec(course.subject, seq, row)
+            yield Rec(subject, seq, row)
 
 
 DOMAIN = Domain(
@@ -111,8 +108,8 @@ DOMAIN = Domain(
     variables=(
         *identifiers("RS", "RSSEQ"),
         Variable("RSTESTCD", "Assessment Short Name", TEXT, col("testcd"), codelist="RSTESTCD"),
-        Variable("RSTEST", "Assessment Name", TEXT, lambda r: TESTS[r.data["testcd"]]),
-        Variable("RSCAT", "Category for Assessment", TEXT, lambda r: RECIST_CAT),
+        Variable("RSTEST", "Assessment Name", TEXT, col("test")),
+        Variable("RSCAT", "Category for Assessment", TEXT, const(RECIST_CAT)),
         Variable(
             "RSORRES",
             "Result or Finding in Original Units",

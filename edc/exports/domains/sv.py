@@ -1,16 +1,25 @@
 """SV — Subject Visits: each calendar event that happened (actual date) or was documented as
 not done / cancelled, with its planned date and window (``patients.CalendarEvent``)."""
 
-from collections.abc import Iterator
-
 from django.db.models import Q
 
 from edc import protocol
 from patients.models import CalendarEvent, Patient
 
-from ..codelists import VISITNUM, epoch_of
-from ..context import ExportContext, merge_by_subject
-from ..spec import DATE, INTEGER, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from ..codelists import SCREENING, VISITNUM, epoch_of
+from ..spec import (
+    DATE,
+    INTEGER,
+    TEXT,
+    Domain,
+    Part,
+    Rec,
+    Stream,
+    Variable,
+    col,
+    identifiers,
+    origin,
+)
 
 E = CalendarEvent
 FIELDS = (
@@ -26,11 +35,13 @@ FIELDS = (
 HAS_OUTCOME = Q(actual_date__isnull=False) | ~Q(not_done_reason="") | ~Q(cancelled_reason="")
 
 
-def records(ctx: ExportContext) -> Iterator[Rec]:
-    events = ctx.stream(E, FIELDS, order_by=("planned_date", "code"), where=HAS_OUTCOME)
-    for subject, groups in merge_by_subject(ctx.subjects(), event=events):
-        for event in groups["event"]:
-            yield Rec(subject, None, event)
+STREAM = Stream(
+    parts=(Part(E, FIELDS, where=HAS_OUTCOME),), order_by=("planned_date", "code"), numbered=False
+)
+
+# Per visit code, for the SQL rendering (edc.exports.pgcsv): the same lookups as below.
+STUDY_DAY = {event.code: event.study_day for event in protocol.PLANNED_EVENTS}
+EPOCHS = {code: epoch_of(code) for code in {*VISITNUM, *STUDY_DAY, "SCR", SCREENING}}
 
 
 def _visitdy(rec: Rec):
@@ -46,9 +57,17 @@ def _reason(rec: Rec):
     return rec.data["not_done_reason"] or rec.data["cancelled_reason"] or None
 
 
+def _reason_sql(c) -> str:
+    reason = (
+        f"COALESCE(NULLIF({c.ref('not_done_reason')}, ''), NULLIF({c.ref('cancelled_reason')}, ''))"
+    )
+    return c.text_cell(reason)
+
+
 DOMAIN = Domain(
     code="SV",
-    records=records,
+    records=STREAM.records,
+    stream=STREAM,
     label="Subject Visits",
     description=(
         "Calendar events (paclitaxel and IMP321 days, tumour assessments, immune draws) that "
@@ -64,6 +83,7 @@ DOMAIN = Domain(
             "Visit Number",
             INTEGER,
             lambda r: VISITNUM.get(r.data["code"]),
+            sql=lambda c: c.lookup("code", VISITNUM, None, INTEGER),
             origin="edc.protocol.PLANNED_EVENTS order",
         ),
         Variable(
@@ -74,9 +94,17 @@ DOMAIN = Domain(
             "Planned Study Day of Visit",
             INTEGER,
             _visitdy,
+            sql=lambda c: c.lookup("code", STUDY_DAY, None, INTEGER),
             origin="edc.protocol.PLANNED_EVENTS study_day",
         ),
-        Variable("EPOCH", "Epoch", TEXT, lambda r: epoch_of(r.data["code"]), codelist="EPOCH"),
+        Variable(
+            "EPOCH",
+            "Epoch",
+            TEXT,
+            lambda r: epoch_of(r.data["code"]),
+            sql=lambda c: c.lookup("code", EPOCHS, ""),
+            codelist="EPOCH",
+        ),
         Variable(
             "SVSTDTC",
             "Start Date/Time of Visit",
@@ -92,13 +120,20 @@ DOMAIN = Domain(
             origin=origin(E, "actual_date"),
         ),
         Variable(
-            "SVOCCUR", "Occurrence", TEXT, _occurred, codelist="NY", origin="derived: actual date"
+            "SVOCCUR",
+            "Occurrence",
+            TEXT,
+            _occurred,
+            sql=lambda c: f"CASE WHEN {c.ref('actual_date')} IS NULL THEN 'N' ELSE 'Y' END",
+            codelist="NY",
+            origin="derived: actual date",
         ),
         Variable(
             "SVREASOC",
             "Reason for Occur Value",
             TEXT,
             _reason,
+            sql=_reason_sql,
             origin=origin(E, "not_done_reason"),
             identifying=True,
         ),

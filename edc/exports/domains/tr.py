@@ -10,7 +10,7 @@ from edc.protocol import RECIST
 
 from ..codelists import visit_of
 from ..context import ExportContext
-from ..spec import DATE, FLOAT, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from ..spec import DATE, FLOAT, TEXT, Domain, Rec, Variable, col, const, identifiers, origin
 from . import tumours
 
 MM = "mm"
@@ -27,18 +27,19 @@ TOO_SMALL = "TOO SMALL TO MEASURE"
 NOT_EVALUABLE = "NOT EVALUABLE"
 
 
-def _row(assessment: dict, lnkid: str, testcd: str, value, *, unit=MM, **extra) -> dict:
+def _row(visit: str, date, lnkid, testcd: str, value, unit, stat=None, reasnd=None) -> dict:
+    """One TR record; ``visit``/``date`` of its assessment, ``lnkid`` None for sums."""
     return {
         "lnkid": lnkid,
         "testcd": testcd,
+        "test": TESTS[testcd],
         "orres": value,
         "stresn": value,
         "unit": unit if value is not None else None,
-        "stat": None,
-        "reasnd": None,
-        "visit": visit_of(assessment["calendar_code"]),
-        "date": assessment["assessment_date"],
-        **extra,
+        "stat": stat,
+        "reasnd": reasnd,
+        "visit": visit,
+        "date": date,
     }
 
 
@@ -46,68 +47,68 @@ def _diameter_test(organ: str) -> str:
     return "SAXIS" if is_nodal(organ) else "LDIAM"
 
 
-def _baseline_rows(course: tumours.Course) -> list[dict]:
+def _rows(course: tumours.Course) -> list[dict]:
+    """The subject's records: baseline lesions and sum, then each follow-up's measurements,
+    sum and changes (the sums and changes as the engine computed them)."""
+    rows: list[dict] = []
+    append = rows.append
+    result = course.result
     base = course.baseline
-    rows = [
-        _row(base, t["label"], _diameter_test(t["organ"]), t["diameter_mm"]) for t in course.targets
-    ]
-    rows += [
-        _row(base, t["label"], "TUMSTATE", None, orres="PRESENT", unit=None)
-        for t in course.non_targets
-    ]
-    if course.result and course.result.baseline_sum_mm is not None:
-        rows.append(_row(base, "", "SUMDIAM", course.result.baseline_sum_mm))
-    return rows
-
-
-def _followup_rows(course: tumours.Course, followup: dict) -> list[dict]:
-    targets = {t["id"]: t for t in course.targets}
-    rows = []
-    for m in course.measurements.get(followup["id"], []):
-        lesion = targets.get(m["lesion_id"])
-        if lesion is None:
-            continue
-        testcd = _diameter_test(lesion["organ"])
-        if m["too_small"]:
-            rows.append(
+    if base:
+        visit, date = visit_of(base["calendar_code"]), base["assessment_date"]
+        for t in course.targets:
+            append(
                 _row(
-                    followup,
-                    lesion["label"],
-                    testcd,
-                    RECIST.too_small_to_measure_mm,
-                    orres=TOO_SMALL,
+                    visit,
+                    date,
+                    t["label"] or None,
+                    _diameter_test(t["organ"]),
+                    t["diameter_mm"],
+                    MM,
                 )
             )
-        elif m["not_evaluable"]:
-            rows.append(
-                _row(followup, lesion["label"], testcd, None, stat="NOT DONE", reasnd=NOT_EVALUABLE)
-            )
-        else:
-            rows.append(_row(followup, lesion["label"], testcd, m["diameter_mm"]))
-    result = course.result.result_for(str(followup["id"])) if course.result else None
-    if result is not None:
-        if result.sum_mm is not None:
-            rows.append(_row(followup, "", "SUMDIAM", result.sum_mm))
-        for testcd, value in (
-            ("PCBSD", result.pct_change_from_baseline),
-            ("PCNSD", result.pct_change_from_nadir),
-        ):
-            if value is not None:
-                rows.append(_row(followup, "", testcd, round(value, 1), unit=PCT))
+        for t in course.non_targets:
+            row = _row(visit, date, t["label"] or None, "TUMSTATE", None, None)
+            row["orres"] = "PRESENT"
+            append(row)
+        if result and result.baseline_sum_mm is not None:
+            append(_row(visit, date, None, "SUMDIAM", result.baseline_sum_mm, MM))
+    # Each baseline target once: its link id and test (the measurements refer to it by id).
+    lesions = {t["id"]: (t["label"] or None, _diameter_test(t["organ"])) for t in course.targets}
+    measurements = course.measurements
+    for followup in course.followups:
+        visit, date = visit_of(followup["calendar_code"]), followup["assessment_date"]
+        for m in measurements.get(followup["id"], ()):
+            lesion = lesions.get(m["lesion_id"])
+            if lesion is None:
+                continue
+            lnkid, testcd = lesion
+            if m["too_small"]:
+                row = _row(visit, date, lnkid, testcd, RECIST.too_small_to_measure_mm, MM)
+                row["orres"] = TOO_SMALL
+            elif m["not_evaluable"]:
+                row = _row(visit, date, lnkid, testcd, None, MM, "NOT DONE", NOT_EVALUABLE)
+            else:
+                row = _row(visit, date, lnkid, testcd, m["diameter_mm"], MM)
+            append(row)
+        timepoint = result.result_for(str(followup["id"])) if result else None
+        if timepoint is not None:
+            if timepoint.sum_mm is not None:
+                append(_row(visit, date, None, "SUMDIAM", timepoint.sum_mm, MM))
+            for testcd, value in (
+                ("PCBSD", timepoint.pct_change_from_baseline),
+                ("PCNSD", timepoint.pct_change_from_nadir),
+            ):
+                if value is not None:
+                    append(_row(visit, date, None, testcd, round(value, 1), PCT))
     return rows
 
 
 def records(ctx: ExportContext) -> Iterator[Rec]:
     for course in tumours.courses(ctx):
-        rows = _baseline_rows(course) if course.baseline else []
-        for followup in course.followups:
-            rows += _followup_rows(course, followup)
-        for seq, row in enumerate(rows, start=1):
-            yield Rec(course.subject, seq, row)
-
-
-def _orres(rec: Rec):
-    return rec.data["orres"]
+        subject = course.subject
+        for seq, row in enumerate(_rows(course), start=1):
+            yield Rec(subject, seq, row)
 
 
 DOMAIN = Domain(
@@ -127,7 +128,7 @@ DOMAIN = Domain(
             "TRLNKID",
             "Link ID (lesion label; empty for sums)",
             TEXT,
-            lambda r: r.data["lnkid"] or None,
+            col("lnkid"),
             origin=origin(TargetLesion, "label"),
         ),
         Variable(
@@ -137,14 +138,12 @@ DOMAIN = Domain(
             col("testcd"),
             codelist="TRTESTCD",
         ),
-        Variable(
-            "TRTEST", "Tumor/Lesion Assessment Test Name", TEXT, lambda r: TESTS[r.data["testcd"]]
-        ),
+        Variable("TRTEST", "Tumor/Lesion Assessment Test Name", TEXT, col("test")),
         Variable(
             "TRORRES",
             "Result or Finding in Original Units",
             TEXT,
-            _orres,
+            col("orres"),
             origin=origin(LesionMeasurement, "diameter_mm"),
         ),
         Variable("TRORRESU", "Original Units", TEXT, col("unit")),
@@ -158,7 +157,7 @@ DOMAIN = Domain(
         Variable("TRSTRESU", "Standard Units", TEXT, col("unit")),
         Variable("TRSTAT", "Completion Status", TEXT, col("stat")),
         Variable("TRREASND", "Reason Not Done", TEXT, col("reasnd")),
-        Variable("TREVAL", "Evaluator", TEXT, lambda r: "INVESTIGATOR"),
+        Variable("TREVAL", "Evaluator", TEXT, const("INVESTIGATOR")),
         Variable(
             "VISIT",
             "Visit Name",

@@ -8,7 +8,7 @@ from assessments.models import TargetLesion, TumourAssessment
 
 from ..codelists import visit_of
 from ..context import ExportContext
-from ..spec import DATE, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from ..spec import DATE, TEXT, Domain, Rec, Variable, col, const, identifiers, origin
 from . import tumours
 
 TARGET = "TARGET"
@@ -24,35 +24,51 @@ METHODS: dict[str, str] = {
 }
 
 
+# Organ code → TULOC term, computed once (a lookup per lesion instead of a Choices scan).
+_ORGANS: dict[str, str] = {code: label.split(" (")[0].upper() for code, label in Organ.choices}
+
+
 def _organ(code: str) -> str:
-    return Organ(code).label.split(" (")[0].upper() if code in Organ.values else code.upper()
-
-
-def _lesion(assessment: dict, lesion: dict, kind: str) -> dict:
-    return {
-        "lnkid": lesion["label"],
-        "result": kind,
-        "loc": _organ(lesion["organ"]),
-        "locdtl": lesion["location"] or None,
-        "method": METHODS.get(assessment["method"], assessment["method"]),
-        "visit": visit_of(assessment["calendar_code"]),
-        "date": assessment["assessment_date"],
-        "equivocal": None,
-    }
+    return _ORGANS[code] if code in _ORGANS else code.upper()
 
 
 def records(ctx: ExportContext) -> Iterator[Rec]:
-    for course in tumours.courses(ctx):
-        rows = []
-        if course.baseline:
-            rows += [_lesion(course.baseline, t, TARGET) for t in course.targets]
-            rows += [_lesion(course.baseline, t, NON_TARGET) for t in course.non_targets]
+    # TU shows the lesions only: the course is read without measurements or the engine.
+    for course in tumours.courses(ctx, evaluate=False):
+        subject = course.subject
+        seq = 0
+        base = course.baseline
+        if base:
+            method = METHODS.get(base["method"], base["method"])
+            visit = visit_of(base["calendar_code"])
+            date = base["assessment_date"]
+            for kind, lesions in ((TARGET, course.targets), (NON_TARGET, course.non_targets)):
+                for lesion in lesions:
+                    seq += 1
+                    yield Rec(
+                        subject,
+                        seq,
+                        {
+                            "lnkid": lesion["label"],
+                            "result": kind,
+                            "loc": _organ(lesion["organ"]),
+                            "locdtl": lesion["location"] or None,
+                            "method": method,
+                            "visit": visit,
+                            "date": date,
+                            "equivocal": None,
+                        },
+                    )
         number = 0
         for followup in course.followups:
-            if followup["new_lesion"] == NewLesion.NONE:
+            new_lesion = followup["new_lesion"]
+            if new_lesion == NewLesion.NONE:
                 continue
             number += 1
-            rows.append(
+            seq += 1
+            yield Rec(
+                subject,
+                seq,
                 {
                     "lnkid": f"NEW{number:02d}",
                     "result": NEW,
@@ -61,11 +77,9 @@ def records(ctx: ExportContext) -> Iterator[Rec]:
                     "method": METHODS.get(followup["method"], followup["method"]),
                     "visit": visit_of(followup["calendar_code"]),
                     "date": followup["assessment_date"],
-                    "equivocal": "Y" if followup["new_lesion"] == NewLesion.EQUIVOCAL else "N",
-                }
+                    "equivocal": "Y" if new_lesion == NewLesion.EQUIVOCAL else "N",
+                },
             )
-        for seq, row in enumerate(rows, start=1):
-            yield Rec(course.subject, seq, row)
 
 
 DOMAIN = Domain(
@@ -87,8 +101,8 @@ DOMAIN = Domain(
             col("lnkid"),
             origin=origin(TargetLesion, "label"),
         ),
-        Variable("TUTESTCD", "Tumor/Lesion ID Short Name", TEXT, lambda r: "TUMIDENT"),
-        Variable("TUTEST", "Tumor/Lesion ID Test Name", TEXT, lambda r: "Tumor Identification"),
+        Variable("TUTESTCD", "Tumor/Lesion ID Short Name", TEXT, const("TUMIDENT")),
+        Variable("TUTEST", "Tumor/Lesion ID Test Name", TEXT, const("Tumor Identification")),
         Variable("TUORRES", "Tumor/Lesion ID Result", TEXT, col("result"), codelist="TUORRES"),
         Variable(
             "TUSTRESC",
@@ -121,7 +135,7 @@ DOMAIN = Domain(
             codelist="TUMETHOD",
             origin=origin(TumourAssessment, "method"),
         ),
-        Variable("TUEVAL", "Evaluator", TEXT, lambda r: "INVESTIGATOR"),
+        Variable("TUEVAL", "Evaluator", TEXT, const("INVESTIGATOR")),
         Variable(
             "VISIT",
             "Visit Name",

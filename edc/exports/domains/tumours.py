@@ -3,11 +3,13 @@
 Four ordered streams (assessments, target lesions, non-target lesions, measurements) merged by
 subject; the responses are computed by the same engine as the pages and the dashboard
 (``assessments.course.evaluate_course`` over ``assessments.recist``), from the stored facts.
+A domain that shows no response (TU) asks for the lesions alone: no measurement stream and no
+engine run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from assessments.constants import AssessmentKind, NewLesion
@@ -39,11 +41,21 @@ ASSESSMENT_FIELDS = (
     "investigator_response",
 )
 LESION_FIELDS = ("id", "assessment_id", "label", "organ", "location")
+MEASUREMENT_FIELDS = (
+    "assessment_id",
+    "lesion_id",
+    "diameter_mm",
+    "too_small",
+    "not_evaluable",
+)
 
 
 @dataclass
 class Course:
-    """One subject's assessments and lesions, and the engine's result (or its refusal)."""
+    """One subject's assessments and lesions, and the engine's result (or its refusal).
+
+    ``measurements`` is empty and ``result`` None when the course was read without the engine.
+    """
 
     subject: Subject
     baseline: dict | None
@@ -59,29 +71,36 @@ def _facts(baseline: dict, targets: list[dict], non_targets: list[dict]) -> Base
     return BaselineFacts(
         assessment_date=baseline["assessment_date"],
         targets=tuple(
-            BaselineLesionFacts(str(t["id"]), t["label"], is_nodal(t["organ"]), t["diameter_mm"])
-            for t in targets
+            [
+                BaselineLesionFacts(
+                    str(t["id"]), t["label"], is_nodal(t["organ"]), t["diameter_mm"]
+                )
+                for t in targets
+            ]
         ),
         has_non_targets=bool(non_targets),
     )
 
 
-def _followup_facts(followup: dict, measurements: list[dict]) -> FollowupFacts:
+def _followup_facts(followup: dict, measurements: Iterable[dict]) -> FollowupFacts:
     return FollowupFacts(
         key=str(followup["id"]),
         assessment_date=followup["assessment_date"],
         measurements=tuple(
-            MeasurementFacts(
-                str(m["lesion_id"]), m["diameter_mm"], m["too_small"], m["not_evaluable"]
-            )
-            for m in measurements
+            [
+                MeasurementFacts(
+                    str(m["lesion_id"]), m["diameter_mm"], m["too_small"], m["not_evaluable"]
+                )
+                for m in measurements
+            ]
         ),
         non_target_status=followup["non_target_status"],
         new_lesion=followup["new_lesion"],
     )
 
 
-def courses(ctx: ExportContext) -> Iterator[Course]:
+def courses(ctx: ExportContext, *, evaluate: bool = True) -> Iterator[Course]:
+    """Each subject's course; ``evaluate=False``: lesions only (no measurements, no engine)."""
     streams = {
         "assessments": ctx.stream(
             TumourAssessment, ASSESSMENT_FIELDS, order_by=("assessment_date", "id")
@@ -92,35 +111,45 @@ def courses(ctx: ExportContext) -> Iterator[Course]:
         "non_targets": ctx.stream(
             NonTargetLesion, LESION_FIELDS, order_by=("assessment_id", "label")
         ),
-        "measurements": ctx.stream(
-            LesionMeasurement,
-            ("id", "assessment_id", "lesion_id", "diameter_mm", "too_small", "not_evaluable"),
-            order_by=("assessment_id", "lesion_id"),
-        ),
     }
-    for subject, groups in merge_by_subject(ctx.subjects(), **streams):
-        if not groups["assessments"]:
-            continue
-        baseline = next(
-            (a for a in groups["assessments"] if a["kind"] == AssessmentKind.BASELINE), None
+    if evaluate:
+        streams["measurements"] = ctx.stream(
+            LesionMeasurement, MEASUREMENT_FIELDS, order_by=("assessment_id", "lesion_id")
         )
-        followups = [a for a in groups["assessments"] if a is not baseline]
+    baseline_kind = AssessmentKind.BASELINE
+    for subject, groups in merge_by_subject(ctx.subjects(), **streams):
+        assessments = groups["assessments"]
+        if not assessments:
+            continue
+        baseline = None
+        followups = []
+        for a in assessments:
+            # The first baseline is the baseline; any other assessment is a follow-up.
+            if baseline is None and a["kind"] == baseline_kind:
+                baseline = a
+            else:
+                followups.append(a)
         base_id = baseline["id"] if baseline else None
         targets = [t for t in groups["targets"] if t["assessment_id"] == base_id]
         non_targets = [t for t in groups["non_targets"] if t["assessment_id"] == base_id]
         measurements: dict[int, list[dict]] = {}
-        for m in groups["measurements"]:
-            measurements.setdefault(m["assessment_id"], []).append(m)
         result, error = None, ""
-        try:
-            result = evaluate_course(
-                _facts(baseline, targets, non_targets) if baseline else None,
-                [_followup_facts(f, measurements.get(f["id"], [])) for f in followups],
-                c1d1=subject.c1d1,
-            )
-        except (ValueError, TypeError) as exc:
-            # Entry validation runs the same engine: this only shows data changed behind it.
-            error = str(exc)
+        if evaluate:
+            for m in groups["measurements"]:
+                key = m["assessment_id"]
+                if key in measurements:
+                    measurements[key].append(m)
+                else:
+                    measurements[key] = [m]
+            try:
+                result = evaluate_course(
+                    _facts(baseline, targets, non_targets) if baseline else None,
+                    [_followup_facts(f, measurements.get(f["id"], ())) for f in followups],
+                    c1d1=subject.c1d1,
+                )
+            except (ValueError, TypeError) as exc:
+                # Entry validation runs the same engine: this only shows data changed behind it.
+                error = str(exc)
         yield Course(
             subject, baseline, followups, targets, non_targets, measurements, result, error
         )

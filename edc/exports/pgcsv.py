@@ -1,0 +1,350 @@
+"""CSV datasets rendered by PostgreSQL: byte for byte what ``writers.csv_bytes`` writes.
+
+The Python path (``domain.rows`` → ``csv_bytes``) spends ~9 µs a row building dicts and cells
+(bench/RESULTS.md, "Exports"): six times what PostgreSQL needs to ``COPY`` the same rows. A
+domain whose records are one model's stream (``Domain.stream``) has each variable compiled to
+a SQL expression of its finished CSV cell instead, and the database sends the lines ready.
+
+* ``col``, ``const``, ``mapped`` and ``yes_no`` sources compile from their declaration, by the
+  column's SQL type: text is neutralised (``writers.neutralise``) and quoted like the csv
+  module; decimals lose trailing zeros (``trim_scale``, as ``writers.decimal_text``); dates and
+  times are ISO 8601 in the trial's time zone. Constants and controlled terms are formatted
+  here by the Python formatters and sent as literals.
+* values of the subject alone (``of_subject``: USUBJID) are computed by Python, once per
+  subject, and joined in as arrays: the subject list (scope, window, ``updated_since``) is
+  ``ExportContext.subjects()`` itself, read in batches so memory stays flat;
+* --SEQ is ``row_number()`` over the subject's rows in the stream's order;
+* any other source needs ``Variable.sql``, built with ``Columns``; without it, or on another
+  database, or for an as-of snapshot, the export takes the Python path.
+
+Tests hold the two paths to each other byte for byte (tests/exports/test_pgcsv.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+from psycopg.rows import scalar_row
+
+from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
+from .context import PATIENT_KEY, ExportContext, Subject
+from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Variable
+from .writers import CsvLines, Formats, RowCount, csv_row_function
+
+SEQ = "_seq"
+SUBJECT_ID = "_pid"
+# Subjects per query: their computed cells travel as array parameters.
+SUBJECTS_PER_QUERY = 2000
+_ARRAYS = "\x00arrays\x00"  # where the array placeholders go (a literal never holds NUL)
+
+_TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField"}
+_INTEGER_TYPES = {
+    "IntegerField",
+    "SmallIntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveBigIntegerField",
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "ForeignKey",
+}
+# First characters (code points) of a cell that ``writers.neutralise`` prefixes.
+_TRIGGERS = "(" + ", ".join(str(ord(t)) for t in FORMULA_TRIGGERS) + ")"
+_ESCAPE = ord(FORMULA_ESCAPE)
+
+
+class Unsupported(Exception):
+    """A variable this module cannot render; the export takes the Python path."""
+
+
+def literal(text: str) -> str:
+    """A SQL string literal (standard_conforming_strings, PostgreSQL's default)."""
+    if "\x00" in text:
+        raise Unsupported("NUL character")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quoted_cell(cell: str) -> str:
+    """A finished cell as the csv module writes it inside a line (QUOTE_MINIMAL)."""
+    if any(c in cell for c in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Columns:
+    """The SQL of one stream's columns as finished CSV cells, for ``Variable.sql``."""
+
+    def __init__(self, fields: dict[str, models.Field], formats: Formats):
+        self.fields = fields
+        self.formats = formats
+        self.tz = literal(settings.TIME_ZONE)
+
+    def ref(self, name: str) -> str:
+        """The raw value of column ``name``."""
+        if name not in self.fields:
+            raise Unsupported(f"no column {name!r}")
+        return f"r.{ident(name)}"
+
+    def _kind(self, name: str) -> str:
+        field = self.fields[name]
+        internal = field.get_internal_type()
+        if internal in _TEXT_TYPES:
+            return "text"
+        if internal in _INTEGER_TYPES:
+            return "integer"
+        if internal == "DecimalField":
+            return "decimal"
+        if internal == "DateField":
+            return "date"
+        if internal == "DateTimeField":
+            return "datetime"
+        if internal == "BooleanField":
+            return "boolean"
+        raise Unsupported(f"{name}: {internal}")
+
+    @staticmethod
+    def text_cell(value: str) -> str:
+        """A SQL text value as its finished cell: neutralised (``writers.neutralise``), quoted
+        as the csv module quotes (a comma, quote or line break inside); NULL is empty."""
+        v = value
+        escaped = (
+            f"CASE WHEN ascii({v}) IN {_TRIGGERS} OR (ascii({v}) = {_ESCAPE} "
+            f"AND ascii(substr({v}, 2)) IN {_TRIGGERS}) "
+            f"THEN {literal(FORMULA_ESCAPE)} || {v} ELSE {v} END"
+        )
+        plain = (
+            f"""strpos({v}, ',') = 0 AND strpos({v}, '"') = 0 """
+            f"AND strpos({v}, chr(10)) = 0 AND strpos({v}, chr(13)) = 0"
+        )
+        return (
+            f"CASE WHEN {v} IS NULL THEN '' WHEN {plain} THEN {escaped} "
+            f"""ELSE '"' || replace({escaped}, '"', '""') || '"' END"""
+        )
+
+    def cell(self, name: str, type_: str) -> str:
+        """Column ``name`` as a cell of a variable of ``type_`` (``Formats.csv`` rules)."""
+        ref, kind = self.ref(name), self._kind(name)
+        if kind == "text":
+            if type_ != TEXT:
+                raise Unsupported(f"{name}: text in a {type_} variable")
+            value = self.text_cell(ref)
+        elif kind == "integer":
+            value = f"{ref}::text"
+        elif kind == "decimal":
+            if type_ in (DATE, DATETIME):
+                raise Unsupported(f"{name}: number in a {type_} variable")
+            value = f"trim_scale({ref})::text"
+        elif kind == "date":
+            if type_ not in (TEXT, DATE, DATETIME):
+                raise Unsupported(f"{name}: date in a {type_} variable")
+            value = f"to_char({ref}, 'YYYY-MM-DD')"
+        elif kind == "datetime":
+            if type_ not in (TEXT, DATE, DATETIME):
+                raise Unsupported(f"{name}: date and time in a {type_} variable")
+            pattern = "'YYYY-MM-DD'" if type_ == DATE else """'YYYY-MM-DD"T"HH24:MI'"""
+            value = f"to_char({ref} AT TIME ZONE {self.tz}, {pattern})"
+        else:
+            raise Unsupported(f"{name}: {kind} in a {type_} variable")
+        return f"COALESCE({value}, '')"
+
+    def constant(self, value, type_: str) -> str:
+        """A value's finished cell, formatted by Python, as a SQL literal."""
+        table, default = self.formats.csv()
+        return literal(quoted_cell(table.get(type_, default)(value)))
+
+    def case(self, name: str, mapping: dict, default=KEEP, type_: str = TEXT) -> str:
+        """``spec.mapped(name, mapping, default)`` as a cell: empty stays empty."""
+        ref, kind = self.ref(name), self._kind(name)
+        if kind != "text" or not all(isinstance(key, str) for key in mapping):
+            raise Unsupported(f"{name}: a mapping of {kind} values")
+        whens = " ".join(
+            f"WHEN {literal(key)} THEN {self.constant(value, type_)}"
+            for key, value in mapping.items()
+            if key != ""
+        )
+        if default is KEEP:
+            if type_ != TEXT:
+                raise Unsupported(f"{name}: unmapped values kept in a {type_} variable")
+            fallback = self.cell(name, TEXT)
+        else:
+            fallback = f"CASE WHEN {ref} = '' THEN '' ELSE {self.constant(default, type_)} END"
+        if not whens:
+            return f"CASE WHEN {ref} IS NULL THEN '' ELSE {fallback} END"
+        return f"CASE WHEN {ref} IS NULL THEN '' ELSE CASE {ref} {whens} ELSE {fallback} END END"
+
+    def lookup(self, name: str, mapping: dict, default=None, type_: str = TEXT) -> str:
+        """``mapping.get(value, default)`` as a cell (the empty string is a key like any)."""
+        ref, kind = self.ref(name), self._kind(name)
+        if kind != "text" or not all(isinstance(key, str) for key in mapping):
+            raise Unsupported(f"{name}: a mapping of {kind} values")
+        whens = " ".join(
+            f"WHEN {literal(key)} THEN {self.constant(value, type_)}"
+            for key, value in mapping.items()
+        )
+        return f"CASE {ref} {whens} ELSE {self.constant(default, type_)} END"
+
+    def yes_no(self, name: str) -> str:
+        ref = self.ref(name)
+        return f"CASE WHEN {ref} IS NULL THEN '' WHEN {ref} THEN 'Y' ELSE 'N' END"
+
+
+def _stream_fields(qs) -> tuple[list[str], dict[str, models.Field]]:
+    """The ``values()`` queryset's column names, in SQL order, and their model fields."""
+    query = qs.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    compiler = query.get_compiler(using=qs.db)
+    compiler.setup_query()
+    fields = {}
+    for name, (expression, _sql, _alias) in zip(names, compiler.select, strict=True):
+        fields[name] = expression.output_field
+    return names, fields
+
+
+class Plan:
+    """One domain's rendering: the cell SQL of its variables and the subject-level cells."""
+
+    def __init__(self, domain: Domain, variables: tuple[Variable, ...], ctx: ExportContext):
+        stream = domain.stream
+        if stream is None:
+            raise Unsupported(f"{domain.code} is not one stream")
+        self.stream = stream
+        self.variables = variables
+        self.ctx = ctx
+        self.names, fields = _stream_fields(stream.parts[0].queryset(ctx))
+        for name in stream.order_by:
+            if name not in fields:
+                raise Unsupported(f"order by {name!r}, which is not a column")
+        self.formats = Formats()
+        columns = Columns(fields, self.formats)
+        self.subject_variables: list[Variable] = []
+        self.cells: list[str] = []
+        for variable in variables:
+            self.cells.append(self._cell(variable, columns))
+        self.subject_row = csv_row_function(self.subject_variables, self.formats)
+
+    def _cell(self, variable: Variable, columns: Columns) -> str:
+        source = variable.source
+        if hasattr(source, "constant"):
+            return columns.constant(source.constant, variable.type)
+        if variable.sql is not None:
+            return variable.sql(columns)
+        if getattr(source, "of_subject", None) is not None:
+            self.subject_variables.append(variable)
+            return f"r.{ident(f'_s{len(self.subject_variables) - 1}')}"
+        if getattr(source, "sequence", False):
+            if not self.stream.numbered:
+                raise Unsupported("--SEQ of an unnumbered stream")
+            return f"r.{SEQ}::text"
+        if (name := getattr(source, "column", None)) is not None:
+            return columns.cell(name, variable.type)
+        if (mapping := getattr(source, "mapped", None)) is not None:
+            name, table, default = mapping
+            return columns.case(name, table, default, variable.type)
+        if (name := getattr(source, "yes_no", None)) is not None:
+            if variable.type != TEXT:
+                raise Unsupported(f"{variable.name}: Y/N in a {variable.type} variable")
+            return columns.yes_no(name)
+        raise Unsupported(f"{variable.name}: no SQL for its source")
+
+    def subject_cells(self, subject: Subject) -> list[str]:
+        return [quoted_cell(cell) for cell in self.subject_row(Rec(subject, None, {}))]
+
+    def sql(self, first: int, last: int) -> str | None:
+        """The query of the subjects with ``first <= id <= last``, with ``%s`` placeholders
+        for their ids and subject-level cells (one array each); None when nothing matches."""
+        qs = self.stream.queryset(self.ctx, first=first, last=last).order_by()
+        try:
+            inner, params = qs.query.get_compiler(using=qs.db).as_sql()
+        except EmptyResultSet:
+            return None
+        inner = connection.ops.compose_sql(inner, params)
+        columns = ", ".join(ident(name) for name in self.names)
+        subject_columns = ", ".join(
+            [ident(SUBJECT_ID), *(ident(f"_s{i}") for i in range(len(self.subject_variables)))]
+        )
+        arrays = ", ".join(["%s::int8[]", *["%s::text[]"] * len(self.subject_variables)])
+        seq = ""
+        if self.stream.numbered:
+            seq = (
+                f", row_number() OVER (PARTITION BY s.{ident(PATIENT_KEY)} "
+                f"ORDER BY {', '.join(f's.{ident(n)}' for n in self.stream.order_by)}) AS {SEQ}"
+            )
+        line = " || ',' || ".join(f"({cell})" for cell in self.cells)
+        outer_order = ", ".join(f"r.{ident(n)}" for n in (PATIENT_KEY, *self.stream.order_by))
+        sql = (
+            f"SELECT {line} || E'\\r\\n' FROM ("
+            f"SELECT s.*, subject.*{seq} FROM ({inner}) AS s({columns}) "
+            f"JOIN unnest({_ARRAYS}) AS subject({subject_columns}) "
+            f"ON subject.{ident(SUBJECT_ID)} = s.{ident(PATIENT_KEY)}"
+            f") r ORDER BY {outer_order}"
+        )
+        # Every % of the text is literal; the placeholders go in last.
+        return sql.replace("%", "%%").replace(_ARRAYS, arrays)
+
+
+def plan(domain: Domain, variables: tuple[Variable, ...], ctx: ExportContext) -> Plan | None:
+    """How PostgreSQL renders this export, or None when it takes the Python path."""
+    if connection.vendor != "postgresql" or ctx.as_of is not None or domain.stream is None:
+        return None
+    try:
+        return Plan(domain, variables, ctx)
+    except Unsupported:
+        return None
+
+
+def _batches(subjects: Iterator[Subject], size: int) -> Iterator[list[Subject]]:
+    while batch := list(itertools.islice(subjects, size)):
+        yield batch
+
+
+_cursor_numbers = itertools.count(1)
+
+
+def _lines(plan_: Plan, batch: list[Subject], chunk_size: int) -> Iterator[list[str]]:
+    sql = plan_.sql(batch[0].id, batch[-1].id)
+    if sql is None:
+        return
+    cells = [plan_.subject_cells(subject) for subject in batch]
+    params = [[subject.id for subject in batch], *map(list, zip(*cells, strict=True))]
+    if not plan_.subject_variables:
+        params = params[:1]
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql % tuple("…" for _ in params), "time": "0.000"})
+    name = f"edc_pgcsv_{next(_cursor_numbers)}"
+    with connection.connection.cursor(name=name, row_factory=scalar_row) as cursor:
+        cursor.execute(sql, params, binary=True)
+        while lines := cursor.fetchmany(chunk_size):
+            yield lines
+
+
+def csv_bytes(
+    plan_: Plan, counter: RowCount | None = None, *, chunk_size: int | None = None
+) -> Iterator[bytes]:
+    """The dataset's CSV (header, CRLF lines, UTF-8) in pieces of ~``STREAM_BUFFER_BYTES``.
+
+    Run inside a transaction (``context.in_read_transaction``): the cursors are server-side.
+    """
+    counter = counter or RowCount()
+    chunk_size = chunk_size or plan_.ctx.chunk_size
+    header = CsvLines(len(plan_.variables)).line([v.name for v in plan_.variables]) + "\r\n"
+    parts, size = [header], len(header)
+    for batch in _batches(iter(plan_.ctx.subjects()), SUBJECTS_PER_QUERY):
+        for lines in _lines(plan_, batch, chunk_size):
+            parts.extend(lines)
+            counter.rows += len(lines)
+            size += sum(map(len, lines))
+            if size >= STREAM_BUFFER_BYTES:
+                yield "".join(parts).encode("utf-8")
+                parts.clear()
+                size = 0
+    yield "".join(parts).encode("utf-8")

@@ -1,0 +1,228 @@
+"""CSV rendered by PostgreSQL is byte for byte the CSV the Python writers give.
+
+A statistician's dataset must not depend on which path built it: every cell rule of
+``edc.exports.pgcsv`` is held to the Python formatter on awkward values, and every domain it
+renders to the Python export, per role, with scoped sites and ``updated_since``.
+"""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection, models
+from django.utils import timezone
+
+from edc.exports import pgcsv
+from edc.exports.context import ExportContext, in_read_transaction
+from edc.exports.datasets import dataset_bytes
+from edc.exports.domains import DOMAINS
+from edc.exports.spec import DATE, DATETIME, FLOAT, INTEGER, KEEP, TEXT
+from edc.exports.writers import Formats, RowCount, csv_bytes
+from labs.catalogue import ANALYTES
+from labs.models import LabResult
+
+TEXTS = [
+    None,
+    "",
+    "plain",
+    "é ü ß – 中文",
+    " leading and trailing ",
+    "a,b",
+    'say "hi"',
+    "line\nbreak",
+    "carriage\rreturn\r\n",
+    "=1+2",
+    "+33 6 12",
+    "-40",
+    "@SUM(A1)",
+    "\ttab",
+    "\rcr",
+    "'=already",
+    "'plain",
+    "''=two",
+    '=a,"b"',
+    "back\\slash %s %% 'quote'",
+]
+DECIMALS = [
+    None,
+    Decimal("0"),
+    Decimal("0.000"),
+    Decimal("1.500"),
+    Decimal("-0.50"),
+    Decimal("100.0"),
+    Decimal("100"),
+    Decimal("0.0000001"),
+    Decimal("12345678.123400"),
+    Decimal("-40"),
+]
+PARIS = dt.timezone(dt.timedelta(hours=1))
+MOMENTS = [
+    None,
+    dt.datetime(2025, 3, 30, 0, 59, tzinfo=dt.UTC),  # the night clocks go forward (CET → CEST)
+    dt.datetime(2025, 3, 30, 1, 0, tzinfo=dt.UTC),
+    dt.datetime(2025, 10, 26, 0, 30, tzinfo=dt.UTC),  # and back
+    dt.datetime(2025, 10, 26, 1, 30, tzinfo=dt.UTC),
+    dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC),  # the next day in the trial's zone
+    dt.datetime(2026, 1, 2, 8, 5, 59, 999999, tzinfo=PARIS),
+]
+DAYS = [None, dt.date(2025, 1, 2), dt.date(999, 12, 31), dt.date(9999, 12, 31)]
+
+
+def sql_cell(expression: str, value, sql_type: str):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {expression} FROM (SELECT %s::{sql_type} AS v) r", [value])
+        return cursor.fetchone()[0]
+
+
+def python_cell(value, type_: str) -> str:
+    table, default = Formats().csv()
+    return pgcsv.quoted_cell(table.get(type_, default)(value))
+
+
+def columns(field: models.Field) -> pgcsv.Columns:
+    return pgcsv.Columns({"v": field}, Formats())
+
+
+CASES = [
+    (models.TextField(), "text", TEXT, TEXTS),
+    (models.DecimalField(), "numeric", FLOAT, DECIMALS),
+    (models.DecimalField(), "numeric", INTEGER, DECIMALS),
+    (models.DecimalField(), "numeric", TEXT, DECIMALS),
+    (models.IntegerField(), "int", INTEGER, [None, 0, -3, 2_000_000_000]),
+    (models.IntegerField(), "int", TEXT, [None, 0, -3]),
+    (models.DateTimeField(), "timestamptz", DATETIME, MOMENTS),
+    (models.DateTimeField(), "timestamptz", DATE, MOMENTS),
+    (models.DateTimeField(), "timestamptz", TEXT, MOMENTS),
+    (models.DateField(), "date", DATE, DAYS),
+    (models.DateField(), "date", DATETIME, DAYS),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "sql_type", "type_", "values"),
+    CASES,
+    ids=[f"{sql_type}-{type_}" for _, sql_type, type_, _ in CASES],
+)
+def test_each_sql_cell_rule_writes_what_the_python_formatter_writes(
+    require_postgres, settings, field, sql_type, type_, values
+):
+    settings.TIME_ZONE = "Europe/Paris"
+    timezone.activate("Europe/Paris")
+    cell = columns(field).cell("v", type_)
+    for value in values:
+        assert sql_cell(cell, value, sql_type) == python_cell(value, type_), value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("default", [KEEP, None, "OTHER, =x"])
+def test_controlled_terms_and_yes_no_in_sql_read_as_in_python(require_postgres, default):
+    terms = {"related": "Y", "unrelated": 'N "no"', "=x": "=formula"}
+    cell = columns(models.CharField()).case("v", terms, default)
+    for value in [None, "", "related", "unrelated", "unknown, really", "=x", "=y"]:
+        if value in (None, ""):
+            expected = ""
+        elif value in terms:
+            expected = python_cell(terms[value], TEXT)
+        else:
+            expected = python_cell(value if default is KEEP else default, TEXT)
+        assert sql_cell(cell, value, "text") == expected, value
+    yes_no = columns(models.BooleanField(null=True)).yes_no("v")
+    assert [sql_cell(yes_no, v, "boolean") for v in (None, True, False)] == ["", "Y", "N"]
+
+
+@pytest.mark.django_db
+def test_a_variable_without_sql_keeps_the_python_path(require_postgres, trial, data_manager):
+    unsupported = pgcsv.Columns({"v": models.BooleanField()}, Formats())
+    with pytest.raises(pgcsv.Unsupported):
+        unsupported.cell("v", TEXT)
+    ctx = ExportContext(user=data_manager)
+    for domain in DOMAINS:
+        plan = pgcsv.plan(domain, domain.variables_for(deidentified=False), ctx)
+        assert (plan is not None) == (domain.stream is not None), domain.code
+    # An as-of snapshot reads the history tables: the Python path.
+    past = ExportContext(user=data_manager, as_of=timezone.now())
+    lb = next(d for d in DOMAINS if d.code == "LB")
+    assert pgcsv.plan(lb, lb.variables, past) is None
+
+
+def both_paths(domain, ctx) -> tuple[bytes, bytes, RowCount, RowCount]:
+    variables = domain.variables_for(deidentified=ctx.deidentified)
+    fast_count, slow_count = RowCount(), RowCount()
+    fast = b"".join(in_read_transaction(dataset_bytes(domain, ctx, "csv", fast_count)))
+    slow = b"".join(in_read_transaction(csv_bytes(variables, domain.rows(ctx), slow_count)))
+    return fast, slow, fast_count, slow_count
+
+
+def first_difference(fast: bytes, slow: bytes) -> tuple[str, str] | None:
+    """The first line that differs (SQL, Python), for the failure message."""
+    for sql_line, python_line in zip(fast.split(b"\r\n"), slow.split(b"\r\n"), strict=False):
+        if sql_line != python_line:
+            return sql_line.decode(), python_line.decode()
+    return None
+
+
+def awkward_lab_values(trial) -> None:
+    """Free text, units, numbers and times that test every cell rule, on real rows (copies of
+    a stored result, written straight to the table: test data, not an audited edit)."""
+    model = LabResult.objects.filter(patient=trial.treated).order_by("id").first()
+    codes = [a.code for a in ANALYTES]
+    copies = []
+    for index, text in enumerate(TEXTS * 2):
+        copy = LabResult.objects.get(pk=model.pk)
+        copy.pk = None
+        copy.analyte = codes[index % len(codes)]
+        copy.comment = text or ""
+        copy.original_value = copy.original_unit = (text or "")[:20]
+        copy.standard_value = DECIMALS[1 + index % (len(DECIMALS) - 1)]
+        copy.normal_low = None if index % 3 == 0 else DECIMALS[(index + 1) % len(DECIMALS)]
+        copy.normal_high = None if index % 3 == 0 else model.normal_high
+        copy.flag = ["", "L", "H", "N", "?"][index % 5]
+        copy.ctcae_grade = None if index % 2 else index % 5
+        moment = MOMENTS[1 + index % (len(MOMENTS) - 1)]
+        copy.collected_at = moment + dt.timedelta(seconds=index)
+        copies.append(copy)
+    models.QuerySet(LabResult).bulk_create(copies)
+
+
+@pytest.mark.django_db
+def test_postgres_renders_every_stream_domain_byte_for_byte_as_python(
+    require_postgres, trial, data_manager, statistician, investigator
+):
+    awkward_lab_values(trial)
+    rendered = set()
+    for user in (data_manager, statistician, investigator):
+        for domain in DOMAINS:
+            if domain.stream is None:
+                continue
+            ctx = ExportContext(user=user)
+            assert pgcsv.plan(domain, domain.variables_for(deidentified=ctx.deidentified), ctx)
+            fast, slow, fast_count, slow_count = both_paths(domain, ctx)
+            assert fast == slow, (domain.code, user.username, first_difference(fast, slow))
+            records = list(csv.reader(io.StringIO(fast.decode("utf-8"), newline="")))
+            assert fast_count.rows == slow_count.rows == len(records) - 1
+            rendered.add(domain.code)
+    assert {"LB"} <= rendered
+
+
+@pytest.mark.django_db
+def test_postgres_rendering_keeps_scope_and_updated_since(
+    require_postgres, trial, investigator, data_manager
+):
+    lb = next(d for d in DOMAINS if d.code == "LB")
+    # The investigator's export holds no subject of the other site.
+    fast, slow, *_ = both_paths(lb, ExportContext(user=investigator))
+    assert fast == slow
+    assert trial.treated.subject_id.encode() in fast
+    assert trial.other_site.subject_id.encode() not in fast
+    # Only the subjects changed since a moment: nothing after now, everything before.
+    later = ExportContext(user=data_manager, updated_since=timezone.now())
+    fast, slow, fast_count, _ = both_paths(lb, later)
+    assert fast == slow and fast_count.rows == 0
+    earlier = ExportContext(
+        user=data_manager, updated_since=timezone.now() - dt.timedelta(days=400)
+    )
+    fast, slow, fast_count, _ = both_paths(lb, earlier)
+    assert fast == slow and fast_count.rows > 0
