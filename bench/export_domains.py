@@ -391,7 +391,7 @@ def select_statements(queries) -> list[str]:
         sql = query["sql"].strip()
         if sql.upper().startswith("DECLARE"):
             sql = sql[sql.upper().index(" FOR ") + 5 :]
-        if sql.upper().startswith("SELECT"):
+        if sql.lstrip("(").upper().startswith("SELECT"):  # a UNION starts with "(SELECT"
             out.append(sql)
     return out
 

@@ -62,19 +62,6 @@ def visit_of(code: str) -> str:
     return code
 
 
-def visit_sql(columns, name: str) -> str:
-    """``visit_of`` of column ``name`` as a finished CSV cell (``edc.exports.pgcsv``)."""
-    code = columns.ref(name)
-    unscheduled, screening = (
-        columns.constant(UNSCHEDULED, "text"),
-        columns.constant(SCREENING, "text"),
-    )
-    return (
-        f"CASE WHEN {code} IS NULL OR {code} IN ('', 'UNS') THEN {unscheduled} "
-        f"WHEN {code} = 'SCR' THEN {screening} ELSE {columns.cell(name, 'text')} END"
-    )
-
-
 def epoch_of(code: str) -> str:
     event = protocol.PLANNED_EVENTS_BY_CODE.get(code)
     if event is None:

@@ -220,7 +220,7 @@ class Plan:
         self.stream = stream
         self.variables = variables
         self.ctx = ctx
-        self.names, fields = _stream_fields(stream.parts[0].queryset(ctx))
+        self.names, fields = _stream_fields(stream.part.queryset(ctx))
         for name in stream.order_by:
             if name not in fields:
                 raise Unsupported(f"order by {name!r}, which is not a column")

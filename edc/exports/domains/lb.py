@@ -57,16 +57,14 @@ NRIND: dict[str, str] = {Flag.LOW: "LOW", Flag.HIGH: "HIGH", Flag.NORMAL: "NORMA
 
 
 STREAM = Stream(
-    parts=(
-        Part(
-            R,
-            FIELDS,
-            expressions={
-                "lab_code": F("lab__code"),
-                "draw_event": F("immune_draw__event_code"),
-                "sample_id": F("immune_draw__sample_id"),
-            },
-        ),
+    part=Part(
+        R,
+        FIELDS,
+        expressions={
+            "lab_code": F("lab__code"),
+            "draw_event": F("immune_draw__event_code"),
+            "sample_id": F("immune_draw__sample_id"),
+        },
     ),
     order_by=("analyte", "collected_at", "id"),
 )

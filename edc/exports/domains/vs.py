@@ -5,25 +5,14 @@ ECOG is kept here beside the visit's vitals (it is entered on the same form); SD
 put it in RS with RSCAT = "ECOG".
 """
 
-from django.db.models import CharField, DecimalField, F, Func, Q, Value
+from collections.abc import Iterator
 
 from assessments.models import VitalSigns
 from patients.models import Patient
 
-from ..codelists import visit_of, visit_sql
-from ..spec import (
-    DATE,
-    FLOAT,
-    INTEGER,
-    TEXT,
-    Domain,
-    Part,
-    Stream,
-    Variable,
-    col,
-    identifiers,
-    origin,
-)
+from ..codelists import visit_of
+from ..context import ExportContext, merge_by_subject
+from ..spec import DATE, FLOAT, INTEGER, TEXT, Domain, Rec, Variable, col, identifiers, origin
 
 V = VitalSigns
 FIELDS = (
@@ -50,36 +39,34 @@ TESTS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _part(order: int, testcd: str, test: str, field: str, unit: str) -> Part:
-    """The rows of one test: every visit where it was measured."""
-    return Part(
-        V,
-        ("id", "measured_on", "visit"),
-        where=Q(**{f"{field}__isnull": False}),
-        expressions={
-            "test_order": Value(order),
-            "testcd": Value(testcd),
-            "test": Value(test),
-            # numeric: whole numbers (blood pressure, ECOG) and decimals share one column.
-            "value": Func(
-                F(field), template="(%(expressions)s)::numeric", output_field=DecimalField()
-            ),
-            "unit": Value(unit or None, output_field=CharField()),
-        },
-    )
-
-
-# One part per test (a UNION ALL), in the order of TESTS within each visit.
-STREAM = Stream(
-    parts=tuple(_part(order, *test) for order, test in enumerate(TESTS)),
-    order_by=("measured_on", "id", "test_order"),
-)
+def records(ctx: ExportContext) -> Iterator[Rec]:
+    vitals = ctx.stream(V, FIELDS, order_by=("measured_on", "id"))
+    for subject, groups in merge_by_subject(ctx.subjects(), vs=vitals):
+        seq = 0
+        for row in groups["vs"]:
+            for testcd, test, field, unit in TESTS:
+                value = row[field]
+                if value is None:
+                    continue
+                seq += 1
+                yield Rec(
+                    subject,
+                    seq,
+                    {
+                        "id": row["id"],
+                        "testcd": testcd,
+                        "test": test,
+                        "value": value,
+                        "unit": unit or None,
+                        "visit": visit_of(row["visit"]),
+                        "date": row["measured_on"],
+                    },
+                )
 
 
 DOMAIN = Domain(
     code="VS",
-    records=STREAM.records,
-    stream=STREAM,
+    records=records,
     label="Vital Signs",
     description=(
         "Vital signs and ECOG performance status at screening and each cycle day 1 (one row "
@@ -120,17 +107,12 @@ DOMAIN = Domain(
             "VISIT",
             "Visit Name",
             TEXT,
-            lambda r: visit_of(r.data["visit"]),
-            sql=lambda c: visit_sql(c, "visit"),
+            col("visit"),
             codelist="VISIT",
             origin=origin(V, "visit"),
         ),
         Variable(
-            "VSDTC",
-            "Date/Time of Measurements",
-            DATE,
-            col("measured_on"),
-            origin=origin(V, "measured_on"),
+            "VSDTC", "Date/Time of Measurements", DATE, col("date"), origin=origin(V, "measured_on")
         ),
     ),
     codelists={
