@@ -3,13 +3,16 @@
 The Python path (``domain.rows`` → ``csv_bytes``) spends ~9 µs a row building dicts and cells
 (bench/RESULTS.md, "Exports"): six times what PostgreSQL needs to ``COPY`` the same rows. A
 domain whose records are one model's stream (``Domain.stream``) has each variable compiled to
-a SQL expression of its finished CSV cell instead, and the database sends the lines ready.
+a SQL expression of its cell's text instead (NULL for an empty cell), and the database writes
+the CSV itself: ``COPY (SELECT <cells> …) TO STDOUT (FORMAT csv)`` quotes a cell holding a
+comma, a quote or a line break exactly as the csv module does (QUOTE_MINIMAL). Python only
+turns its LF line ends into the CRLF of ``csv_bytes``.
 
 * ``col``, ``const``, ``mapped`` and ``yes_no`` sources compile from their declaration, by the
-  column's SQL type: text is neutralised (``writers.neutralise``) and quoted like the csv
-  module; decimals lose trailing zeros (``trim_scale``, as ``writers.decimal_text``); dates and
-  times are ISO 8601 in the trial's time zone. Constants and controlled terms are formatted
-  here by the Python formatters and sent as literals.
+  column's SQL type: text is neutralised (``writers.neutralise``); decimals lose trailing
+  zeros (``trim_scale``, as ``writers.decimal_text``); dates and times are ISO 8601 in the
+  trial's time zone. Constants and controlled terms are formatted here by the Python
+  formatters and sent as literals.
 * values of the subject alone (``of_subject``: USUBJID) are computed by Python, once per
   subject, and joined in as arrays: the subject list (scope, window, ``updated_since``) is
   ``ExportContext.subjects()`` itself, read in batches so memory stays flat;
@@ -28,7 +31,6 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from psycopg.rows import scalar_row
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
 from .context import PATIENT_KEY, ExportContext, Subject
@@ -70,11 +72,9 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def quoted_cell(cell: str) -> str:
-    """A finished cell as the csv module writes it inside a line (QUOTE_MINIMAL)."""
-    if any(c in cell for c in ',"\r\n'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
+def text_literal(text: str) -> str:
+    """A cell's text as SQL: the empty cell is NULL (COPY quotes an empty string)."""
+    return literal(text) if text else "NULL"
 
 
 def ident(name: str) -> str:
@@ -82,7 +82,8 @@ def ident(name: str) -> str:
 
 
 class Columns:
-    """The SQL of one stream's columns as finished CSV cells, for ``Variable.sql``."""
+    """The SQL of one stream's columns as CSV cells, for ``Variable.sql``: each expression is
+    the cell's text, or NULL for an empty cell (never ``''``, which COPY would quote)."""
 
     def __init__(self, fields: dict[str, models.Field], formats: Formats):
         self.fields = fields
@@ -114,21 +115,13 @@ class Columns:
 
     @staticmethod
     def text_cell(value: str) -> str:
-        """A SQL text value as its finished cell: neutralised (``writers.neutralise``), quoted
-        as the csv module quotes (a comma, quote or line break inside); NULL is empty."""
+        """A SQL text value as its cell: neutralised (``writers.neutralise``); NULL or empty
+        is the empty cell."""
         v = value
-        escaped = (
+        return (
             f"CASE WHEN ascii({v}) IN {_TRIGGERS} OR (ascii({v}) = {_ESCAPE} "
             f"AND ascii(substr({v}, 2)) IN {_TRIGGERS}) "
-            f"THEN {literal(FORMULA_ESCAPE)} || {v} ELSE {v} END"
-        )
-        plain = (
-            f"""strpos({v}, ',') = 0 AND strpos({v}, '"') = 0 """
-            f"AND strpos({v}, chr(10)) = 0 AND strpos({v}, chr(13)) = 0"
-        )
-        return (
-            f"CASE WHEN {v} IS NULL THEN '' WHEN {plain} THEN {escaped} "
-            f"""ELSE '"' || replace({escaped}, '"', '""') || '"' END"""
+            f"THEN {literal(FORMULA_ESCAPE)} || {v} WHEN {v} = '' THEN NULL ELSE {v} END"
         )
 
     def cell(self, name: str, type_: str) -> str:
@@ -137,30 +130,28 @@ class Columns:
         if kind == "text":
             if type_ != TEXT:
                 raise Unsupported(f"{name}: text in a {type_} variable")
-            value = self.text_cell(ref)
-        elif kind == "integer":
-            value = f"{ref}::text"
-        elif kind == "decimal":
+            return self.text_cell(ref)
+        if kind == "integer":
+            return ref  # COPY writes an integer as str() does
+        if kind == "decimal":
             if type_ in (DATE, DATETIME):
                 raise Unsupported(f"{name}: number in a {type_} variable")
-            value = f"trim_scale({ref})::text"
-        elif kind == "date":
+            return f"trim_scale({ref})"
+        if kind == "date":
             if type_ not in (TEXT, DATE, DATETIME):
                 raise Unsupported(f"{name}: date in a {type_} variable")
-            value = f"to_char({ref}, 'YYYY-MM-DD')"
-        elif kind == "datetime":
+            return f"to_char({ref}, 'YYYY-MM-DD')"
+        if kind == "datetime":
             if type_ not in (TEXT, DATE, DATETIME):
                 raise Unsupported(f"{name}: date and time in a {type_} variable")
             pattern = "'YYYY-MM-DD'" if type_ == DATE else """'YYYY-MM-DD"T"HH24:MI'"""
-            value = f"to_char({ref} AT TIME ZONE {self.tz}, {pattern})"
-        else:
-            raise Unsupported(f"{name}: {kind} in a {type_} variable")
-        return f"COALESCE({value}, '')"
+            return f"to_char({ref} AT TIME ZONE {self.tz}, {pattern})"
+        raise Unsupported(f"{name}: {kind} in a {type_} variable")
 
     def constant(self, value, type_: str) -> str:
-        """A value's finished cell, formatted by Python, as a SQL literal."""
+        """A value's cell, formatted by Python, as a SQL literal."""
         table, default = self.formats.csv()
-        return literal(quoted_cell(table.get(type_, default)(value)))
+        return text_literal(table.get(type_, default)(value))
 
     def case(self, name: str, mapping: dict, default=KEEP, type_: str = TEXT) -> str:
         """``spec.mapped(name, mapping, default)`` as a cell: empty stays empty."""
@@ -177,10 +168,10 @@ class Columns:
                 raise Unsupported(f"{name}: unmapped values kept in a {type_} variable")
             fallback = self.cell(name, TEXT)
         else:
-            fallback = f"CASE WHEN {ref} = '' THEN '' ELSE {self.constant(default, type_)} END"
+            fallback = f"CASE WHEN {ref} <> '' THEN {self.constant(default, type_)} END"
         if not whens:
-            return f"CASE WHEN {ref} IS NULL THEN '' ELSE {fallback} END"
-        return f"CASE WHEN {ref} IS NULL THEN '' ELSE CASE {ref} {whens} ELSE {fallback} END END"
+            return fallback
+        return f"CASE {ref} {whens} ELSE {fallback} END"
 
     def lookup(self, name: str, mapping: dict, default=None, type_: str = TEXT) -> str:
         """``mapping.get(value, default)`` as a cell (the empty string is a key like any)."""
@@ -195,7 +186,7 @@ class Columns:
 
     def yes_no(self, name: str) -> str:
         ref = self.ref(name)
-        return f"CASE WHEN {ref} IS NULL THEN '' WHEN {ref} THEN 'Y' ELSE 'N' END"
+        return f"CASE WHEN {ref} THEN 'Y' WHEN NOT {ref} THEN 'N' END"
 
 
 def _stream_fields(qs) -> tuple[list[str], dict[str, models.Field]]:
@@ -220,7 +211,7 @@ class Plan:
         self.stream = stream
         self.variables = variables
         self.ctx = ctx
-        self.names, fields = _stream_fields(stream.part.queryset(ctx))
+        self.names, fields = _stream_fields(stream.parts[0].queryset(ctx))
         for name in stream.order_by:
             if name not in fields:
                 raise Unsupported(f"order by {name!r}, which is not a column")
@@ -256,11 +247,11 @@ class Plan:
             return columns.yes_no(name)
         raise Unsupported(f"{variable.name}: no SQL for its source")
 
-    def subject_cells(self, subject: Subject) -> list[str]:
-        return [quoted_cell(cell) for cell in self.subject_row(Rec(subject, None, {}))]
+    def subject_cells(self, subject: Subject) -> list[str | None]:
+        return [cell or None for cell in self.subject_row(Rec(subject, None, {}))]
 
     def sql(self, first: int, last: int) -> str | None:
-        """The query of the subjects with ``first <= id <= last``, with ``%s`` placeholders
+        """The COPY of the subjects with ``first <= id <= last``, with ``%s`` placeholders
         for their ids and subject-level cells (one array each); None when nothing matches."""
         qs = self.stream.queryset(self.ctx, first=first, last=last).order_by()
         try:
@@ -279,14 +270,14 @@ class Plan:
                 f", row_number() OVER (PARTITION BY s.{ident(PATIENT_KEY)} "
                 f"ORDER BY {', '.join(f's.{ident(n)}' for n in self.stream.order_by)}) AS {SEQ}"
             )
-        line = " || ',' || ".join(f"({cell})" for cell in self.cells)
+        cells = ", ".join(self.cells)
         outer_order = ", ".join(f"r.{ident(n)}" for n in (PATIENT_KEY, *self.stream.order_by))
         sql = (
-            f"SELECT {line} || E'\\r\\n' FROM ("
+            f"COPY (SELECT {cells} FROM ("
             f"SELECT s.*, subject.*{seq} FROM ({inner}) AS s({columns}) "
             f"JOIN unnest({_ARRAYS}) AS subject({subject_columns}) "
             f"ON subject.{ident(SUBJECT_ID)} = s.{ident(PATIENT_KEY)}"
-            f") r ORDER BY {outer_order}"
+            f") r ORDER BY {outer_order}) TO STDOUT (FORMAT csv)"
         )
         # Every % of the text is literal; the placeholders go in last.
         return sql.replace("%", "%%").replace(_ARRAYS, arrays)
@@ -307,10 +298,16 @@ def _batches(subjects: Iterator[Subject], size: int) -> Iterator[list[Subject]]:
         yield batch
 
 
-_cursor_numbers = itertools.count(1)
+def crlf(lines: list) -> bytes:
+    """COPY's lines (LF-terminated, one per item) with the CRLF ends of ``csv_bytes``; a line
+    break inside a quoted cell stays as it is, as the csv module leaves it."""
+    block = b"".join(lines)
+    if b'"' not in block:  # no quoted cell, so every LF ends a line
+        return block.replace(b"\n", b"\r\n")
+    return b"".join(bytes(line[:-1]) + b"\r\n" for line in lines)
 
 
-def _lines(plan_: Plan, batch: list[Subject], chunk_size: int) -> Iterator[list[str]]:
+def _lines(plan_: Plan, batch: list[Subject]) -> Iterator[memoryview]:
     sql = plan_.sql(batch[0].id, batch[-1].id)
     if sql is None:
         return
@@ -320,31 +317,28 @@ def _lines(plan_: Plan, batch: list[Subject], chunk_size: int) -> Iterator[list[
         params = params[:1]
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql % tuple("…" for _ in params), "time": "0.000"})
-    name = f"edc_pgcsv_{next(_cursor_numbers)}"
-    with connection.connection.cursor(name=name, row_factory=scalar_row) as cursor:
-        cursor.execute(sql, params, binary=True)
-        while lines := cursor.fetchmany(chunk_size):
-            yield lines
+    with connection.connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+        yield from copy
 
 
-def csv_bytes(
-    plan_: Plan, counter: RowCount | None = None, *, chunk_size: int | None = None
-) -> Iterator[bytes]:
+def csv_bytes(plan_: Plan, counter: RowCount | None = None) -> Iterator[bytes]:
     """The dataset's CSV (header, CRLF lines, UTF-8) in pieces of ~``STREAM_BUFFER_BYTES``.
 
-    Run inside a transaction (``context.in_read_transaction``): the cursors are server-side.
+    Run inside a transaction (``context.in_read_transaction``): every batch of subjects reads
+    the same snapshot.
     """
     counter = counter or RowCount()
-    chunk_size = chunk_size or plan_.ctx.chunk_size
     header = CsvLines(len(plan_.variables)).line([v.name for v in plan_.variables]) + "\r\n"
-    parts, size = [header], len(header)
+    yield header.encode("utf-8")
+    lines, size = [], 0
     for batch in _batches(iter(plan_.ctx.subjects()), SUBJECTS_PER_QUERY):
-        for lines in _lines(plan_, batch, chunk_size):
-            parts.extend(lines)
-            counter.rows += len(lines)
-            size += sum(map(len, lines))
+        for line in _lines(plan_, batch):
+            lines.append(line)
+            size += len(line)
             if size >= STREAM_BUFFER_BYTES:
-                yield "".join(parts).encode("utf-8")
-                parts.clear()
-                size = 0
-    yield "".join(parts).encode("utf-8")
+                counter.rows += len(lines)
+                yield crlf(lines)
+                lines, size = [], 0
+    if lines:
+        counter.rows += len(lines)
+        yield crlf(lines)

@@ -69,7 +69,8 @@ class Variable:
 @dataclass(frozen=True)
 class Part:
     """One model's rows in a ``Stream``: ``fields`` and ``expressions`` (named columns, e.g.
-    ``lab_code=F("lab__code")``), where ``where`` holds."""
+    ``lab_code=F("lab__code")``), where ``where`` holds. The parts of one stream give the
+    same column names, in the same order."""
 
     model: type[models.Model]
     fields: tuple[str, ...] = ()
@@ -84,15 +85,16 @@ class Part:
 
 @dataclass(frozen=True)
 class Stream:
-    """Records that are rows of one model, one record per row: ``part``'s rows for the
-    export's subjects, ordered by patient then ``order_by`` (columns of the part), numbered
-    1, 2, 3… per subject for --SEQ when ``numbered``.
+    """Records that are rows of the database, one record per row: the rows of its parts
+    (one model, or a UNION ALL of several) for the export's subjects, ordered by patient then
+    ``order_by`` (columns of the parts), numbered 1, 2, 3… per subject for --SEQ when
+    ``numbered``.
 
     The shape PostgreSQL can render itself (``edc.exports.pgcsv``): a domain declaring its
     ``stream`` gets its CSV from the database when it can, and ``records`` otherwise.
     """
 
-    part: Part
+    parts: tuple[Part, ...]
     order_by: tuple[str, ...]
     numbered: bool = True
 
@@ -100,9 +102,14 @@ class Stream:
         self, ctx: ExportContext, *, first: int | None = None, last: int | None = None
     ) -> QuerySet:
         """The rows, ordered; only patients ``first <= id <= last`` when given."""
-        qs = self.part.queryset(ctx)
-        if first is not None:
-            qs = qs.filter(**{f"{PATIENT_KEY}__gte": first, f"{PATIENT_KEY}__lte": last})
+        branches = []
+        for part in self.parts:
+            qs = part.queryset(ctx)
+            if first is not None:
+                qs = qs.filter(**{f"{PATIENT_KEY}__gte": first, f"{PATIENT_KEY}__lte": last})
+            branches.append(qs)
+        head, *rest = branches
+        qs = head.union(*rest, all=True) if rest else head
         return qs.order_by(PATIENT_KEY, *self.order_by)
 
     def records(self, ctx: ExportContext) -> Iterator[Rec]:
@@ -181,6 +188,11 @@ def mapped(name: str, mapping: dict, default: Any = KEEP) -> Callable[[Rec], Any
     # Read by the CSV writer, which inlines the lookup (edc.exports.writers).
     source.mapped = (name, mapping, default)
     return source
+
+
+def nonblank(name: str) -> Callable[[Rec], Any]:
+    """The record's text ``name``, an empty string as missing (null in JSON)."""
+    return mapped(name, {})
 
 
 def yes_no(name: str) -> Callable[[Rec], Any]:

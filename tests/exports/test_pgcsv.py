@@ -70,15 +70,23 @@ MOMENTS = [
 DAYS = [None, dt.date(2025, 1, 2), dt.date(999, 12, 31), dt.date(9999, 12, 31)]
 
 
-def sql_cell(expression: str, value, sql_type: str):
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {expression} FROM (SELECT %s::{sql_type} AS v) r", [value])
-        return cursor.fetchone()[0]
+def sql_cell(expression: str, value, sql_type: str) -> str:
+    """The cell as ``COPY … (FORMAT csv)`` writes it, after a first cell (as in a dataset)."""
+    statement = (
+        f"COPY (SELECT 'x', {expression} FROM (SELECT %s::{sql_type} AS v) r) "
+        "TO STDOUT (FORMAT csv)"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, [value]) as copy:
+        line = b"".join(copy).decode("utf-8")
+    return line.removeprefix("x,").removesuffix("\n")
 
 
 def python_cell(value, type_: str) -> str:
+    """The cell as ``writers.csv_bytes`` writes it: formatted, then quoted by the csv module."""
     table, default = Formats().csv()
-    return pgcsv.quoted_cell(table.get(type_, default)(value))
+    out = io.StringIO()
+    csv.writer(out).writerow(["x", table.get(type_, default)(value)])
+    return out.getvalue().removeprefix("x,").removesuffix("\r\n")
 
 
 def columns(field: models.Field) -> pgcsv.Columns:

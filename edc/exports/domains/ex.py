@@ -6,17 +6,34 @@ dose intensity can be recomputed from this dataset alone; planned dose, BSA and 
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from decimal import Decimal
 
-from django.utils import timezone
+from django.db import models
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import TruncDate
 
 from dosing.constants import AdministrationStatus, InjectionSite, InjectionStatus
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from edc import protocol
 from patients.models import Patient
 
-from ..context import ExportContext, merge_by_subject
-from ..spec import DATETIME, FLOAT, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from ..pgcsv import literal
+from ..spec import (
+    DATETIME,
+    FLOAT,
+    TEXT,
+    Domain,
+    Part,
+    Rec,
+    Stream,
+    Variable,
+    col,
+    const,
+    identifiers,
+    mapped,
+    nonblank,
+    origin,
+)
 
 PAC = PaclitaxelAdministration
 IMP = Imp321Injection
@@ -24,38 +41,86 @@ PACLITAXEL = "PACLITAXEL"
 IMP321 = "IMP321"
 MG = "mg"
 
-PAC_FIELDS = (
-    "id",
-    "cycle",
-    "day",
-    "administration_date",
-    "status",
-    "status_reason",
-    "bsa_m2",
-    "dose_level_mg_m2",
-    "planned_dose_mg",
-    "reduction_reason",
-    "actual_dose_mg",
-    "infusion_start",
-    "infusion_stop",
-)
-IMP_FIELDS = (
-    "id",
-    "injection_number",
-    "status",
-    "status_reason",
-    "injected_at",
-    "dose_mg",
-    "dose_reason",
-    "lot_number",
-    "injection_site",
-)
 IMP_VISITS = {e.sequence: e.code for e in protocol.PLANNED_EVENTS if e.kind == protocol.IMP321}
 INJECTION_SITES = {
     InjectionSite.ABDOMEN: "ABDOMEN",
     InjectionSite.THIGH: "THIGH",
     InjectionSite.UPPER_ARM: "UPPER ARM",
 }
+STATUS_TERMS = {
+    value: value.upper() for value in {*AdministrationStatus.values, *InjectionStatus.values}
+}
+GIVEN = AdministrationStatus.GIVEN
+assert GIVEN == InjectionStatus.GIVEN
+
+
+def _none(field: models.Field) -> Value:
+    """A column the other treatment has: NULL here, typed for the UNION."""
+    return Value(None, output_field=field)
+
+
+# One record per dose, paclitaxel and IMP321 alike (a UNION ALL of the two tables), in date
+# order: paclitaxel before IMP321 on the same day. Each part gives the same columns in the
+# same order; a column one treatment does not have is NULL in its part.
+STREAM = Stream(
+    parts=(
+        Part(
+            PAC,
+            ("id",),
+            expressions={
+                "kind": Value(0),
+                "sort_date": F("administration_date"),
+                "trt": Value(PACLITAXEL),
+                "dose": F("actual_dose_mg"),
+                "dosfrm": Value("SOLUTION"),
+                "dosfrq": Value("QW"),
+                "route": Value("INTRAVENOUS"),
+                "site": _none(models.CharField()),
+                "start_time": F("infusion_start"),
+                "end_time": F("infusion_stop"),
+                "inj_at": _none(models.DateTimeField()),
+                "cycle_no": F("cycle"),
+                "cycle_day": F("day"),
+                "inj_number": _none(models.IntegerField()),
+                "dose_status": F("status"),
+                "reasnd": F("status_reason"),
+                "adj": F("reduction_reason"),
+                "level": F("dose_level_mg_m2"),
+                "planned": F("planned_dose_mg"),
+                "bsa": F("bsa_m2"),
+                "lot": _none(models.CharField()),
+            },
+        ),
+        Part(
+            IMP,
+            ("id",),
+            expressions={
+                "kind": Value(1),
+                "sort_date": TruncDate("injected_at"),  # the day in the trial's time zone
+                "trt": Value(IMP321),
+                "dose": Case(When(status=GIVEN, then=F("dose_mg")), default=None),
+                "dosfrm": Value("INJECTION"),
+                "dosfrq": Value("Q2W"),
+                "route": Value("SUBCUTANEOUS"),
+                "site": F("injection_site"),
+                "start_time": _none(models.TimeField()),
+                "end_time": _none(models.TimeField()),
+                "inj_at": F("injected_at"),
+                "cycle_no": _none(models.IntegerField()),
+                "cycle_day": _none(models.IntegerField()),
+                "inj_number": F("injection_number"),
+                "dose_status": F("status"),
+                "reasnd": F("status_reason"),
+                "adj": F("dose_reason"),
+                "level": _none(models.DecimalField()),
+                "planned": _none(models.DecimalField()),
+                "bsa": _none(models.DecimalField()),
+                "lot": F("lot_number"),
+            },
+        ),
+    ),
+    order_by=("sort_date", "kind", "id"),
+)
 
 
 def _at(day: dt.date, time: dt.time | None) -> str:
@@ -64,73 +129,73 @@ def _at(day: dt.date, time: dt.time | None) -> str:
     return f"{day.isoformat()}T{time.hour:02d}:{time.minute:02d}"
 
 
-def _paclitaxel(row: dict) -> dict:
-    given = row["status"] == AdministrationStatus.GIVEN
-    day = row["administration_date"]
-    return {
-        "sort": (day, 0, row["id"]),
-        "trt": PACLITAXEL,
-        "dose": row["actual_dose_mg"],
-        "dosfrm": "SOLUTION",
-        "dosfrq": "QW",
-        "route": "INTRAVENOUS",
-        "loc": None,
-        "stdtc": _at(day, row["infusion_start"]),
-        "endtc": _at(day, row["infusion_stop"]) if row["infusion_stop"] else None,
-        "visit": protocol.paclitaxel_code(row["cycle"], row["day"]),
-        "occur": "Y" if given else "N",
-        "status": row["status"].upper(),
-        "reasnd": row["status_reason"] or None,
-        "adj": row["reduction_reason"] or None,
-        "level": row["dose_level_mg_m2"],
-        "reduced": "Y"
-        if row["dose_level_mg_m2"] < protocol.PACLITAXEL_STARTING_DOSE_MG_M2
-        else "N",
-        "planned": row["planned_dose_mg"],
-        "bsa": row["bsa_m2"],
-        "lot": None,
-    }
+def _start(rec: Rec):
+    row = rec.data
+    return row["inj_at"] or _at(row["sort_date"], row["start_time"])
 
 
-def _imp321(row: dict) -> dict:
-    given = row["status"] == InjectionStatus.GIVEN
-    at = row["injected_at"].astimezone(timezone.get_default_timezone())
-    return {
-        "sort": (at.date(), 1, row["id"]),
-        "trt": IMP321,
-        "dose": row["dose_mg"] if given else None,
-        "dosfrm": "INJECTION",
-        "dosfrq": "Q2W",
-        "route": "SUBCUTANEOUS",
-        "loc": INJECTION_SITES.get(row["injection_site"]),
-        "stdtc": at,
-        "endtc": at,
-        "visit": IMP_VISITS.get(row["injection_number"]),
-        "occur": "Y" if given else "N",
-        "status": row["status"].upper(),
-        "reasnd": row["status_reason"] or None,
-        "adj": row["dose_reason"] or None,
-        "level": None,
-        "reduced": None,
-        "planned": None,
-        "bsa": None,
-        "lot": row["lot_number"] or None,
-    }
+def _end(rec: Rec):
+    row = rec.data
+    if row["inj_at"] is not None:
+        return row["inj_at"]
+    return _at(row["sort_date"], row["end_time"]) if row["end_time"] else None
 
 
-def records(ctx: ExportContext) -> Iterator[Rec]:
-    pac = ctx.stream(PAC, PAC_FIELDS, order_by=("administration_date", "id"))
-    imp = ctx.stream(IMP, IMP_FIELDS, order_by=("injected_at", "id"))
-    for subject, groups in merge_by_subject(ctx.subjects(), pac=pac, imp=imp):
-        rows = [_paclitaxel(r) for r in groups["pac"]] + [_imp321(r) for r in groups["imp"]]
-        rows.sort(key=lambda r: r["sort"])
-        for seq, row in enumerate(rows, start=1):
-            yield Rec(subject, seq, row)
+def _infusion_sql(c, time: str) -> str:
+    """The infusion's date, with its time when recorded (``_at``)."""
+    day = f"to_char({c.ref('sort_date')}, 'YYYY-MM-DD')"
+    return f"""{day} || COALESCE(to_char({c.ref(time)}, '"T"HH24:MI'), '')"""
+
+
+def _start_sql(c) -> str:
+    injected, infusion = c.ref("inj_at"), _infusion_sql(c, "start_time")
+    return f"CASE WHEN {injected} IS NULL THEN {infusion} ELSE {c.cell('inj_at', DATETIME)} END"
+
+
+def _end_sql(c) -> str:
+    injected, stop = c.ref("inj_at"), c.ref("end_time")
+    return (
+        f"CASE WHEN {injected} IS NOT NULL THEN {c.cell('inj_at', DATETIME)} "
+        f"WHEN {stop} IS NOT NULL THEN {_infusion_sql(c, 'end_time')} END"
+    )
+
+
+def _visit(rec: Rec):
+    row = rec.data
+    if row["inj_number"] is None:
+        return protocol.paclitaxel_code(row["cycle_no"], row["cycle_day"])
+    return IMP_VISITS.get(row["inj_number"])
+
+
+def _visit_sql(c) -> str:
+    # protocol.paclitaxel_code(cycle, day) for a paclitaxel dose (test_pgcsv holds the two).
+    number = c.ref("inj_number")
+    visits = " ".join(f"WHEN {n} THEN {c.constant(code, TEXT)}" for n, code in IMP_VISITS.items())
+    pac = f"'PAC-C' || {c.ref('cycle_no')} || 'D' || {c.ref('cycle_day')}"
+    return f"CASE WHEN {number} IS NULL THEN {pac} ELSE CASE {number} {visits} END END"
+
+
+def _occur(rec: Rec):
+    return "Y" if rec.data["dose_status"] == GIVEN else "N"
+
+
+def _reduced(rec: Rec):
+    level = rec.data["level"]
+    if level is None:
+        return None
+    return "Y" if level < protocol.PACLITAXEL_STARTING_DOSE_MG_M2 else "N"
+
+
+def _reduced_sql(c) -> str:
+    level = c.ref("level")
+    starting = Decimal(protocol.PACLITAXEL_STARTING_DOSE_MG_M2)
+    return f"CASE WHEN {level} < {starting} THEN 'Y' WHEN {level} IS NOT NULL THEN 'N' END"
 
 
 DOMAIN = Domain(
     code="EX",
-    records=records,
+    records=STREAM.records,
+    stream=STREAM,
     label="Exposure",
     description=(
         "Paclitaxel 80 mg/m² IV on D1, D8, D15 of 28-day cycles and IMP321 s.c. on D2 and D16 "
@@ -149,7 +214,7 @@ DOMAIN = Domain(
             unit=MG,
             origin="dosing.paclitaxeladministration.actual_dose_mg / imp321injection.dose_mg",
         ),
-        Variable("EXDOSU", "Dose Units", TEXT, lambda r: MG),
+        Variable("EXDOSU", "Dose Units", TEXT, const(MG)),
         Variable("EXDOSFRM", "Dose Form", TEXT, col("dosfrm"), codelist="EXDOSFRM"),
         Variable(
             "EXDOSFRQ",
@@ -164,7 +229,7 @@ DOMAIN = Domain(
             "EXLOC",
             "Location of Dose Administration",
             TEXT,
-            col("loc"),
+            mapped("site", INJECTION_SITES, default=None),
             codelist="EXLOC",
             origin=origin(IMP, "injection_site"),
         ),
@@ -172,22 +237,27 @@ DOMAIN = Domain(
             "EXSTDTC",
             "Start Date/Time of Treatment",
             DATETIME,
-            col("stdtc"),
+            _start,
+            sql=_start_sql,
             origin="administration date + infusion start / injection time",
         ),
         Variable(
             "EXENDTC",
             "End Date/Time of Treatment",
             DATETIME,
-            col("endtc"),
+            _end,
+            sql=_end_sql,
             origin="administration date + infusion stop / injection time",
         ),
-        Variable("VISIT", "Visit Name", TEXT, col("visit"), codelist="VISIT"),
+        Variable("VISIT", "Visit Name", TEXT, _visit, sql=_visit_sql, codelist="VISIT"),
         Variable(
             "EXOCCUR",
             "Occurrence (dose given)",
             TEXT,
-            col("occur"),
+            _occur,
+            sql=lambda c: (
+                f"CASE WHEN {c.ref('dose_status')} = {literal(GIVEN)} THEN 'Y' ELSE 'N' END"
+            ),
             codelist="NY",
             supplementary=True,
         ),
@@ -195,7 +265,7 @@ DOMAIN = Domain(
             "EXSTAT",
             "Administration Status",
             TEXT,
-            col("status"),
+            mapped("dose_status", STATUS_TERMS),
             codelist="EXSTAT",
             origin=origin(PAC, "status"),
             supplementary=True,
@@ -204,7 +274,7 @@ DOMAIN = Domain(
             "EXREASND",
             "Reason Not Done (held / not done)",
             TEXT,
-            col("reasnd"),
+            nonblank("reasnd"),
             origin=origin(PAC, "status_reason"),
             identifying=True,
         ),
@@ -212,7 +282,7 @@ DOMAIN = Domain(
             "EXADJ",
             "Reason for Dose Adjustment",
             TEXT,
-            col("adj"),
+            nonblank("adj"),
             origin=origin(PAC, "reduction_reason"),
             identifying=True,
         ),
@@ -229,7 +299,8 @@ DOMAIN = Domain(
             "EXDOSRED",
             "Dose Reduced Below the Starting Level",
             TEXT,
-            col("reduced"),
+            _reduced,
+            sql=_reduced_sql,
             codelist="NY",
             origin="derived: dose level below edc.protocol.PACLITAXEL_STARTING_DOSE_MG_M2",
             supplementary=True,
@@ -256,7 +327,7 @@ DOMAIN = Domain(
             "EXLOT",
             "Lot Number",
             TEXT,
-            col("lot"),
+            nonblank("lot"),
             origin=origin(IMP, "lot_number"),
             supplementary=True,
         ),

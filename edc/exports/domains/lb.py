@@ -57,14 +57,16 @@ NRIND: dict[str, str] = {Flag.LOW: "LOW", Flag.HIGH: "HIGH", Flag.NORMAL: "NORMA
 
 
 STREAM = Stream(
-    part=Part(
-        R,
-        FIELDS,
-        expressions={
-            "lab_code": F("lab__code"),
-            "draw_event": F("immune_draw__event_code"),
-            "sample_id": F("immune_draw__sample_id"),
-        },
+    parts=(
+        Part(
+            R,
+            FIELDS,
+            expressions={
+                "lab_code": F("lab__code"),
+                "draw_event": F("immune_draw__event_code"),
+                "sample_id": F("immune_draw__sample_id"),
+            },
+        ),
     ),
     order_by=("analyte", "collected_at", "id"),
 )
@@ -85,7 +87,7 @@ SOURCE_TERM: dict[str, str] = {value: value.upper() for value in Source.values}
 
 def _nrind_sql(c) -> str:
     unjudged = f"{c.ref('normal_low')} IS NULL AND {c.ref('normal_high')} IS NULL"
-    return f"CASE WHEN {unjudged} THEN '' ELSE {c.lookup('flag', NRIND)} END"
+    return f"CASE WHEN {unjudged} THEN NULL ELSE {c.lookup('flag', NRIND)} END"
 
 
 def _toxicity(rec: Rec):
@@ -98,7 +100,7 @@ TOXICITY: dict[str, str] = {a.code: a.ctcae_term for a in ANALYTES}
 
 def _toxicity_sql(c) -> str:
     graded = c.case("analyte", TOXICITY, None)
-    return f"CASE WHEN {c.ref('ctcae_grade')} IS NULL THEN '' ELSE {graded} END"
+    return f"CASE WHEN {c.ref('ctcae_grade')} IS NULL THEN NULL ELSE {graded} END"
 
 
 def _visit(rec: Rec):

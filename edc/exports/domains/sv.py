@@ -36,7 +36,7 @@ HAS_OUTCOME = Q(actual_date__isnull=False) | ~Q(not_done_reason="") | ~Q(cancell
 
 
 STREAM = Stream(
-    part=Part(E, FIELDS, where=HAS_OUTCOME), order_by=("planned_date", "code"), numbered=False
+    parts=(Part(E, FIELDS, where=HAS_OUTCOME),), order_by=("planned_date", "code"), numbered=False
 )
 
 # Per visit code, for the SQL rendering (edc.exports.pgcsv): the same lookups as below.
