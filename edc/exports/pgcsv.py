@@ -26,6 +26,7 @@ Tests hold the two paths to each other byte for byte (tests/exports/test_pgcsv.p
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -41,6 +42,8 @@ SEQ = "_seq"
 SUBJECT_ID = "_pid"
 # Subjects per query: their computed cells travel as array parameters.
 SUBJECTS_PER_QUERY = 2000
+# A mapping of this many terms or more is looked up in jsonb rather than a CASE.
+JSONB_TERMS = 12
 _ARRAYS = "\x00arrays\x00"  # where the array placeholders go (a literal never holds NUL)
 
 _TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField"}
@@ -153,36 +156,48 @@ class Columns:
         table, default = self.formats.csv()
         return text_literal(table.get(type_, default)(value))
 
+    def _terms(self, mapping: dict, type_: str) -> dict[str, str | None]:
+        table, default = self.formats.csv()
+        return {key: table.get(type_, default)(value) or None for key, value in mapping.items()}
+
+    def _mapping(self, ref: str, terms: dict[str, str | None], fallback: str) -> str:
+        """``terms[ref]`` as SQL, ``fallback`` for a value not in ``terms``. A long mapping is
+        one jsonb lookup (a binary search), a short one a CASE (a comparison per term)."""
+        if not terms:
+            return fallback
+        if len(terms) < JSONB_TERMS:
+            whens = " ".join(
+                f"WHEN {literal(key)} THEN {text_literal(cell or '')}"
+                for key, cell in terms.items()
+            )
+            return f"CASE {ref} {whens} ELSE {fallback} END"
+        table = f"{literal(json.dumps(terms))}::jsonb"
+        if fallback == "NULL":
+            return f"({table} ->> {ref})"
+        if None not in terms.values():
+            return f"COALESCE({table} ->> {ref}, {fallback})"
+        return f"CASE WHEN {table} ? {ref} THEN {table} ->> {ref} ELSE {fallback} END"
+
     def case(self, name: str, mapping: dict, default=KEEP, type_: str = TEXT) -> str:
         """``spec.mapped(name, mapping, default)`` as a cell: empty stays empty."""
         ref, kind = self.ref(name), self._kind(name)
         if kind != "text" or not all(isinstance(key, str) for key in mapping):
             raise Unsupported(f"{name}: a mapping of {kind} values")
-        whens = " ".join(
-            f"WHEN {literal(key)} THEN {self.constant(value, type_)}"
-            for key, value in mapping.items()
-            if key != ""
-        )
         if default is KEEP:
             if type_ != TEXT:
                 raise Unsupported(f"{name}: unmapped values kept in a {type_} variable")
             fallback = self.cell(name, TEXT)
         else:
             fallback = f"CASE WHEN {ref} <> '' THEN {self.constant(default, type_)} END"
-        if not whens:
-            return fallback
-        return f"CASE {ref} {whens} ELSE {fallback} END"
+        terms = self._terms({k: v for k, v in mapping.items() if k != ""}, type_)
+        return self._mapping(ref, terms, fallback)
 
     def lookup(self, name: str, mapping: dict, default=None, type_: str = TEXT) -> str:
         """``mapping.get(value, default)`` as a cell (the empty string is a key like any)."""
         ref, kind = self.ref(name), self._kind(name)
         if kind != "text" or not all(isinstance(key, str) for key in mapping):
             raise Unsupported(f"{name}: a mapping of {kind} values")
-        whens = " ".join(
-            f"WHEN {literal(key)} THEN {self.constant(value, type_)}"
-            for key, value in mapping.items()
-        )
-        return f"CASE {ref} {whens} ELSE {self.constant(default, type_)} END"
+        return self._mapping(ref, self._terms(mapping, type_), self.constant(default, type_))
 
     def yes_no(self, name: str) -> str:
         ref = self.ref(name)

@@ -73,7 +73,7 @@ DAYS = [None, dt.date(2025, 1, 2), dt.date(999, 12, 31), dt.date(9999, 12, 31)]
 def sql_cell(expression: str, value, sql_type: str) -> str:
     """The cell as ``COPY … (FORMAT csv)`` writes it, after a first cell (as in a dataset)."""
     statement = (
-        f"COPY (SELECT 'x', {expression} FROM (SELECT %s::{sql_type} AS v) r) "
+        f"COPY (SELECT 'x', {expression.replace('%', '%%')} FROM (SELECT %s::{sql_type} AS v) r) "
         "TO STDOUT (FORMAT csv)"
     )
     with connection.cursor() as cursor, cursor.cursor.copy(statement, [value]) as copy:
@@ -139,6 +139,30 @@ def test_controlled_terms_and_yes_no_in_sql_read_as_in_python(require_postgres, 
         assert sql_cell(cell, value, "text") == expected, value
     yes_no = columns(models.BooleanField(null=True)).yes_no("v")
     assert [sql_cell(yes_no, v, "boolean") for v in (None, True, False)] == ["", "Y", "N"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("default", [KEEP, None, "OTHER, =x"])
+def test_long_controlled_term_lists_read_as_in_python(require_postgres, default):
+    """A mapping of many terms is looked up in jsonb (not a CASE): same cells, including a
+    term mapped to nothing, a missing value, and quotes, commas and formulas in terms."""
+    terms = {f"code {i}": f'term, "{i}"' for i in range(pgcsv.JSONB_TERMS)}
+    terms |= {"=x": "=formula", "blank": None, "100%": "100 % 'sure'"}
+    values = [None, "", *terms, "unknown, really", "=y"]
+    cell = columns(models.CharField()).case("v", terms, default)
+    for value in values:
+        if value in (None, ""):
+            expected = ""
+        elif value in terms:
+            expected = python_cell(terms[value], TEXT)
+        else:
+            expected = python_cell(value if default is KEEP else default, TEXT)
+        assert sql_cell(cell, value, "text") == expected, value
+    fallback = None if default is KEEP else default
+    lookup = columns(models.CharField()).lookup("v", {**terms, "": "EMPTY"}, fallback)
+    for value in values:
+        expected = {**terms, "": "EMPTY"}.get(value, fallback) if value is not None else fallback
+        assert sql_cell(lookup, value, "text") == python_cell(expected, TEXT), value
 
 
 @pytest.mark.django_db
