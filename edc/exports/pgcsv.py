@@ -2,11 +2,12 @@
 
 The Python path (``domain.rows`` → ``csv_bytes``) spends ~9 µs a row building dicts and cells
 (bench/RESULTS.md, "Exports"): six times what PostgreSQL needs to ``COPY`` the same rows. A
-domain whose records are one model's stream (``Domain.stream``) has each variable compiled to
-a SQL expression of its cell's text instead (NULL for an empty cell), and the database writes
-the CSV itself: ``COPY (SELECT <cells> …) TO STDOUT (FORMAT csv)`` quotes a cell holding a
-comma, a quote or a line break exactly as the csv module does (QUOTE_MINIMAL). Python only
-turns its LF line ends into the CRLF of ``csv_bytes``.
+domain whose records are rows of the database (``Domain.stream``: one model, or a UNION ALL of
+parts) has each variable compiled to a SQL expression of its cell's text instead (NULL for an
+empty cell), and the database writes the CSV itself: ``COPY (SELECT <cells> …) TO STDOUT
+(FORMAT csv)`` quotes a cell holding a comma, a quote or a line break exactly as the csv
+module does (QUOTE_MINIMAL). Python only turns its LF line ends into the CRLF of
+``csv_bytes``.
 
 * ``col``, ``const``, ``mapped`` and ``yes_no`` sources compile from their declaration, by the
   column's SQL type: text is neutralised (``writers.neutralise``); decimals lose trailing

@@ -57,8 +57,9 @@ class Variable:
     # Not a standard SDTM variable of the domain (would go to SUPP-- in a submission).
     supplementary: bool = False
     # For a ``source`` that is not col/const/mapped/yes_no: the same cell as a SQL expression
-    # of the stream's columns, built with an ``edc.exports.pgcsv.Columns`` (the Python source
-    # stays the reference; tests hold the two to each other byte for byte).
+    # of the stream's columns giving the cell's text, NULL when empty, built with an
+    # ``edc.exports.pgcsv.Columns`` (the Python source stays the reference; tests hold the two
+    # to each other byte for byte).
     sql: Callable[[Any], str] | None = None
 
     def __post_init__(self) -> None:
