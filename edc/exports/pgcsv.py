@@ -251,7 +251,7 @@ class Plan:
         if getattr(source, "sequence", False):
             if not self.stream.numbered:
                 raise Unsupported("--SEQ of an unnumbered stream")
-            return f"r.{SEQ}::text"
+            return f"r.{SEQ}"
         if (name := getattr(source, "column", None)) is not None:
             return columns.cell(name, variable.type)
         if (mapping := getattr(source, "mapped", None)) is not None:
