@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, ExpressionWrapper, F, Value, When
 from django.db.models.functions import TruncDate
 
 from dosing.constants import AdministrationStatus, InjectionSite, InjectionStatus
@@ -54,6 +54,9 @@ GIVEN = AdministrationStatus.GIVEN
 assert GIVEN == InjectionStatus.GIVEN
 
 
+DOSE = models.DecimalField(max_digits=7, decimal_places=2)
+
+
 def _none(field: models.Field) -> Value:
     """A column the other treatment has: NULL here, typed for the UNION."""
     return Value(None, output_field=field)
@@ -71,7 +74,9 @@ STREAM = Stream(
                 "kind": Value(0),
                 "sort_date": F("administration_date"),
                 "trt": Value(PACLITAXEL),
-                "dose": F("actual_dose_mg"),
+                # Typed wide enough for IMP321's 0.25 mg: a UNION column takes the first
+                # part's type, and SQLite's decimal converter rounds to its places.
+                "dose": ExpressionWrapper(F("actual_dose_mg"), output_field=DOSE),
                 "dosfrm": Value("SOLUTION"),
                 "dosfrq": Value("QW"),
                 "route": Value("INTRAVENOUS"),
