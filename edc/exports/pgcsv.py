@@ -63,6 +63,12 @@ _INTEGER_TYPES = {
 # First characters (code points) of a cell that ``writers.neutralise`` prefixes.
 _TRIGGERS = "(" + ", ".join(str(ord(t)) for t in FORMULA_TRIGGERS) + ")"
 _ESCAPE = ord(FORMULA_ESCAPE)
+# First characters that are certainly left alone: above every trigger (letters, non-ASCII),
+# or in the gap between two triggers that holds the digits. One or two comparisons settle
+# almost every cell (bench/RESULTS.md, "Exports").
+_SPECIAL = sorted({0, _ESCAPE, *(ord(t) for t in FORMULA_TRIGGERS)})  # 0: the empty string
+_DIGITS_FROM = max(code for code in _SPECIAL if code < ord("0")) + 1
+_DIGITS_TO = min((code for code in _SPECIAL if code > ord("9")), default=128) - 1
 
 
 class Unsupported(Exception):
@@ -123,7 +129,9 @@ class Columns:
         is the empty cell."""
         v = value
         return (
-            f"CASE WHEN ascii({v}) IN {_TRIGGERS} OR (ascii({v}) = {_ESCAPE} "
+            f"CASE WHEN ascii({v}) > {_SPECIAL[-1]} "
+            f"OR ascii({v}) BETWEEN {_DIGITS_FROM} AND {_DIGITS_TO} THEN {v} "
+            f"WHEN ascii({v}) IN {_TRIGGERS} OR (ascii({v}) = {_ESCAPE} "
             f"AND ascii(substr({v}, 2)) IN {_TRIGGERS}) "
             f"THEN {literal(FORMULA_ESCAPE)} || {v} WHEN {v} = '' THEN NULL ELSE {v} END"
         )

@@ -44,6 +44,8 @@ TEXTS = [
     "''=two",
     '=a,"b"',
     "back\\slash %s %% 'quote'",
+    # Every ASCII first character, alone and before a trigger (the SQL decides on the first).
+    *(chr(code) + tail for code in range(1, 128) for tail in ("", "=1")),
 ]
 DECIMALS = [
     None,
