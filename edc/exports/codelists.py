@@ -9,6 +9,7 @@ from edc import protocol
 from patients.constants import Sex
 
 from .context import NOT_ASSIGNED_ARMCD, NOT_TREATED_ARMCD, SCREEN_FAILURE_ARMCD
+from .spec import TEXT
 
 Codelist = tuple[tuple[str, str], ...]
 
@@ -60,6 +61,20 @@ def visit_of(code: str) -> str:
     if code == "SCR":
         return SCREENING
     return code
+
+
+def visit_sql(columns, name: str) -> str:
+    """``visit_of`` of the text column ``name``, as the cell SQL of an ``edc.exports.pgcsv``
+    ``Columns`` (tests/exports/test_pgcsv.py holds the two)."""
+    code = columns.ref(name)
+    unscheduled, screening = (
+        columns.constant(UNSCHEDULED, TEXT),
+        columns.constant(SCREENING, TEXT),
+    )
+    return (
+        f"CASE WHEN {code} IS NULL OR {code} IN ('', 'UNS') THEN {unscheduled} "
+        f"WHEN {code} = 'SCR' THEN {screening} ELSE {columns.cell(name, TEXT)} END"
+    )
 
 
 def epoch_of(code: str) -> str:

@@ -18,6 +18,8 @@ module does (QUOTE_MINIMAL). Python only turns its LF line ends into the CRLF of
   subject, and joined in as arrays: the subject list (scope, window, ``updated_since``) is
   ``ExportContext.subjects()`` itself, read in batches so memory stays flat;
 * --SEQ is ``row_number()`` over the subject's rows in the stream's order;
+* an unpivoted stream (``spec.Unpivot``, VS) joins its rows to the items' ``VALUES``; the
+  record's value is a ``CASE`` of the item's own column cells;
 * any other source needs ``Variable.sql``, built with ``Columns``; without it, or on another
   database, or for an as-of snapshot, the export takes the Python path.
 
@@ -36,10 +38,11 @@ from django.db import connection, models
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
 from .context import PATIENT_KEY, ExportContext, Subject
-from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Variable
+from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Unpivot, Variable
 from .writers import CsvLines, Formats, RowCount, csv_row_function
 
 SEQ = "_seq"
+ITEM = "_item"  # an unpivoted row's item number
 SUBJECT_ID = "_pid"
 # Subjects per query: their computed cells travel as array parameters.
 SUBJECTS_PER_QUERY = 2000
@@ -95,10 +98,23 @@ class Columns:
     """The SQL of one stream's columns as CSV cells, for ``Variable.sql``: each expression is
     the cell's text, or NULL for an empty cell (never ``''``, which COPY would quote)."""
 
-    def __init__(self, fields: dict[str, models.Field], formats: Formats):
+    def __init__(
+        self, fields: dict[str, models.Field], formats: Formats, unpivot: Unpivot | None = None
+    ):
         self.fields = fields
         self.formats = formats
+        self.unpivot = unpivot
         self.tz = literal(settings.TIME_ZONE)
+        # Text columns whose every value is its own cell (the items' constants, when none is
+        # empty or touched by ``writers.neutralise``): read as they are.
+        self.verbatim: set[str] = set()
+        if unpivot is not None:
+            table, default = formats.csv()
+            text = table.get(TEXT, default)
+            for name in unpivot.constants:
+                values = [constants[name] for constants, _column in unpivot.items]
+                if all(v is None or (isinstance(v, str) and v and text(v) == v) for v in values):
+                    self.verbatim.add(name)
 
     def ref(self, name: str) -> str:
         """The raw value of column ``name``."""
@@ -138,11 +154,18 @@ class Columns:
 
     def cell(self, name: str, type_: str) -> str:
         """Column ``name`` as a cell of a variable of ``type_`` (``Formats.csv`` rules)."""
+        if self.unpivot is not None and name == self.unpivot.value:
+            # The item's own column, as that column's cell.
+            whens = " ".join(
+                f"WHEN {index} THEN ({self.cell(column, type_)})::text"
+                for index, (_constants, column) in enumerate(self.unpivot.items)
+            )
+            return f"CASE r.{ident(ITEM)} {whens} END"
         ref, kind = self.ref(name), self._kind(name)
         if kind == "text":
             if type_ != TEXT:
                 raise Unsupported(f"{name}: text in a {type_} variable")
-            return self.text_cell(ref)
+            return ref if name in self.verbatim else self.text_cell(ref)
         if kind == "integer":
             return ref  # COPY writes an integer as str() does
         if kind == "decimal":
@@ -239,8 +262,14 @@ class Plan:
         for name in stream.order_by:
             if name not in fields:
                 raise Unsupported(f"order by {name!r}, which is not a column")
+        if stream.unpivot is not None:
+            for name in (ITEM, stream.unpivot.value, *stream.unpivot.constants):
+                if name in fields:
+                    raise Unsupported(f"unpivot column {name!r} is a column of the rows")
+            for name in stream.unpivot.constants:
+                fields[name] = models.TextField()
         self.formats = Formats()
-        columns = Columns(fields, self.formats)
+        columns = Columns(fields, self.formats, stream.unpivot)
         self.subject_variables: list[Variable] = []
         self.cells: list[str] = []
         for variable in variables:
@@ -288,23 +317,48 @@ class Plan:
             [ident(SUBJECT_ID), *(ident(f"_s{i}") for i in range(len(self.subject_variables)))]
         )
         arrays = ", ".join(["%s::int8[]", *["%s::text[]"] * len(self.subject_variables)])
+        order = [f"s.{ident(n)}" for n in self.stream.order_by]
+        items = unpivot = ""
+        if self.stream.unpivot is not None:
+            items, unpivot = ", u.*", self._unpivot_join(self.stream.unpivot)
+            order.append(f"u.{ident(ITEM)}")
         seq = ""
         if self.stream.numbered:
             seq = (
                 f", row_number() OVER (PARTITION BY s.{ident(PATIENT_KEY)} "
-                f"ORDER BY {', '.join(f's.{ident(n)}' for n in self.stream.order_by)}) AS {SEQ}"
+                f"ORDER BY {', '.join(order)}) AS {SEQ}"
             )
         cells = ", ".join(self.cells)
-        outer_order = ", ".join(f"r.{ident(n)}" for n in (PATIENT_KEY, *self.stream.order_by))
+        outer_order = ", ".join(
+            [f"r.{ident(PATIENT_KEY)}", *(f"r.{name.split('.', 1)[1]}" for name in order)]
+        )
         sql = (
             f"COPY (SELECT {cells} FROM ("
-            f"SELECT s.*, subject.*{seq} FROM ({inner}) AS s({columns}) "
+            f"SELECT s.*, subject.*{items}{seq} FROM ({inner}) AS s({columns}) "
             f"JOIN unnest({_ARRAYS}) AS subject({subject_columns}) "
-            f"ON subject.{ident(SUBJECT_ID)} = s.{ident(PATIENT_KEY)}"
+            f"ON subject.{ident(SUBJECT_ID)} = s.{ident(PATIENT_KEY)}{unpivot}"
             f") r ORDER BY {outer_order}) TO STDOUT (FORMAT csv)"
         )
         # Every % of the text is literal; the placeholders go in last.
         return sql.replace("%", "%%").replace(_ARRAYS, arrays)
+
+    @staticmethod
+    def _unpivot_join(unpivot: Unpivot) -> str:
+        """Each row once per item whose column is not NULL: a join to the items' VALUES."""
+        rows, present = [], []
+        for index, (constants, column) in enumerate(unpivot.items):
+            values = []
+            for value in constants.values():
+                if value is not None and not isinstance(value, str):
+                    raise Unsupported(f"unpivot constant {value!r}")
+                values.append("NULL" if value is None else literal(value))
+            rows.append(f"({', '.join([str(index), *values])})")
+            present.append(f"WHEN {index} THEN s.{ident(column)} IS NOT NULL")
+        names = ", ".join(ident(name) for name in (ITEM, *unpivot.constants))
+        return (
+            f" JOIN (VALUES {', '.join(rows)}) AS u({names}) "
+            f"ON CASE u.{ident(ITEM)} {' '.join(present)} END"
+        )
 
 
 def plan(domain: Domain, variables: tuple[Variable, ...], ctx: ExportContext) -> Plan | None:

@@ -85,6 +85,30 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Unpivot:
+    """Each row of a stream as one record per item (VS: one row of vital signs, a record per
+    test). An item is its constant columns (test code, name, unit…) and the column whose value
+    the record carries as ``value``; a row gives no record for an item whose column is NULL.
+    A row's records follow the items' order."""
+
+    value: str
+    items: tuple[tuple[Mapping[str, Any], str], ...]
+
+    @property
+    def constants(self) -> tuple[str, ...]:
+        """The names of the items' constant columns (every item has the same)."""
+        return tuple(self.items[0][0]) if self.items else ()
+
+    def expand(self, rows: Iterator[dict]) -> Iterator[dict]:
+        value = self.value
+        items = [(dict(constants), column) for constants, column in self.items]
+        for row in rows:
+            for constants, column in items:
+                if (cell := row[column]) is not None:
+                    yield {**row, **constants, value: cell}
+
+
+@dataclass(frozen=True)
 class Stream:
     """Records that are rows of the database, one record per row: the rows of its parts
     (one model, or a UNION ALL of several) for the export's subjects, ordered by patient then
@@ -98,6 +122,8 @@ class Stream:
     parts: tuple[Part, ...]
     order_by: tuple[str, ...]
     numbered: bool = True
+    # A row as several records (after ``order_by``, in the items' order).
+    unpivot: Unpivot | None = None
 
     def queryset(
         self, ctx: ExportContext, *, first: int | None = None, last: int | None = None
@@ -116,6 +142,8 @@ class Stream:
     def records(self, ctx: ExportContext) -> Iterator[Rec]:
         rows = rows_of(self.queryset(ctx), chunk_size=ctx.chunk_size)
         for subject, groups in merge_by_subject(ctx.subjects(), rows=rows):
+            if self.unpivot is not None:
+                groups["rows"] = self.unpivot.expand(groups["rows"])
             if self.numbered:
                 yield from numbered(subject, groups["rows"])
             else:

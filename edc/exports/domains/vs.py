@@ -5,14 +5,24 @@ ECOG is kept here beside the visit's vitals (it is entered on the same form); SD
 put it in RS with RSCAT = "ECOG".
 """
 
-from collections.abc import Iterator
-
 from assessments.models import VitalSigns
 from patients.models import Patient
 
-from ..codelists import visit_of
-from ..context import ExportContext, merge_by_subject
-from ..spec import DATE, FLOAT, INTEGER, TEXT, Domain, Rec, Variable, col, identifiers, origin
+from ..codelists import visit_of, visit_sql
+from ..spec import (
+    DATE,
+    FLOAT,
+    INTEGER,
+    TEXT,
+    Domain,
+    Part,
+    Stream,
+    Unpivot,
+    Variable,
+    col,
+    identifiers,
+    origin,
+)
 
 V = VitalSigns
 FIELDS = (
@@ -39,34 +49,24 @@ TESTS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def records(ctx: ExportContext) -> Iterator[Rec]:
-    vitals = ctx.stream(V, FIELDS, order_by=("measured_on", "id"))
-    for subject, groups in merge_by_subject(ctx.subjects(), vs=vitals):
-        seq = 0
-        for row in groups["vs"]:
-            for testcd, test, field, unit in TESTS:
-                value = row[field]
-                if value is None:
-                    continue
-                seq += 1
-                yield Rec(
-                    subject,
-                    seq,
-                    {
-                        "id": row["id"],
-                        "testcd": testcd,
-                        "test": test,
-                        "value": value,
-                        "unit": unit or None,
-                        "visit": visit_of(row["visit"]),
-                        "date": row["measured_on"],
-                    },
-                )
+# One row of vital signs, one record per test measured (ECOG included), in test order.
+STREAM = Stream(
+    parts=(Part(V, FIELDS),),
+    order_by=("measured_on", "id"),
+    unpivot=Unpivot(
+        value="value",
+        items=tuple(
+            ({"testcd": testcd, "test": test, "unit": unit or None}, field)
+            for testcd, test, field, unit in TESTS
+        ),
+    ),
+)
 
 
 DOMAIN = Domain(
     code="VS",
-    records=records,
+    records=STREAM.records,
+    stream=STREAM,
     label="Vital Signs",
     description=(
         "Vital signs and ECOG performance status at screening and each cycle day 1 (one row "
@@ -107,12 +107,17 @@ DOMAIN = Domain(
             "VISIT",
             "Visit Name",
             TEXT,
-            col("visit"),
+            lambda rec: visit_of(rec.data["visit"]),
+            sql=lambda c: visit_sql(c, "visit"),
             codelist="VISIT",
             origin=origin(V, "visit"),
         ),
         Variable(
-            "VSDTC", "Date/Time of Measurements", DATE, col("date"), origin=origin(V, "measured_on")
+            "VSDTC",
+            "Date/Time of Measurements",
+            DATE,
+            col("measured_on"),
+            origin=origin(V, "measured_on"),
         ),
     ),
     codelists={
