@@ -2,6 +2,7 @@
 de-identification policy, and a fixed number of queries whatever the trial size."""
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -24,6 +25,7 @@ from edc.exports.writers import (
     neutralise,
     unescape_cell,
 )
+from tests.assessments.conftest import vitals_values
 
 from .conftest import FORMULA, csv_rows, treat
 
@@ -153,6 +155,35 @@ def test_domains_carry_sdtm_keys_and_controlled_terms(trial, data_manager):
     assert [r["RSTESTCD"] for r in rs][-1] == "BESTRSP"
     ae = csv_rows(export(DOMAINS_BY_CODE["AE"], data_manager))
     assert {r["AEPTCD"] for r in ae} == {"10029366"} and ae[0]["AETOXGR"] == "3"
+
+
+@pytest.mark.django_db
+def test_vital_signs_are_one_record_per_measured_test_in_visit_then_test_order(
+    trial, data_manager, investigator
+):
+    from assessments import services
+
+    patient = trial.treated
+    later = patient.c1d1_date + dt.timedelta(days=3)
+    services.vital_signs_create(
+        user=investigator,
+        patient=patient,
+        **vitals_values(patient, visit="UNS", measured_on=later, height_cm=None, ecog=1),
+    )
+    usubjid = f"NCT00349934-{patient.subject_id}"
+    vs = [
+        r for r in csv_rows(export(DOMAINS_BY_CODE["VS"], data_manager)) if r["USUBJID"] == usubjid
+    ]
+    tests = ["WEIGHT", "HEIGHT", "SYSBP", "DIABP", "PULSE", "TEMP", "ECOG"]
+    assert [(r["VISIT"], r["VSTESTCD"]) for r in vs] == [
+        *(("PAC-C1D1", test) for test in tests),
+        *(("UNSCHEDULED", test) for test in tests if test != "HEIGHT"),  # not measured: no record
+    ]
+    assert [r["VSSEQ"] for r in vs] == [str(n) for n in range(1, 14)]
+    weight, height, ecog = vs[0], vs[1], vs[-1]
+    assert (weight["VSORRES"], weight["VSORRESU"], weight["VSSTRESN"]) == ("64.5", "kg", "64.5")
+    assert (height["VSORRES"], height["VSSTRESU"]) == ("165", "cm")
+    assert (ecog["VSORRES"], ecog["VSORRESU"], ecog["VSDTC"]) == ("1", "", later.isoformat())
 
 
 # --- Queries -------------------------------------------------------------------------------------
