@@ -105,6 +105,8 @@ class Columns:
         self.formats = formats
         self.unpivot = unpivot
         self.tz = literal(settings.TIME_ZONE)
+        connection.ensure_connection()
+        self.iso_dates = connection.connection.info.parameter_status("DateStyle").startswith("ISO")
         # Text columns whose every value is its own cell (the items' constants, when none is
         # empty or touched by ``writers.neutralise``): read as they are.
         self.verbatim: set[str] = set()
@@ -175,13 +177,20 @@ class Columns:
         if kind == "date":
             if type_ not in (TEXT, DATE, DATETIME):
                 raise Unsupported(f"{name}: date in a {type_} variable")
-            return f"to_char({ref}, 'YYYY-MM-DD')"
+            return self._day(ref)
         if kind == "datetime":
             if type_ not in (TEXT, DATE, DATETIME):
                 raise Unsupported(f"{name}: date and time in a {type_} variable")
-            pattern = "'YYYY-MM-DD'" if type_ == DATE else """'YYYY-MM-DD"T"HH24:MI'"""
-            return f"to_char({ref} AT TIME ZONE {self.tz}, {pattern})"
+            local = f"({ref} AT TIME ZONE {self.tz})"
+            if type_ == DATE:
+                return self._day(f"{local}::date")
+            return f"""to_char({local}, 'YYYY-MM-DD"T"HH24:MI')"""
         raise Unsupported(f"{name}: {kind} in a {type_} variable")
+
+    def _day(self, day: str) -> str:
+        """A SQL date as its ISO 8601 cell. In DateStyle ISO (PostgreSQL's default) COPY
+        writes it so itself, three times faster than ``to_char``."""
+        return day if self.iso_dates else f"to_char({day}, 'YYYY-MM-DD')"
 
     def constant(self, value, type_: str) -> str:
         """A value's cell, formatted by Python, as a SQL literal."""

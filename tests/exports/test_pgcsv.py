@@ -127,9 +127,14 @@ def test_each_sql_cell_rule_writes_what_the_python_formatter_writes(
 ):
     settings.TIME_ZONE = "Europe/Paris"
     timezone.activate("Europe/Paris")
-    cell = columns(field).cell("v", type_)
-    for value in values:
-        assert sql_cell(cell, value, sql_type) == python_cell(value, type_), value
+    # PostgreSQL's default date style, where COPY writes a date as it is, and another one,
+    # where the cell is formatted by to_char.
+    for datestyle in ("ISO, MDY", "SQL, DMY"):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL DateStyle = '{datestyle}'")
+        cell = columns(field).cell("v", type_)
+        for value in values:
+            assert sql_cell(cell, value, sql_type) == python_cell(value, type_), (datestyle, value)
 
 
 @pytest.mark.django_db

@@ -19,6 +19,7 @@ from patients.models import Patient
 
 from ..pgcsv import literal
 from ..spec import (
+    DATE,
     DATETIME,
     FLOAT,
     TEXT,
@@ -148,7 +149,7 @@ def _end(rec: Rec):
 
 def _infusion_sql(c, time: str) -> str:
     """The infusion's date, with its time when recorded (``_at``)."""
-    day = f"to_char({c.ref('sort_date')}, 'YYYY-MM-DD')"
+    day = c.cell("sort_date", DATE)
     return f"""{day} || COALESCE(to_char({c.ref(time)}, '"T"HH24:MI'), '')"""
 
 
