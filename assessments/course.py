@@ -10,15 +10,15 @@ Lesions are keyed by their primary key as a string ("new:<label>" for a lesion b
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from . import recist
 from .constants import AssessmentKind, NewLesion
+from .values import frozen_value
 
 
-@dataclass(frozen=True)
+@frozen_value
 class BaselineLesionFacts:
     key: str
     label: str
@@ -26,14 +26,14 @@ class BaselineLesionFacts:
     diameter_mm: Decimal
 
 
-@dataclass(frozen=True)
+@frozen_value
 class BaselineFacts:
     assessment_date: date
     targets: tuple[BaselineLesionFacts, ...]
     has_non_targets: bool
 
 
-@dataclass(frozen=True)
+@frozen_value
 class MeasurementFacts:
     lesion_key: str
     diameter_mm: Decimal | None
@@ -41,7 +41,7 @@ class MeasurementFacts:
     not_evaluable: bool = False
 
 
-@dataclass(frozen=True)
+@frozen_value
 class FollowupFacts:
     key: str  # the assessment's pk as a string, or "new" for one being created
     assessment_date: date
@@ -50,7 +50,7 @@ class FollowupFacts:
     new_lesion: str
 
 
-@dataclass(frozen=True)
+@frozen_value
 class CourseResult:
     baseline: BaselineFacts | None
     baseline_sum_mm: Decimal | None

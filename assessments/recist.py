@@ -111,12 +111,13 @@ Public functions
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from edc.protocol import RECIST, RecistSettings
+
+from .values import frozen_value
 
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")
@@ -170,7 +171,7 @@ _RESPONSE_LEVEL = {
 }
 
 
-@dataclass(frozen=True)
+@frozen_value
 class TargetMeasurement:
     lesion_id: str
     is_node: bool
@@ -210,7 +211,7 @@ class TargetMeasurement:
         return self.diameter_mm
 
 
-@dataclass(frozen=True)
+@frozen_value
 class Timepoint:
     assessment_date: date
     targets: tuple[TargetMeasurement, ...]
@@ -230,7 +231,7 @@ class Timepoint:
         object.__setattr__(self, "targets", targets)
 
 
-@dataclass(frozen=True)
+@frozen_value
 class TimepointResult:
     assessment_date: date
     sum_mm: Decimal | None
@@ -244,7 +245,7 @@ class TimepointResult:
     overall_response: Response
 
 
-@dataclass(frozen=True)
+@frozen_value
 class BestResponse:
     response: Response
     confirmed: bool
