@@ -221,10 +221,8 @@ class ExportContext:
             self._cohorts = dict(Cohort.objects.values_list("id", "code"))
         return self._cohorts[cohort_id]
 
-    def person(self, user_id: int | None) -> str:
-        """Who entered a record: the user name, or only the role for a de-identified reader."""
-        if user_id is None:
-            return SYSTEM_USER
+    def people(self) -> dict[int, str]:
+        """Each user id as ``person`` names it (read once: the users of one trial)."""
         if self._people is None:
             rows = get_user_model().objects.values_list("id", "username", "staff_profile__role")
             self._people = {
@@ -233,7 +231,14 @@ class ExportContext:
                 else username
                 for pk, username, role in rows
             }
-        return self._people.get(user_id, SYSTEM_USER)
+        return self._people
+
+    def person(self, user_id: int | None) -> str:
+        """Who entered a record: the user name, or only the role for a de-identified reader;
+        ``SYSTEM_USER`` for no user (or one no longer known)."""
+        if user_id is None:
+            return SYSTEM_USER
+        return self.people().get(user_id, SYSTEM_USER)
 
     # --- subjects -------------------------------------------------------------------------
     def subjects(self) -> Iterator[Subject]:

@@ -21,7 +21,9 @@ module does (QUOTE_MINIMAL). Python only turns its LF line ends into the CRLF of
 * an unpivoted stream (``spec.Unpivot``, VS) joins its rows to the items' ``VALUES``; the
   record's value is a ``CASE`` of the item's own column cells;
 * any other source needs ``Variable.sql``, built with ``Columns``; without it, or on another
-  database, or for an as-of snapshot, the export takes the Python path.
+  database, or for an as-of snapshot, the export takes the Python path. A cell that depends on
+  the reader (who entered a record: ``Columns.person``) reads the export context's own map,
+  sent as a literal.
 
 Tests hold the two paths to each other byte for byte (tests/exports/test_pgcsv.py).
 """
@@ -37,7 +39,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
-from .context import PATIENT_KEY, ExportContext, Subject
+from .context import PATIENT_KEY, SYSTEM_USER, ExportContext, Subject
 from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Unpivot, Variable
 from .writers import CsvLines, Formats, RowCount, csv_row_function
 
@@ -99,11 +101,16 @@ class Columns:
     the cell's text, or NULL for an empty cell (never ``''``, which COPY would quote)."""
 
     def __init__(
-        self, fields: dict[str, models.Field], formats: Formats, unpivot: Unpivot | None = None
+        self,
+        fields: dict[str, models.Field],
+        formats: Formats,
+        unpivot: Unpivot | None = None,
+        ctx: ExportContext | None = None,
     ):
         self.fields = fields
         self.formats = formats
         self.unpivot = unpivot
+        self.ctx = ctx  # the export's reader, for cells that depend on who reads (``person``)
         self.tz = literal(settings.TIME_ZONE)
         connection.ensure_connection()
         self.iso_dates = connection.connection.info.parameter_status("DateStyle").startswith("ISO")
@@ -244,6 +251,35 @@ class Columns:
         ref = self.ref(name)
         return f"CASE WHEN {ref} THEN 'Y' WHEN NOT {ref} THEN 'N' END"
 
+    def person(self, name: str) -> str:
+        """The user-id column ``name`` as ``ExportContext.person`` names that user for this
+        export's reader (the user name, or the role when de-identified)."""
+        if self._kind(name) != "integer" or self.ctx is None:
+            raise Unsupported(f"{name}: not a user id of an export")
+        terms = self._terms({str(pk): person for pk, person in self.ctx.people().items()}, TEXT)
+        return self._mapping(f"{self.ref(name)}::text", terms, self.constant(SYSTEM_USER, TEXT))
+
+    def isin(self, name: str, values) -> str:
+        """A condition: the text column ``name`` is one of ``values`` (false when NULL)."""
+        if self._kind(name) != "text":
+            raise Unsupported(f"{name}: not a text column")
+        if not values:
+            return "false"
+        ref = self.ref(name)
+        return f"COALESCE({ref} IN ({', '.join(literal(v) for v in sorted(values))}), false)"
+
+    def contains(self, name: str, value: str) -> str:
+        """A condition: Python's ``value in (column or ())`` for the JSON column ``name`` (an
+        element of a list, a key of an object, a substring of a string)."""
+        field = self.fields.get(name)
+        if field is None or field.get_internal_type() != "JSONField":
+            raise Unsupported(f"{name}: not a JSON column")
+        ref, text = self.ref(name), literal(value)
+        return (
+            f"CASE jsonb_typeof({ref}) WHEN 'string' THEN strpos({ref} #>> '{{}}', {text}) > 0 "
+            f"ELSE COALESCE({ref} ? {text}, false) END"
+        )
+
 
 def _stream_fields(qs) -> tuple[list[str], dict[str, models.Field]]:
     """The ``values()`` queryset's column names, in SQL order, and their model fields."""
@@ -278,7 +314,7 @@ class Plan:
             for name in stream.unpivot.constants:
                 fields[name] = models.TextField()
         self.formats = Formats()
-        columns = Columns(fields, self.formats, stream.unpivot)
+        columns = Columns(fields, self.formats, stream.unpivot, ctx)
         self.subject_variables: list[Variable] = []
         self.cells: list[str] = []
         for variable in variables:

@@ -164,7 +164,9 @@ class Domain:
     keys: tuple[str, ...] = ()
     # Codelists only this domain uses (shared ones live in edc.exports.codelists).
     codelists: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    # Set when ``records`` is ``stream.records``: the CSV can be rendered by PostgreSQL.
+    # Set when ``records`` gives ``stream.records`` (with, at most, values of the export
+    # context added to each row, as AE's entered-by, which SQL cells read through
+    # ``pgcsv.Columns.ctx``): the CSV can be rendered by PostgreSQL.
     stream: Stream | None = None
 
     def variables_for(self, *, deidentified: bool) -> tuple[Variable, ...]:

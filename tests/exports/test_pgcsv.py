@@ -14,7 +14,11 @@ import pytest
 from django.db import connection, models
 from django.utils import timezone
 
-from assessments.models import VitalSigns
+from assessments.constants import Relation, SAECriterion
+from assessments.models import AdverseEvent, VitalSigns
+from edc import protocol
+from edc.deviations.constants import DeviationStatus
+from edc.deviations.models import Deviation
 from edc.exports import pgcsv
 from edc.exports.context import ExportContext, in_read_transaction
 from edc.exports.datasets import dataset_bytes
@@ -258,12 +262,70 @@ def awkward_vitals(trial) -> None:
     )
 
 
+def awkward_adverse_events(trial, django_user_model) -> None:
+    """Adverse events that test AE's cells: seriousness criteria of every JSON shape (the
+    forms store a list; the others only through data changed behind the EDC), relations,
+    ongoing and stopped events, free text, and entered by a user with an awkward name, by a
+    user with no staff profile and by no one."""
+    model = AdverseEvent.objects.filter(patient=trial.treated).order_by("id").first()
+    awkward = django_user_model.objects.create(username='=mallory,"x"')
+    people = [awkward, None, model.created_by]
+    criteria = [
+        ["death", "hospitalisation"],
+        [],
+        {"life_threatening": True},
+        "hospitalisation and disability",
+        [SAECriterion.MEDICALLY_IMPORTANT, 3],
+    ]
+    relations = ["", Relation.NOT_RELATED, Relation.POSSIBLE, Relation.DEFINITE, "?"]
+    copies = []
+    for index, text in enumerate(TEXTS[:40]):
+        copy = AdverseEvent.objects.get(pk=model.pk)
+        copy.pk = None
+        copy.term_specify = copy.comments = text or ""
+        copy.serious = index % 3 != 0
+        copy.sae_criteria = criteria[index % len(criteria)]
+        copy.sae_aware_at = MOMENTS[1 + index % (len(MOMENTS) - 1)] if copy.serious else None
+        copy.sae_reported_at = copy.sae_aware_at
+        copy.reported_late = copy.serious and index % 2 == 0
+        copy.relation_paclitaxel = relations[index % len(relations)]
+        copy.relation_imp321 = relations[(index * 3) % len(relations)]
+        copy.stop_date = None if index % 4 == 0 else copy.start_date
+        copy.meddra_code = copy.meddra_code if index % 7 else "99999999"
+        copy.created_by = people[index % len(people)]
+        copies.append(copy)
+    models.QuerySet(AdverseEvent).bulk_create(copies)
+
+
+def awkward_deviations(trial) -> None:
+    """Deviations of every rule and status, with free-text summaries and comments."""
+    rules = list(protocol.DEVIATION_SEVERITY)
+    statuses = list(DeviationStatus.values)
+    models.QuerySet(Deviation).bulk_create(
+        [
+            Deviation(
+                patient=trial.treated,
+                rule=rules[index % len(rules)],
+                severity=protocol.DEVIATION_SEVERITY[rules[index % len(rules)]],
+                subject_key=f"K{index}",
+                summary=text or "",
+                detected_at=MOMENTS[1 + index % (len(MOMENTS) - 1)],
+                status=statuses[index % len(statuses)],
+                status_comment=text or "",
+            )
+            for index, text in enumerate(TEXTS[:30])
+        ]
+    )
+
+
 @pytest.mark.django_db
 def test_postgres_renders_every_stream_domain_byte_for_byte_as_python(
-    require_postgres, trial, data_manager, statistician, investigator
+    require_postgres, trial, data_manager, statistician, investigator, django_user_model
 ):
     awkward_lab_values(trial)
     awkward_vitals(trial)
+    awkward_adverse_events(trial, django_user_model)
+    awkward_deviations(trial)
     rendered = set()
     for user in (data_manager, statistician, investigator):
         for domain in DOMAINS:
@@ -276,7 +338,7 @@ def test_postgres_renders_every_stream_domain_byte_for_byte_as_python(
             records = list(csv.reader(io.StringIO(fast.decode("utf-8"), newline="")))
             assert fast_count.rows == slow_count.rows == len(records) - 1
             rendered.add(domain.code)
-    assert {"LB", "VS"} <= rendered
+    assert {"LB", "VS", "AE", "DV"} <= rendered
 
 
 @pytest.mark.django_db

@@ -9,19 +9,20 @@ from assessments.constants import ActionTaken, AEOutcome, Relation, SAECriterion
 from assessments.models import AdverseEvent
 from patients.models import Patient
 
-from ..context import ExportContext, merge_by_subject
+from ..context import ExportContext
 from ..spec import (
     DATE,
     DATETIME,
     INTEGER,
     TEXT,
     Domain,
+    Part,
     Rec,
+    Stream,
     Variable,
     col,
     identifiers,
     mapped,
-    numbered,
     origin,
     yes_no,
 )
@@ -87,17 +88,33 @@ def _soc_by_code() -> dict[str, str]:
     return {t["meddra_code"]: t["soc"] for t in ctcae.load_terms()}
 
 
+STREAM = Stream(parts=(Part(AE, FIELDS),), order_by=("start_date", "id"))
+
+
 def records(ctx: ExportContext) -> Iterator[Rec]:
-    events = ctx.stream(AE, FIELDS, order_by=("start_date", "id"))
-    for subject, groups in merge_by_subject(ctx.subjects(), ae=events):
-        for rec in numbered(subject, groups["ae"]):
-            rec.data["entered_by"] = ctx.person(rec.data["created_by_id"])
-            yield rec
+    """The stream's records, with who entered each as the reader may see it (the SQL of
+    AEENTBY reads the same names: ``Columns.person``)."""
+    person = ctx.person
+    for rec in STREAM.records(ctx):
+        rec.data["entered_by"] = person(rec.data["created_by_id"])
+        yield rec
 
 
 def _related(rec: Rec):
     relations = (rec.data["relation_paclitaxel"], rec.data["relation_imp321"])
     return "RELATED" if any(r in RELATED for r in relations) else "NOT RELATED"
+
+
+def _related_sql(c) -> str:
+    related = " OR ".join(
+        c.isin(name, RELATED) for name in ("relation_paclitaxel", "relation_imp321")
+    )
+    return f"CASE WHEN {related} THEN 'RELATED' ELSE 'NOT RELATED' END"
+
+
+def _if_serious(c, condition: str) -> str:
+    """Y/N by ``condition`` for a serious event; empty for a non-serious one."""
+    return f"CASE WHEN {c.ref('serious')} THEN CASE WHEN {condition} THEN 'Y' ELSE 'N' END END"
 
 
 def _criterion(code: str):
@@ -116,6 +133,7 @@ def _criterion_flags() -> tuple[Variable, ...]:
             label,
             TEXT,
             _criterion(code),
+            sql=lambda c, code=code: _if_serious(c, c.contains("sae_criteria", code)),
             codelist="NY",
             origin=origin(AE, "sae_criteria"),
         )
@@ -126,6 +144,7 @@ def _criterion_flags() -> tuple[Variable, ...]:
 DOMAIN = Domain(
     code="AE",
     records=records,
+    stream=STREAM,
     label="Adverse Events",
     description=(
         "Adverse events graded by NCI CTCAE v5.0; AEDECOD is the CTCAE term (a MedDRA term) and "
@@ -168,6 +187,7 @@ DOMAIN = Domain(
             "Body System or Organ Class (MedDRA SOC)",
             TEXT,
             lambda r: _soc_by_code().get(r.data["meddra_code"]),
+            sql=lambda c: c.lookup("meddra_code", _soc_by_code()),
             origin="assessments/data/ctcae_v5.json (MedDRA SOC of the term)",
         ),
         Variable(
@@ -175,6 +195,8 @@ DOMAIN = Domain(
             "Standard Toxicity Grade (CTCAE v5.0)",
             TEXT,
             lambda r: str(r.data["grade"]),
+            # A grade is 1 to 5 (a check constraint): its text needs no neutralising.
+            sql=lambda c: c.cell("grade", INTEGER),
             codelist="TOXGR",
             origin=origin(AE, "grade"),
         ),
@@ -192,6 +214,7 @@ DOMAIN = Domain(
             "Causality (to any study drug)",
             TEXT,
             _related,
+            sql=_related_sql,
             codelist="AEREL",
             origin="derived: RELATED when related (possible/probable/definite) to either drug",
         ),
@@ -248,6 +271,7 @@ DOMAIN = Domain(
             "End Relative to Reference Period",
             TEXT,
             lambda r: None if r.data["stop_date"] else "ONGOING",
+            sql=lambda c: f"CASE WHEN {c.ref('stop_date')} IS NULL THEN 'ONGOING' END",
             origin="derived: ONGOING when no stop date",
         ),
         Variable(
@@ -271,6 +295,7 @@ DOMAIN = Domain(
             "SAE Reported Later Than 24 h",
             TEXT,
             lambda r: ("Y" if r.data["reported_late"] else "N") if r.data["serious"] else None,
+            sql=lambda c: _if_serious(c, c.ref("reported_late")),
             codelist="NY",
             origin=origin(AE, "reported_late"),
             supplementary=True,
@@ -280,6 +305,7 @@ DOMAIN = Domain(
             "Specify (CTCAE “Other, specify” terms)",
             TEXT,
             lambda r: r.data["term_specify"] or None,
+            sql=lambda c: c.cell("term_specify", TEXT),
             origin=origin(AE, "term_specify"),
             identifying=True,
             supplementary=True,
@@ -289,6 +315,7 @@ DOMAIN = Domain(
             "Comments",
             TEXT,
             lambda r: r.data["comments"] or None,
+            sql=lambda c: c.cell("comments", TEXT),
             origin=origin(AE, "comments"),
             identifying=True,
             supplementary=True,
@@ -298,6 +325,7 @@ DOMAIN = Domain(
             "Entered By (user name; the role for de-identified readers)",
             TEXT,
             col("entered_by"),
+            sql=lambda c: c.person("created_by_id"),
             origin="audit: created_by (user name or trial role)",
             supplementary=True,
         ),

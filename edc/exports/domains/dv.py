@@ -1,14 +1,23 @@
 """DV — Protocol Deviations found by the deviation rules (edc/deviations/rules/)."""
 
-from collections.abc import Iterator
-
 from edc import protocol
 from edc.deviations.constants import DeviationStatus
 from edc.deviations.models import Deviation
 from patients.models import Patient
 
-from ..context import ExportContext, merge_by_subject
-from ..spec import DATE, TEXT, Domain, Rec, Variable, col, identifiers, numbered, origin
+from ..spec import (
+    DATE,
+    TEXT,
+    Domain,
+    Part,
+    Stream,
+    Variable,
+    col,
+    identifiers,
+    mapped,
+    nonblank,
+    origin,
+)
 
 D = Deviation
 FIELDS = (
@@ -23,15 +32,18 @@ FIELDS = (
 )
 
 
-def records(ctx: ExportContext) -> Iterator[Rec]:
-    deviations = ctx.stream(D, FIELDS, order_by=("detected_at", "id"))
-    for subject, groups in merge_by_subject(ctx.subjects(), dv=deviations):
-        yield from numbered(subject, groups["dv"])
+# Rule codes, severities and review statuses as CDISC-style terms (upper case).
+RULE_TERMS: dict[str, str] = {rule: rule.upper() for rule in protocol.DEVIATION_SEVERITY}
+SEVERITY_TERMS: dict[str, str] = {s: s.upper() for s in (protocol.MAJOR, protocol.MINOR)}
+STATUS_TERMS: dict[str, str] = {value: value.upper() for value in DeviationStatus.values}
+
+STREAM = Stream(parts=(Part(D, FIELDS),), order_by=("detected_at", "id"))
 
 
 DOMAIN = Domain(
     code="DV",
-    records=records,
+    records=STREAM.records,
+    stream=STREAM,
     label="Protocol Deviations",
     description=(
         "Deviations raised by the automatic protocol checks, with their rule, severity "
@@ -59,7 +71,7 @@ DOMAIN = Domain(
             "DVDECOD",
             "Protocol Deviation Coded Term",
             TEXT,
-            lambda r: r.data["rule"].upper(),
+            mapped("rule", RULE_TERMS),
             codelist="DVDECOD",
             origin=origin(D, "rule"),
         ),
@@ -67,7 +79,7 @@ DOMAIN = Domain(
             "DVCAT",
             "Category for Protocol Deviation",
             TEXT,
-            lambda r: r.data["severity"].upper(),
+            mapped("severity", SEVERITY_TERMS),
             codelist="DVCAT",
             origin=origin(D, "severity"),
         ),
@@ -75,14 +87,14 @@ DOMAIN = Domain(
             "DVSTDTC",
             "Start Date/Time of Deviation (detected)",
             DATE,
-            lambda r: r.data["detected_at"],
+            col("detected_at"),
             origin=origin(D, "detected_at"),
         ),
         Variable(
             "DVSTAT",
             "Review Status",
             TEXT,
-            lambda r: r.data["status"].upper(),
+            mapped("status", STATUS_TERMS),
             codelist="DVSTAT",
             origin=origin(D, "status"),
             supplementary=True,
@@ -91,17 +103,18 @@ DOMAIN = Domain(
             "DVCOMM",
             "Review Comment",
             TEXT,
-            lambda r: r.data["status_comment"] or None,
+            nonblank("status_comment"),
             origin=origin(D, "status_comment"),
             identifying=True,
             supplementary=True,
         ),
     ),
     codelists={
-        "DVDECOD": tuple(
-            (rule.upper(), rule.replace("_", " ")) for rule in protocol.DEVIATION_SEVERITY
+        "DVDECOD": tuple((term, rule.replace("_", " ")) for rule, term in RULE_TERMS.items()),
+        "DVCAT": (
+            (SEVERITY_TERMS[protocol.MAJOR], "Major"),
+            (SEVERITY_TERMS[protocol.MINOR], "Minor"),
         ),
-        "DVCAT": ((protocol.MAJOR.upper(), "Major"), (protocol.MINOR.upper(), "Minor")),
-        "DVSTAT": tuple((value.upper(), label) for value, label in DeviationStatus.choices),
+        "DVSTAT": tuple((STATUS_TERMS[value], label) for value, label in DeviationStatus.choices),
     },
 )
