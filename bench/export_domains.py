@@ -7,7 +7,7 @@ hours. Live exports read only the current tables, which is what is measured. The
 trial size, for every domain:
 
 * the time to stream the CSV through the same generator and writer as a download, and its
-  rows per second;
+  rows per second (the median of ``--repeat`` runs, 3 by default, as is the COPY below);
 * the time PostgreSQL takes for ``COPY (SELECT …) TO STDOUT`` of the very queries that export
   ran (captured while it ran), and the ratio of the two (target ≤ 3×);
 * the peak Python memory of the export (``tracemalloc``, in a second pass), to show it does not
@@ -25,10 +25,12 @@ import datetime as dt
 import itertools
 import os
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -396,7 +398,18 @@ def select_statements(queries) -> list[str]:
     return out
 
 
-def measure(n: int, user) -> list[dict]:
+def median_time(run, repeat: int):
+    """The median wall time of ``repeat`` calls of ``run`` (this machine's run-to-run noise
+    is about ±10 %), and the last call's result."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def measure(n: int, user, repeat: int) -> list[dict]:
     results = []
     for domain in DOMAINS:
         # The Python path: its time, and the queries it runs (the rows as stored), which
@@ -406,12 +419,11 @@ def measure(n: int, user) -> list[dict]:
             export(domain, user, python=True)
             python_seconds = time.perf_counter() - start
         statements = select_statements(queries.captured_queries)
-        copy = copy_seconds(statements)
+        copy, _ = median_time(partial(copy_seconds, statements), repeat)
         # What a download runs: PostgreSQL's rendering where the domain has one.
         with CaptureQueriesContext(connection) as served:
-            start = time.perf_counter()
-            rows, size = export(domain, user)
-            seconds = time.perf_counter() - start
+            export(domain, user)
+        seconds, (rows, size) = median_time(partial(export, domain, user), repeat)
         tracemalloc.start()
         export(domain, user)
         _current, peak = tracemalloc.get_traced_memory()
@@ -447,6 +459,12 @@ def main() -> None:
         action="store_true",
         help="measure the trial already seeded in the database (no wipe, no seeding)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="time each export and each COPY this many times and report the medians",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run against PostgreSQL: set DATABASE_URL=postgres://…")
@@ -459,7 +477,7 @@ def main() -> None:
             start = time.perf_counter()
             seed(n)
             print(f"--- {n} patients seeded in {time.perf_counter() - start:.0f} s", flush=True)
-        results = measure(n, user)
+        results = measure(n, user, args.repeat)
         rows = sum(r["rows"] for r in results)
         seconds = sum(r["seconds"] for r in results)
         copy = sum(r["copy"] for r in results)
