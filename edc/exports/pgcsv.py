@@ -12,8 +12,8 @@ module does (QUOTE_MINIMAL). Python only turns its LF line ends into the CRLF of
 * ``col``, ``const``, ``mapped`` and ``yes_no`` sources compile from their declaration, by the
   column's SQL type: text is neutralised (``writers.neutralise``); decimals lose trailing
   zeros (``trim_scale``, as ``writers.decimal_text``); dates and times are ISO 8601 in the
-  trial's time zone. Constants and controlled terms are formatted here by the Python
-  formatters and sent as literals.
+  trial's time zone (a time computed once per distinct value, ``Columns.memo``). Constants and
+  controlled terms are formatted here by the Python formatters and sent as literals.
 * values of the subject alone (``of_subject``: USUBJID) are computed by Python, once per
   subject, and joined in as arrays: the subject list (scope, window, ``updated_since``) is
   ``ExportContext.subjects()`` itself, read in batches so memory stays flat;
@@ -45,6 +45,7 @@ from .writers import CsvLines, Formats, RowCount, csv_row_function
 
 SEQ = "_seq"
 ITEM = "_item"  # an unpivoted row's item number
+MEMO = "_m"  # the alias of a memoised cell's LATERAL subquery (``Columns.memo``)
 SUBJECT_ID = "_pid"
 # Subjects per query: their computed cells travel as array parameters.
 SUBJECTS_PER_QUERY = 2000
@@ -114,6 +115,8 @@ class Columns:
         self.tz = literal(settings.TIME_ZONE)
         connection.ensure_connection()
         self.iso_dates = connection.connection.info.parameter_status("DateStyle").startswith("ISO")
+        # Expressions computed in a memoised LATERAL subquery (``memo``) → its alias.
+        self.memos: dict[str, str] = {}
         # Text columns whose every value is its own cell (the items' constants, when none is
         # empty or touched by ``writers.neutralise``): read as they are.
         self.verbatim: set[str] = set()
@@ -190,9 +193,25 @@ class Columns:
                 raise Unsupported(f"{name}: date and time in a {type_} variable")
             local = f"({ref} AT TIME ZONE {self.tz})"
             if type_ == DATE:
-                return self._day(f"{local}::date")
-            return f"""to_char({local}, 'YYYY-MM-DD"T"HH24:MI')"""
+                return self.memo(self._day(f"{local}::date"))
+            return self.memo(f"""to_char({local}, 'YYYY-MM-DD"T"HH24:MI')""")
         raise Unsupported(f"{name}: {kind} in a {type_} variable")
+
+    def memo(self, expression: str) -> str:
+        """``expression`` (of the row's columns) computed once per distinct value of those
+        columns: a LATERAL subquery, which PostgreSQL's Memoize node caches by the columns it
+        reads. For a time in the trial's zone (a time zone lookup and a format, ~0.3 µs) that
+        many rows share, as a panel's collection time, a cache hit costs a third of that."""
+        if expression not in self.memos:
+            self.memos[expression] = f"{MEMO}{len(self.memos)}"
+        return f"{self.memos[expression]}.v"
+
+    def memo_joins(self) -> str:
+        """The LATERAL subqueries of the memoised cells, to follow the rows ``r`` in FROM."""
+        return "".join(
+            f" LEFT JOIN LATERAL (SELECT {expression} AS v OFFSET 0) AS {alias} ON true"
+            for expression, alias in self.memos.items()
+        )
 
     def _day(self, day: str) -> str:
         """A SQL date as its ISO 8601 cell. In DateStyle ISO (PostgreSQL's default) COPY
@@ -319,6 +338,7 @@ class Plan:
         self.cells: list[str] = []
         for variable in variables:
             self.cells.append(self._cell(variable, columns))
+        self.memo_joins = columns.memo_joins()
         self.subject_row = csv_row_function(self.subject_variables, self.formats)
 
     def _cell(self, variable: Variable, columns: Columns) -> str:
@@ -382,7 +402,7 @@ class Plan:
             f"SELECT s.*, subject.*{items}{seq} FROM ({inner}) AS s({columns}) "
             f"JOIN unnest({_ARRAYS}) AS subject({subject_columns}) "
             f"ON subject.{ident(SUBJECT_ID)} = s.{ident(PATIENT_KEY)}{unpivot}"
-            f") r ORDER BY {outer_order}) TO STDOUT (FORMAT csv)"
+            f") r{self.memo_joins} ORDER BY {outer_order}) TO STDOUT (FORMAT csv)"
         )
         # Every % of the text is literal; the placeholders go in last.
         return sql.replace("%", "%%").replace(_ARRAYS, arrays)
