@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint format worker beat install clean
+.PHONY: demo test smoke-production lint format worker beat install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## The production install end to end: fresh venv with `pip install .`, production settings,
+## PostgreSQL with owner and application roles, gunicorn + workers, real HTTP requests.
+smoke-production:
+	bash .ci/production-smoke
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

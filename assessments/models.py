@@ -109,6 +109,8 @@ class TargetLesion(AuditedModel):
     SITE_LOOKUP = "assessment__patient__site"
     PATIENT_LOOKUP = "assessment__patient"
     EVENT_LOOKUP = "assessment__calendar_code"
+    # Removed by the assessment services through audited_delete (edc.operations.dbroles).
+    AUDITED_DELETE = True
 
     assessment = models.ForeignKey(
         TumourAssessment, on_delete=models.PROTECT, related_name="target_lesions"
@@ -152,6 +154,8 @@ class NonTargetLesion(AuditedModel):
     SITE_LOOKUP = "assessment__patient__site"
     PATIENT_LOOKUP = "assessment__patient"
     EVENT_LOOKUP = "assessment__calendar_code"
+    # Removed by the assessment services through audited_delete (edc.operations.dbroles).
+    AUDITED_DELETE = True
 
     assessment = models.ForeignKey(
         TumourAssessment, on_delete=models.PROTECT, related_name="non_target_lesions"
@@ -182,6 +186,8 @@ class LesionMeasurement(AuditedModel):
     SITE_LOOKUP = "assessment__patient__site"
     PATIENT_LOOKUP = "assessment__patient"
     EVENT_LOOKUP = "assessment__calendar_code"
+    # Removed by the assessment services through audited_delete (edc.operations.dbroles).
+    AUDITED_DELETE = True
 
     assessment = models.ForeignKey(
         TumourAssessment, on_delete=models.PROTECT, related_name="measurements"

@@ -1,4 +1,12 @@
-"""The Celery application. Broker = REDIS_URL; without it tasks run eagerly (see settings)."""
+"""The Celery application. Broker = REDIS_URL; without it tasks run eagerly (see settings).
+
+Queues (settings.CELERY_TASK_ROUTES), one worker pool each, e.g.:
+    celery -A edc worker -Q interactive -c 4 -n interactive@%h   # checks of saves, outbox relay
+    celery -A edc worker -Q sweeps -c 1 -n sweeps@%h             # nightly sweep, digests
+    celery -A edc worker -Q exports -c 2 -n exports@%h           # export builds, lab imports
+    celery -A edc worker -Q celery -c 1 -n default@%h            # edc.ping
+    celery -A edc beat                                           # one, for the whole cluster
+"""
 
 import os
 
@@ -21,6 +29,20 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=30),
     },
 }
+
+
+@app.on_after_configure.connect
+def schedule_outbox_relay(sender: Celery, **kwargs) -> None:
+    """Deliver, within a minute of the broker's return, work whose publish failed at commit."""
+    from django.conf import settings
+
+    seconds = settings.OUTBOX_RELAY_SECONDS
+    sender.conf.beat_schedule["outbox-relay"] = {
+        "task": "edc.outbox.relay",
+        "schedule": seconds,
+        # Ticks queued while no worker ran are dropped: one relay run catches up on all rows.
+        "options": {"expires": seconds},
+    }
 
 
 @app.task(name="edc.ping", acks_late=True)

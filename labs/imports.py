@@ -44,6 +44,8 @@ from django.utils import timezone
 
 from edc.access.selectors import scope_to_user_sites
 from edc.audit.services import audited_create, audited_update
+from edc.operations.storage import delete_on_error, save_upload
+from edc.outbox.services import outbox_enqueue
 from patients.models import Patient
 from patients.selectors import patients_visible_to
 from patients.services import consent_date_of
@@ -106,16 +108,13 @@ def _locked(batch_id: int) -> ImportBatch:
 
 
 def _enqueue(batch_id: int) -> None:
-    """Hand the batch to a worker once the surrounding transaction has committed."""
-    from .tasks import import_batch
-
-    def send() -> None:
-        try:
-            import_batch.delay(batch_id)
-        except Exception:  # the broker is down: the page shows the batch as waiting
-            logger.exception("Could not enqueue lab import batch %s", batch_id)
-
-    transaction.on_commit(send)
+    """Hand the batch to a worker once the surrounding transaction has committed (outbox)."""
+    outbox_enqueue(
+        task="labs.import_batch",
+        args=[batch_id],
+        key=str(batch_id),
+        what=f"lab import batch {batch_id}",
+    )
 
 
 # --- Upload and commit ---------------------------------------------------------------------------
@@ -148,26 +147,31 @@ def import_batch_upload(*, user, filename: str, chunks: Iterable[bytes]) -> Impo
         except FileProblem as exc:
             raise ValidationError({"file": str(exc)}) from None
         spool.seek(0)
-        stored_name = import_storage().save(
-            f"{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.csv", File(spool)
+        # Atomic (temporary file, then rename); a full disk is a message on the field.
+        storage = import_storage()
+        stored_name = save_upload(
+            storage, f"{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.csv", File(spool)
         )
-    batch = audited_create(
-        ImportBatch(
-            uploaded_by=user,
-            filename=(filename or "upload.csv")[:255],
-            stored_name=stored_name,
-            size=size,
-            checksum=digest.hexdigest(),
-            total_rows=total,
-            asynchronous=total > async_threshold(),
-        ),
-        user=user,
-        reason="Central-lab file uploaded",
-    )
-    if batch.asynchronous:
-        _enqueue(batch.pk)
-        return batch
-    return import_batch_process(batch_id=batch.pk)
+    # Whatever fails from here rolls this transaction back: the file goes too (a file left by a
+    # crash or by a rollback of a surrounding transaction is removed by `manage.py sweep_uploads`).
+    with delete_on_error(storage, stored_name):
+        batch = audited_create(
+            ImportBatch(
+                uploaded_by=user,
+                filename=(filename or "upload.csv")[:255],
+                stored_name=stored_name,
+                size=size,
+                checksum=digest.hexdigest(),
+                total_rows=total,
+                asynchronous=total > async_threshold(),
+            ),
+            user=user,
+            reason="Central-lab file uploaded",
+        )
+        if batch.asynchronous:
+            _enqueue(batch.pk)
+            return batch
+        return import_batch_process(batch_id=batch.pk)
 
 
 @transaction.atomic

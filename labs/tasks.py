@@ -9,6 +9,7 @@ from . import imports
 @shared_task(
     name="labs.import_batch",
     acks_late=True,
+    reject_on_worker_lost=True,
     serializer="json",
     time_limit=3600,
     soft_time_limit=3500,

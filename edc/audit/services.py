@@ -24,7 +24,7 @@ from django.db import transaction
 from edc.access.selectors import user_role
 from edc.monitoring.locks import lock_check
 
-from .exceptions import ReasonRequired, StaleVersion
+from .exceptions import AuditBypassError, ReasonRequired, StaleVersion
 from .models import AuditAction, AuditedModel, AuditEntry
 from .records import (
     diff_values,
@@ -164,6 +164,16 @@ def audited_update(
 
 
 def audited_delete(instance: AuditedModel, *, user, reason: str) -> None:
+    """Delete a record of a model declaring ``AUDITED_DELETE = True``, with a reason.
+
+    The declaration is also what grants the application role DELETE on the model's table
+    (edc.operations.dbroles), so the code and the database refuse the same deletes.
+    """
+    if getattr(type(instance), "AUDITED_DELETE", False) is not True:
+        raise AuditBypassError(
+            f"{type(instance).__name__} records are never deleted (the model does not declare "
+            "AUDITED_DELETE = True)."
+        )
     if not (reason or "").strip():
         raise ReasonRequired()
     with transaction.atomic():

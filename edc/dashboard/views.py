@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from edc import protocol
 from edc.access.selectors import user_site_ids
+from edc.operations.routers import reading_replica
 from edc.web import TrialRoleRequiredMixin
 
 from . import charts, selectors
@@ -68,6 +69,12 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
     template_name = "dashboard/index.html"
 
     def get_context_data(self, **kwargs):
+        # The figures' data from the replica when one is configured (edc.operations.routers);
+        # everything the page shows is computed here, before the template is rendered.
+        with reading_replica():
+            return self._context_data(**kwargs)
+
+    def _context_data(self, **kwargs):
         user = self.request.user
         dashboard = Dashboard(user)
         site_ids = user_site_ids(user)
@@ -100,7 +107,8 @@ class PlotDownloadView(TrialRoleRequiredMixin, View):
 class PlotSvgView(PlotDownloadView):
     def get(self, request, plot: str):
         try:
-            figure = Dashboard(request.user).figure(plot)
+            with reading_replica():
+                figure = Dashboard(request.user).figure(plot)
         except UnknownPlot:
             raise Http404("No such plot.") from None
         response = HttpResponse(
@@ -114,7 +122,8 @@ class PlotSvgView(PlotDownloadView):
 class PlotCsvView(PlotDownloadView):
     def get(self, request, plot: str):
         try:
-            header, rows = Dashboard(request.user).table(plot)
+            with reading_replica():
+                header, rows = Dashboard(request.user).table(plot)
         except UnknownPlot:
             raise Http404("No such plot.") from None
         response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -7,6 +7,8 @@ from .services import deviations_sweep
 
 TASK_OPTIONS = {
     "acks_late": True,
+    # Requeued if the worker process dies mid-run (the services are idempotent).
+    "reject_on_worker_lost": True,
     "autoretry_for": (OperationalError, ConnectionError),
     "retry_backoff": True,
     "retry_backoff_max": 600,

@@ -22,13 +22,14 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models, transaction
+from django.db import connections, models, transaction
 from django.db.models import F, Q, QuerySet
 
 from edc import protocol
 from edc.access.constants import Role
 from edc.access.models import Site
 from edc.access.selectors import is_deidentified, scope_to_user_sites, user_role
+from edc.operations.routers import iterate_reading_replica, read_alias
 from patients.models import Cohort, Patient
 
 from .constants import CHUNK_SIZE
@@ -290,9 +291,11 @@ def rows_of(qs: QuerySet, *, chunk_size: int) -> Iterator[dict]:
     loader per value — about half the export time of a large domain (bench/RESULTS.md,
     "Exports"). The SQL, the rows and their order are the queryset's own; a query whose
     columns need a Django converter (JSON, custom fields), or any other database, takes
-    Django's iterator.
+    Django's iterator. It reads the queryset's own database (the replica inside
+    ``in_read_transaction`` when one is configured).
     """
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+    db = connections[qs.db]
+    if db.vendor != "postgresql" or not db.in_atomic_block:
         return qs.iterator(chunk_size=chunk_size)
     compiler = qs.query.get_compiler(using=qs.db)
     try:
@@ -303,18 +306,21 @@ def rows_of(qs: QuerySet, *, chunk_size: int) -> Iterator[dict]:
         return qs.iterator(chunk_size=chunk_size)
     query = qs.query
     names = [*query.extra_select, *query.values_select, *query.annotation_select]
-    return _binary_rows(sql, params, names, chunk_size)
+    return _binary_rows(sql, params, names, chunk_size, using=qs.db)
 
 
-def _binary_rows(sql: str, params, names: list[str], chunk_size: int) -> Iterator[dict]:
+def _binary_rows(
+    sql: str, params, names: list[str], chunk_size: int, *, using: str
+) -> Iterator[dict]:
     # The very SQL Django would send (its server-side cursors bind parameters client-side
     # too), on a psycopg server-side cursor with binary results; logged like Django's own
     # queries so query counts and captured SQL stay true.
-    text = connection.ops.compose_sql(sql, params)
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": text, "time": "0.000"})
+    db = connections[using]
+    text = db.ops.compose_sql(sql, params)
+    if db.queries_logged:
+        db.queries_log.append({"sql": text, "time": "0.000"})
     name = f"edc_export_{next(_cursor_numbers)}"  # unique among the connection's cursors
-    with connection.connection.cursor(name=name) as cursor:
+    with db.connection.cursor(name=name) as cursor:
         cursor.execute(text, binary=True)
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
@@ -358,17 +364,28 @@ def merge_by_subject(
 
 
 def in_read_transaction(pieces: Iterable) -> Iterator:
-    """Stream ``pieces`` inside one transaction.
+    """Stream ``pieces`` inside one transaction, reading the replica when one is configured.
 
     A streamed download runs after its request's transaction has committed; outside a
     transaction PostgreSQL must materialise a server-side cursor (``WITH HOLD``) before the
     first row. Inside one, rows stream as they are read, and when this is the outermost
     transaction on PostgreSQL it is ``REPEATABLE READ READ ONLY``: every stream of the export
     sees the same snapshot, so the datasets of one domain agree with each other.
+
+    Each piece is produced inside ``reading_replica()`` (edc.operations.routers): with
+    ``DATABASE_REPLICA_URL`` set the export reads the standby, and the transaction is the
+    standby's. What the consumer does between two pieces — the export log, a package job's
+    progress — stays on the primary.
     """
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+    return iterate_reading_replica(_in_transaction(pieces))
+
+
+def _in_transaction(pieces: Iterable) -> Iterator:
+    using = read_alias()
+    db = connections[using]
+    outermost = not db.in_atomic_block
+    with transaction.atomic(using=using):
+        if outermost and db.vendor == "postgresql":
+            with db.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield from pieces

@@ -36,7 +36,9 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import connections, models
+
+from edc.operations.routers import read_alias
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
 from .context import PATIENT_KEY, SYSTEM_USER, ExportContext, Subject
@@ -113,8 +115,9 @@ class Columns:
         self.unpivot = unpivot
         self.ctx = ctx  # the export's reader, for cells that depend on who reads (``person``)
         self.tz = literal(settings.TIME_ZONE)
-        connection.ensure_connection()
-        self.iso_dates = connection.connection.info.parameter_status("DateStyle").startswith("ISO")
+        db = connections[read_alias()]
+        db.ensure_connection()
+        self.iso_dates = db.connection.info.parameter_status("DateStyle").startswith("ISO")
         # Expressions computed in a memoised LATERAL subquery (``memo``) → its alias.
         self.memos: dict[str, str] = {}
         # Text columns whose every value is its own cell (the items' constants, when none is
@@ -376,7 +379,7 @@ class Plan:
             inner, params = qs.query.get_compiler(using=qs.db).as_sql()
         except EmptyResultSet:
             return None
-        inner = connection.ops.compose_sql(inner, params)
+        inner = connections[read_alias()].ops.compose_sql(inner, params)
         columns = ", ".join(ident(name) for name in self.names)
         subject_columns = ", ".join(
             [ident(SUBJECT_ID), *(ident(f"_s{i}") for i in range(len(self.subject_variables)))]
@@ -428,7 +431,8 @@ class Plan:
 
 def plan(domain: Domain, variables: tuple[Variable, ...], ctx: ExportContext) -> Plan | None:
     """How PostgreSQL renders this export, or None when it takes the Python path."""
-    if connection.vendor != "postgresql" or ctx.as_of is not None or domain.stream is None:
+    vendor = connections[read_alias()].vendor
+    if vendor != "postgresql" or ctx.as_of is not None or domain.stream is None:
         return None
     try:
         return Plan(domain, variables, ctx)
@@ -458,9 +462,10 @@ def _lines(plan_: Plan, batch: list[Subject]) -> Iterator[memoryview]:
     params = [[subject.id for subject in batch], *map(list, zip(*cells, strict=True))]
     if not plan_.subject_variables:
         params = params[:1]
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql % tuple("…" for _ in params), "time": "0.000"})
-    with connection.connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+    db = connections[read_alias()]  # the replica inside ``in_read_transaction``, if configured
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql % tuple("…" for _ in params), "time": "0.000"})
+    with db.connection.cursor() as cursor, cursor.copy(sql, params) as copy:
         yield from copy
 
 

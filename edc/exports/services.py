@@ -13,7 +13,6 @@ import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -87,20 +86,15 @@ def _move(job: ExportJob, target: str) -> None:
 
 
 def _enqueue(job_id: int) -> None:
-    """Hand the job to a worker after the surrounding transaction commits (inline if eager)."""
-    from edc.celery import app
+    """Hand the job to a worker after the surrounding transaction commits (inline if eager).
 
-    def send() -> None:
-        try:
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                app.loader.import_default_modules()
-                app.tasks[BUILD_TASK].apply(args=[job_id])
-            else:
-                app.send_task(BUILD_TASK, args=[job_id])
-        except Exception:  # noqa: BLE001 — the page shows the job as waiting; it can be retried
-            logger.exception("Could not run or enqueue export job %s", job_id)
+    Written to the outbox with the job: a broker that is down delays the build, never loses it.
+    """
+    from edc.outbox.services import outbox_enqueue
 
-    transaction.on_commit(send)
+    outbox_enqueue(
+        task=BUILD_TASK, args=[job_id], key=str(job_id), what=f"the build of export job {job_id}"
+    )
 
 
 @transaction.atomic

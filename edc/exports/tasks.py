@@ -9,6 +9,7 @@ from .services import BUILD_TASK, export_package_build
 @shared_task(
     name=BUILD_TASK,
     acks_late=True,
+    reject_on_worker_lost=True,
     serializer="json",
     time_limit=3600,
     soft_time_limit=3500,

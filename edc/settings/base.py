@@ -37,7 +37,8 @@ INSTALLED_APPS = [
     "edc.access",
     "edc.audit",
     "edc.monitoring",
-    "edc.demo",
+    "edc.outbox",
+    "edc.operations",
     # trial nouns
     "patients",
     "dosing",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database that cannot be reached gives a clear 503 page (or JSON under /api/).
+    "edc.operations.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,9 +88,28 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_health_checks=True,  # a persistent connection broken by a restart is replaced
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Least privilege (docs/operations.md): the web and the workers connect as DATABASE_URL's role,
+# the application role; migrations run as DATABASE_MIGRATION_URL's role, the tables' owner
+# (`manage.py migrate` uses it when set, then grants the application role its privileges).
+DATABASE_MIGRATION_URL = os.environ.get("DATABASE_MIGRATION_URL", "")
+if DATABASE_MIGRATION_URL:
+    DATABASES["owner"] = dj_database_url.parse(DATABASE_MIGRATION_URL)
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+# Optional streaming replica: the statisticians' exports and the dashboard read from it
+# (edc.operations.routers); without it they read from the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["edc.operations.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -107,7 +129,7 @@ LAB_IMPORT_ROOT = Path(os.environ.get("LAB_IMPORT_ROOT", MEDIA_ROOT / "lab-impor
 LAB_IMPORT_ASYNC_ROWS = int(os.environ.get("LAB_IMPORT_ASYNC_ROWS", "2000"))
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -154,6 +176,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process.
+# Work a save asks for goes through the outbox (edc.outbox): written with the save, delivered by
+# the workers; docs/operations.md lists the queues and the worker command of each.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
@@ -162,14 +186,49 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# At-least-once: a message is acknowledged after its task ran, and a task whose worker process
+# died is requeued (tasks are idempotent, so running twice changes nothing).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must never hang a web request when the broker is down.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# Workers and beat wait for a broker that is away however long it takes (the default gives up
+# after 100 attempts and leaves a worker that consumes nothing).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A message taken by a worker that vanished (SIGKILL, lost machine) goes back to its queue after
+# the visibility timeout. It must exceed the longest task (export build, lab import: 3600 s),
+# else a running task would be handed to a second worker. Tests shorten it by env.
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3900"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Publishing must never hang a web request when the broker is down.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such messages about ten times per timeout (at most every 10 s).
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_PUBLISH_RETRY = False
+# Queues, each with its own workers so a nightly sweep or an hour-long export never delays the
+# check of a save. The default queue ("celery") keeps edc.ping.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "edc.deviations.check_patient": {"queue": "interactive"},
+    "edc.outbox.deliver": {"queue": "interactive"},  # the publisher names the work's queue
+    "edc.outbox.relay": {"queue": "interactive"},
+    "edc.deviations.sweep_all": {"queue": "sweeps"},
+    "edc.deviations.send_site_digests": {"queue": "sweeps"},
+    "edc.exports.build_package": {"queue": "exports"},
+    "labs.import_batch": {"queue": "exports"},
+}
+# The outbox relay re-sends pending work every OUTBOX_RELAY_SECONDS, and work the broker may
+# have lost (published, not run) after OUTBOX_REPUBLISH_SECONDS.
+OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "20"))
+OUTBOX_REPUBLISH_SECONDS = float(os.environ.get("OUTBOX_REPUBLISH_SECONDS", "60"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "edc@localhost")

@@ -1,6 +1,7 @@
 """Embedded default: SQLite and eager Celery unless DATABASE_URL / REDIS_URL are set."""
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS
 from .base import SECRET_KEY as _SECRET_KEY
 
 DEBUG = True
@@ -13,3 +14,7 @@ STORAGES = {
 # Serve static files from the source folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The demo trial (users with a published password) exists only outside production.
+# Listed first, so its `load_demo` replaces the refusal that production gets (edc.operations).
+INSTALLED_APPS = ["edc.demo", *INSTALLED_APPS]

@@ -1,7 +1,7 @@
 """Settings for the test suite. DATABASE_URL / REDIS_URL select real PostgreSQL and Redis."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, INSTALLED_APPS
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -26,3 +26,7 @@ from pathlib import Path  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "edc-test-media"
 LAB_IMPORT_ROOT = MEDIA_ROOT / "lab-imports"
+
+# The demo trial (users with a published password) exists only outside production.
+# Listed first, so its `load_demo` replaces the refusal that production gets (edc.operations).
+INSTALLED_APPS = ["edc.demo", *INSTALLED_APPS]

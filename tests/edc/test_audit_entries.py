@@ -53,7 +53,9 @@ def test_a_change_records_only_what_changed_old_and_new_and_why(screened, invest
     assert entry.patient_id == patient.pk and entry.site_id == patient.site_id
 
 
-def test_a_delete_records_the_last_values(screened, investigator):
+def test_a_delete_records_the_last_values(screened, investigator, monkeypatch):
+    # Consents are never deleted by the services; only models declaring AUDITED_DELETE may be.
+    monkeypatch.setattr(Consent, "AUDITED_DELETE", True, raising=False)
     patient = screened()
     consent = patient.consents.get()
     consent_id = consent.pk

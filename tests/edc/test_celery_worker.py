@@ -112,12 +112,17 @@ def worker_on_test_database(require_postgres):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes)
+    # Every task to this test's own queue (the routes would send checks to "interactive").
+    app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes = (
+        False,
+        queue,
+        {},
+    )
     try:
         yield queue
     finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = saved
+        app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes = saved
         proc.terminate()
         try:
             proc.wait(timeout=15)

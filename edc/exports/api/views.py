@@ -22,6 +22,7 @@ from edc.access.constants import Role
 from edc.api.negotiation import ContentNegotiation
 from edc.api.pagination import PAGE_SIZE_INVALID
 from edc.api.params import MAX_ID
+from edc.operations.routers import reading_replica
 
 from .. import responses, selectors, services
 from ..constants import (
@@ -170,7 +171,8 @@ class ExportDomainViewSet(viewsets.ViewSet):
         ctx = ExportContext(
             user=request.user, as_of=params.as_of, updated_since=params.updated_since
         ).for_models(found.models)
-        window, next_after = selectors.subject_page(ctx, after=after, size=size)
+        with reading_replica():  # the data: from the replica when configured
+            window, next_after = selectors.subject_page(ctx, after=after, size=size)
         log = services.export_log_start(
             user=request.user,
             what=found.code,
@@ -180,7 +182,8 @@ class ExportDomainViewSet(viewsets.ViewSet):
             extra_filters={"cursor": after, "page_size": size},
         )
         variables = found.variables_for(deidentified=ctx.deidentified)
-        rows = json_objects(variables, found.rows(ctx.with_window(window)))
+        with reading_replica():
+            rows = json_objects(variables, found.rows(ctx.with_window(window)))
         services.export_log_finish(log, rows=len(rows))
         next_url = None
         if next_after is not None:
