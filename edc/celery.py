@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "edc.deviations.sweep_all",
         "schedule": crontab(hour=2, minute=0),
     },
+    "daily-lab-file-sweep": {
+        "task": "labs.sweep_import_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "daily-site-digest": {
         "task": "edc.deviations.send_site_digests",
         "schedule": crontab(hour=6, minute=30),

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import imports
+from .storage import import_files_sweep
 
 
 @shared_task(
@@ -20,3 +21,9 @@ from . import imports
 def import_batch(batch_id: int) -> str:
     """Advance a central-lab import (dry run or commit); safe to run twice or concurrently."""
     return imports.import_batch_process(batch_id=batch_id).status
+
+
+@shared_task(name="labs.sweep_import_files", acks_late=True, reject_on_worker_lost=True)
+def sweep_import_files() -> int:
+    """Daily: remove stored lab files that no import batch names (idempotent)."""
+    return len(import_files_sweep())

@@ -221,6 +221,7 @@ def outbox_relay(*, publish: bool = True, limit: int = 500) -> int:
         .order_by("pk")
         .values_list("pk", "task")[:limit]
     )
+    outbox_prune()
     if not publish:
         return outbox_deliver(ids=[pk for pk, _task_name in rows])
     sent = 0
@@ -230,3 +231,15 @@ def outbox_relay(*, publish: bool = True, limit: int = 500) -> int:
             break
         sent += 1
     return sent
+
+
+def outbox_prune() -> int:
+    """Forget rows delivered more than ``OUTBOX_KEEP_DAYS`` ago (the work's own records stay).
+
+    A delivered row only says that a check or a build was handed over; what the work produced
+    (deviations, packages, imports) is kept, with its own audit trail. Rows still pending, and
+    rows left for an operator after ``MAX_ATTEMPTS``, are never removed. Returns the count.
+    """
+    cutoff = timezone.now() - dt.timedelta(days=settings.OUTBOX_KEEP_DAYS)
+    deleted, _by_model = OutboxMessage.objects.filter(delivered_at__lt=cutoff).delete()
+    return deleted

@@ -224,11 +224,14 @@ CELERY_TASK_ROUTES = {
     "edc.deviations.send_site_digests": {"queue": "sweeps"},
     "edc.exports.build_package": {"queue": "exports"},
     "labs.import_batch": {"queue": "exports"},
+    "labs.sweep_import_files": {"queue": "sweeps"},
 }
 # The outbox relay re-sends pending work every OUTBOX_RELAY_SECONDS, and work the broker may
 # have lost (published, not run) after OUTBOX_REPUBLISH_SECONDS.
 OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "20"))
 OUTBOX_REPUBLISH_SECONDS = float(os.environ.get("OUTBOX_REPUBLISH_SECONDS", "60"))
+# Delivered rows are kept this long (to investigate a run), then the relay forgets them.
+OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "14"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "edc@localhost")

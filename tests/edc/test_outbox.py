@@ -237,3 +237,28 @@ def test_with_the_broker_down_the_save_returns_at_once_and_the_work_stays_pendin
     assert elapsed < 3  # measured: tens of ms (was ~19 s)
     assert outbox_relay(publish=False) == 1  # what a worker's relay does once Redis is back
     assert Deviation.objects.filter(patient=patient, rule="eligibility_waiver").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@override_settings(OUTBOX_KEEP_DAYS=14)
+def test_the_relay_forgets_rows_delivered_long_ago_and_keeps_pending_and_failed_ones():
+    now = timezone.now()
+    old = OutboxMessage.objects.create(
+        task="tests.outbox.probe", args=[1], key="1", delivered_at=now - dt.timedelta(days=15)
+    )
+    recent = OutboxMessage.objects.create(
+        task="tests.outbox.probe", args=[2], key="2", delivered_at=now - dt.timedelta(days=13)
+    )
+    given_up = OutboxMessage.objects.create(
+        task="tests.outbox.probe",
+        args=[3],
+        key="3",
+        attempts=10,
+        last_error="RuntimeError: gone",
+        created_at=now - dt.timedelta(days=40),
+    )
+    outbox_relay(publish=False)
+    remaining = set(OutboxMessage.objects.values_list("pk", flat=True))
+    assert old.pk not in remaining
+    assert {recent.pk, given_up.pk} <= remaining

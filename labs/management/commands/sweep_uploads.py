@@ -3,15 +3,15 @@
 A failed upload removes its file at once (``edc.operations.storage.delete_on_error``); this
 sweep catches what no exception handler sees: a process killed between storing the file and
 committing its batch, or a surrounding transaction rolled back after the upload service
-returned. Run it daily (cron / systemd timer); it only touches files older than
-``--older-than-hours`` (default 24), so an upload in progress is never removed.
+returned. Beat runs the same sweep daily (``labs.sweep_import_files``). It only touches files
+older than ``--older-than-hours`` (default 24), so an upload in progress is never removed.
 """
 
 import datetime as dt
 
 from django.core.management.base import BaseCommand
 
-from edc.operations.storage import sweep_orphans
+from labs.storage import import_files_sweep, import_root
 
 
 class Command(BaseCommand):
@@ -22,19 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="List, do not remove.")
 
     def handle(self, *args, older_than_hours: float, dry_run: bool, **options):
-        from labs.models import ImportBatch
-        from labs.storage import import_root
-
         root = import_root()
-        if not root.is_dir():
-            self.stdout.write(f"{root} does not exist: nothing to sweep.")
-            return
-        referenced = set(ImportBatch.objects.values_list("stored_name", flat=True))
-        removed = sweep_orphans(
-            root,
-            referenced=referenced,
-            older_than=dt.timedelta(hours=older_than_hours),
-            dry_run=dry_run,
+        removed = import_files_sweep(
+            older_than=dt.timedelta(hours=older_than_hours), dry_run=dry_run
         )
         verb = "Would remove" if dry_run else "Removed"
         for name in removed:
