@@ -18,7 +18,6 @@ import datetime as dt
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,15 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.edc.redis_throwaway import ThrowawayRedis  # noqa: E402
 
-
-PORT = free_port()
-REDIS_URL = f"redis://127.0.0.1:{PORT}/0"
-os.environ["REDIS_URL"] = REDIS_URL  # not eager: the web path of production
+SCRATCH = Path(tempfile.mkdtemp(prefix="edc-bench-faults-"))
+REDIS = ThrowawayRedis(SCRATCH / "redis.log")
+os.environ["REDIS_URL"] = REDIS.url  # not eager: the web path of production
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edc.settings.local")
 
 import django  # noqa: E402
@@ -56,35 +51,6 @@ from edc.outbox import services as outbox  # noqa: E402
 from patients import services as patient_services  # noqa: E402
 from patients.models import Cohort, Patient  # noqa: E402
 from tests.factories import PatientFactory, SiteFactory, UserFactory  # noqa: E402
-
-
-class Redis:
-    def __init__(self, log: Path):
-        self.log, self.proc = log, None
-
-    def start(self) -> None:
-        import redis
-
-        self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(PORT)]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        client = redis.Redis(port=PORT, socket_timeout=1)
-        for _ in range(200):
-            try:
-                if client.ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise SystemExit("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
 
 
 def celery(args: list[str], log: Path, relay_seconds: float) -> subprocess.Popen:
@@ -179,8 +145,7 @@ def main() -> None:
     n = options.saves
     patients = [screened_with_waiver(site, user) for _ in range(3 * n + 1)]
 
-    scratch = Path(tempfile.mkdtemp(prefix="edc-bench-faults-"))
-    redis = Redis(scratch / "redis.log")
+    scratch, redis = SCRATCH, REDIS
     redis.start()
     procs = [
         celery(

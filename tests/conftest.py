@@ -133,6 +133,19 @@ def screened(site, investigator, cohorts):
     return make
 
 
+def waived(screened, investigator):
+    """A screened patient who fails IN04 (ECOG 2): enrolling her needs a waiver, a deviation."""
+    patient = screened()
+    patient_services.eligibility_record(
+        user=investigator,
+        patient=patient,
+        answers={"IN04": False},
+        source_date=patient.screening_date,
+        reason="ECOG 2",
+    )
+    return patient
+
+
 @pytest.fixture
 def enrolled(screened, investigator):
     """An enrolled patient whose C1D1 was ``c1d1_days_ago`` days ago."""

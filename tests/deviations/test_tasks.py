@@ -11,19 +11,9 @@ from edc.deviations.models import Deviation
 from edc.deviations.tasks import check_patient, sweep_all
 from patients import services as patient_services
 
+from ..conftest import waived
+
 TODAY = dt.date.today()
-
-
-def waived(screened, investigator):
-    patient = screened()
-    patient_services.eligibility_record(
-        user=investigator,
-        patient=patient,
-        answers={"IN04": False},
-        source_date=patient.screening_date,
-        reason="ECOG 2",
-    )
-    return patient
 
 
 def test_a_save_queues_one_check_that_flags_the_patient_after_commit(

@@ -7,7 +7,6 @@ worker/beat processes on this run's PostgreSQL test database, and kills only tho
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,49 +22,11 @@ from edc.deviations.services import SWEEP_LOCK_ID
 from edc.outbox.models import OutboxMessage
 from patients import services as patient_services
 
-from ..conftest import require_real_service
+from ..conftest import require_real_service, waived
+from .redis_throwaway import ThrowawayRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ThrowawayRedis:
-    """A redis-server of this test only, without persistence: killing it loses its data."""
-
-    def __init__(self, log: Path):
-        self.port, self.log, self.proc = free_port(), log, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port)]
-            + ["--save", "", "--appendonly", "no", "--protected-mode", "no"],
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        import redis
-
-        client = redis.Redis(port=self.port, socket_timeout=1)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if client.ping():
-                    return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 def test_database_url() -> str:
@@ -139,18 +100,6 @@ def faults(tmp_path, require_postgres):
         redis.kill()
         for log in sorted(tmp_path.glob("*.log")):  # shown by pytest when the test failed
             print(f"--- {log.name}\n{log.read_text()[-4000:]}")
-
-
-def waived(screened, investigator):
-    patient = screened()
-    patient_services.eligibility_record(
-        user=investigator,
-        patient=patient,
-        answers={"IN04": False},
-        source_date=patient.screening_date,
-        reason="ECOG 2",
-    )
-    return patient
 
 
 def timed_enrolment(patient, investigator) -> float:

@@ -16,6 +16,8 @@ from edc.outbox.models import OutboxMessage
 from edc.outbox.services import outbox_deliver, outbox_relay
 from patients import services as patient_services
 
+from ..conftest import waived
+
 TODAY = dt.date.today()
 RUNS: list[tuple[str, int]] = []  # (thread name, value) of each run of the probe task
 FAIL_ONCE: set[int] = set()
@@ -35,19 +37,6 @@ def probe(value: int) -> None:
 def _real_database(require_postgres):
     RUNS.clear()
     FAIL_ONCE.clear()
-
-
-def waived(screened, investigator):
-    """A screened patient whose enrolment needs an eligibility waiver (a deviation)."""
-    patient = screened()
-    patient_services.eligibility_record(
-        user=investigator,
-        patient=patient,
-        answers={"IN04": False},
-        source_date=patient.screening_date,
-        reason="ECOG 2",
-    )
-    return patient
 
 
 def enrol(patient, investigator):
