@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "edc.deviations.sweep_all",
         "schedule": crontab(hour=2, minute=0),
     },
+    "nightly-audit-chain-verify": {
+        "task": "edc.audit.verify_chain",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "daily-lab-file-sweep": {
         "task": "labs.sweep_import_files",
         "schedule": crontab(hour=3, minute=30),

@@ -4,12 +4,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+from .access import views as access_views
 from .api.router import router
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session/", access_views.SessionStatusView.as_view(), name="session-status"),
+    path("accounts/keep-alive/", access_views.KeepAliveView.as_view(), name="keep-alive"),
+    path("access/", include("edc.access.urls")),
     path("patients/", include("patients.urls")),
     path("dosing/", include("dosing.urls")),
     path("assessments/", include("assessments.urls")),

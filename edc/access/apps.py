@@ -5,3 +5,6 @@ class AccessConfig(AppConfig):
     name = "edc.access"
     label = "access"
     verbose_name = "Sites, users and roles"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 — audited authentication events

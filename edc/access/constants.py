@@ -13,3 +13,39 @@ SITE_STAFF = frozenset({Role.INVESTIGATOR, Role.COORDINATOR})
 # Roles whose view is limited to the sites they are assigned to.
 SITE_SCOPED = frozenset({Role.INVESTIGATOR, Role.COORDINATOR, Role.MONITOR})
 ALL_SITES = frozenset({Role.STATISTICIAN, Role.DATA_MANAGER})
+
+
+class AuthEventKind(models.TextChoices):
+    """What happened at the door (edc.access.models.AuthEvent)."""
+
+    LOGIN = "login", "Signed in"
+    LOGOUT = "logout", "Signed out"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOCKED_OUT = "locked_out", "Account locked"
+    UNLOCKED = "unlocked", "Account unlocked"
+    SESSION_EXPIRED = "session_expired", "Session expired"
+    TOKEN_ISSUED = "token_issued", "API token issued"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+
+# Channels an authentication event came through.
+WEB = "web"
+API = "api"
+COMMAND = "command"
+
+# Messages users read (tests import them). Formatted with the settings' values.
+ACCOUNT_LOCKED = (
+    "This account is locked after {limit} failed sign-ins. Try again in {minutes} minutes "
+    "or ask the data manager to unlock it."
+)
+ACCOUNT_LOCKED_NO_COOLOFF = (
+    "This account is locked after {limit} failed sign-ins. Ask the data manager to unlock it."
+)
+SESSION_IDLE_EXPIRED = "You were signed out after {minutes} minutes without activity."
+SESSION_LIFETIME_EXPIRED = (
+    "You were signed out because your session reached its maximum length of {hours} hours. "
+    "Please sign in again."
+)
+TOKEN_EXPIRED = "This API token has expired; request a new one."
+TOKEN_INVALID = "This API token is not valid (it was revoked or never issued); request a new one."
+TOKEN_REVOKED_BY_OWNER = "Revoked by its owner through the API."

@@ -2,11 +2,16 @@ from edc.help.pages import guide_for_role
 
 from .constants import Role
 from .selectors import user_role
+from .sessions import idle_seconds, warning_seconds
 
 
 def role(request):
     code = user_role(request.user)
+    authenticated = getattr(request.user, "is_authenticated", False)
     return {
+        # The idle warning's timing (data- attributes read by static/js/session-timeout.js).
+        "session_idle_seconds": int(idle_seconds()) if authenticated else 0,
+        "session_warning_seconds": int(warning_seconds()) if authenticated else 0,
         "user_role": code,
         "user_role_label": Role(code).label if code else "",
         # The guide the header's Help link opens: the one written for this role.

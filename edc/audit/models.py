@@ -3,7 +3,7 @@
 Every row carries a ``version`` (optimistic locking: a save from a stale version is refused)
 and a django-simple-history trail with user, timestamp, old → new values and a reason for
 change. Writes go through ``edc.audit.services``; queryset writes that would skip the history
-(``update``, ``bulk_update``, ``bulk_create``) are refused here, at the deepest level.
+(``update``, ``bulk_update``, ``bulk_create``, ``delete``) are refused here, at the deepest level.
 
 ``AuditEntry`` is the same trail denormalised into one table (one row per audited write, with
 its patient, site, user and field-by-field changes), so a reviewer can filter every change of
@@ -32,6 +32,16 @@ class AuditedQuerySet(models.QuerySet):
 
     def bulk_create(self, *args, **kwargs):
         raise AuditBypassError(f"{self.model.__name__}: bulk_create() would skip the audit trail.")
+
+    def delete(self):
+        # Model.delete() (audited_delete, for models declaring AUDITED_DELETE = True) goes through
+        # Django's collector and the base manager, never through this method.
+        raise AuditBypassError(
+            f"{self.model.__name__}: QuerySet.delete() would skip the audit trail; "
+            "remove each record through its service (audited_delete, with a reason)."
+        )
+
+    delete.queryset_only = True
 
 
 class AuditedModel(models.Model):
@@ -184,3 +194,57 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditBypassError("Audit entries are append-only.")
+
+
+class AuditChainLinkQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditBypassError("The audit chain is append-only.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AuditBypassError("The audit chain is append-only.")
+
+    def bulk_create(self, *args, **kwargs):
+        raise AuditBypassError("Audit chain links are written by the database only.")
+
+    def delete(self):
+        raise AuditBypassError("The audit chain is append-only.")
+
+
+class AuditChainLink(models.Model):
+    """One link of the tamper-evident hash chain of an append-only table (edc.audit.chain).
+
+    Written only by the database: a deferred trigger on every append-only table (history
+    tables, audit entries…) appends, when the inserting transaction commits, one link per new
+    row: ``row_hash = sha256(canonical JSON of the row)`` and
+    ``link_hash = sha256(prev_hash || row_hash)``, ``prev_hash`` being the table's previous link
+    (one chain per table, ``seq`` 1, 2, 3…). ``content`` keeps the canonical JSON, so the
+    verifier can show what a tampering changed. Never changed afterwards (trigger + privileges).
+    """
+
+    APPEND_ONLY = True
+
+    table_name = models.CharField(max_length=63)
+    seq = models.PositiveBigIntegerField()
+    row_pk = models.BigIntegerField()
+    row_hash = models.BinaryField()
+    prev_hash = models.BinaryField()
+    link_hash = models.BinaryField()
+    content = models.JSONField()
+    created_at = models.DateTimeField()
+
+    objects = AuditChainLinkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["table_name", "seq"], name="audit_chain_table_seq"),
+            models.UniqueConstraint(fields=["table_name", "row_pk"], name="audit_chain_table_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} #{self.seq} (row {self.row_pk})"
+
+    def save(self, *args, **kwargs):
+        raise AuditBypassError("Audit chain links are written by the database only.")
+
+    def delete(self, *args, **kwargs):
+        raise AuditBypassError("The audit chain is append-only.")

@@ -42,9 +42,11 @@ from lxml import etree
 from edc import protocol
 from edc.access.constants import ALL_SITES, Role
 from edc.access.selectors import sites_visible_to, user_site_ids
+from edc.audit.chain import chain_head
 from edc.audit.records import clinical_models, data_fields
 from edc.audit.selectors import audit_entries_for_user
 from edc.monitoring.constants import SIGNATURE_MEANINGS, SignatureStatus
+from edc.operations.routers import read_alias
 
 from .codelists import SCREENING, UNSCHEDULED, visit_of
 from .context import ExportContext, Subject, merge_by_subject
@@ -732,6 +734,10 @@ def odm_bytes(ctx: ExportContext, *, counter=None) -> Iterator[bytes]:
     with etree.xmlfile(sink, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element(q("ODM"), attrs, nsmap=NSMAP):
+            # ODM has no element for it: the audit trail's hash-chain head at export time, as a
+            # comment, so a later verification can tell whether the trail was rewritten since.
+            head = chain_head(using=read_alias())
+            xf.write(etree.Comment(f" audit-chain-head sha256:{head.digest} "))
             xf.write(study_element(deidentified=ctx.deidentified))
             xf.write(admin_element(ctx, people, [s["meaning"] for s in signatures]))
             xf.flush()

@@ -8,7 +8,8 @@ SHA-256 and row count of every member recorded in ``manifest.json``::
     codelists.csv       codelist, code, decode
     odm.xml             CDISC ODM 1.3.2 (metadata, clinical data, audit records, signatures),
                         checked against the vendored XSD while the package is built
-    manifest.json       files (rows, bytes, sha256), generated at, as of, user, role, filters
+    manifest.json       files (rows, bytes, sha256), generated at, as of, user, role, filters,
+                        the audit trail's hash-chain head (edc.audit.chain)
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from django.utils import timezone
 
 from edc import protocol
+from edc.audit.chain import chain_head
+from edc.operations.routers import read_alias
 
 from . import odm
 from .codelists import SHARED
@@ -151,6 +154,9 @@ def write_package(
                 "updated_since": ctx.updated_since.isoformat() if ctx.updated_since else None
             },
             "odm_schema_valid": not errors,
+            # The audit trail's hash chain as it stood when the package was written: kept
+            # outside the database, it shows later whether the trail was rewritten since.
+            "audit_chain_head": chain_head(using=read_alias()).as_dict(),
             "files": files,
         }
         archive.writestr(MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -17,9 +17,10 @@ the row that names it commits, so every file the dump refers to is in the archiv
 
 The restore drill (:func:`restore_drill`) restores a backup into a new database with a unique
 name and proves the backup is usable: checksums, row counts of every table, the audit trail
-(history rows per table), the migrations against the code, the append-only triggers, the
-archived files, and that the application serves from the restored database (a real gunicorn
-process: the login page, then pages of an existing user with a real session).
+(history rows per table, and its hash chains verify: edc.audit.chain), the migrations against
+the code, the append-only triggers, the archived files, and that the application serves from
+the restored database (a real gunicorn process: the login page, then pages of an existing user
+with a real session).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from django.db import DEFAULT_DB_ALIAS
 from psycopg import sql
 
 from edc.audit.append_only import append_only_tables, history_tables
+from edc.audit.chain import verify_cursor
+from edc.audit.models import AuditChainLink
 
 from .storage import TEMPORARY_PREFIX
 
@@ -445,6 +448,19 @@ def _check_media(report: DrillReport, directory: Path, manifest: dict, into: Pat
     )
 
 
+def _verify_chain(conn: psycopg.Connection, counts: dict[str, int]):
+    """The audit trail's hash chains on the restored database (a VerifyReport, or why not)."""
+    if AuditChainLink._meta.db_table not in counts:
+        return "no audit chain table in the restored database"
+    try:
+        with conn.cursor() as cursor:
+            return verify_cursor(cursor, set(counts))
+    except psycopg.Error as exc:
+        return f"could not verify: {type(exc).__name__}: {exc}"
+    finally:
+        conn.rollback()
+
+
 def _check_database(report: DrillReport, restored: Target, manifest: dict) -> None:
     with restored.connect() as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -459,6 +475,7 @@ def _check_database(report: DrillReport, restored: Target, manifest: dict) -> No
             )
         }
         conn.rollback()
+        chain = _verify_chain(conn, counts)
     report.counts = counts
 
     expected = manifest["tables"]
@@ -503,6 +520,19 @@ def _check_database(report: DrillReport, restored: Target, manifest: dict) -> No
         + ("equals the code's" if not problems else "differs from the code's"),
         problems,
     )
+
+    if isinstance(chain, str):
+        report.add("audit chain", False, chain)
+    else:
+        links = sum(t.links for t in chain.tables)
+        report.add(
+            "audit chain",
+            chain.ok and bool(chain.tables),
+            f"{len(chain.tables)} hash chains, {links} links "
+            + ("verify" if chain.ok else "BROKEN")
+            + f"; head {chain.head.digest[:16]}…",
+            [line for t in chain.broken for line in t.lines()],
+        )
 
     wanted = [t for t in append_only_tables() if t in counts]
     missing = [f"{t}: no {TRIGGER_NAME} trigger" for t in wanted if t not in triggers]

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything machine-specific comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -152,6 +153,64 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "edc.api.exceptions.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
+# --- Authentication, lockout and sessions (issue 18 §3) -----------------------------------------
+# django-axes counts failed sign-ins (web login and the API token endpoint) per username: after
+# AXES_FAILURE_LIMIT failures the account is refused for EDC_LOCKOUT_COOLOFF_MINUTES (0: until
+# `manage.py unlock_user USERNAME --reason ...`). By username only, not by address: a hospital
+# site signs in from one NAT address, which must not lock out its colleagues; a guessed account
+# is locked wherever the guesses come from. Every event is an audited edc.access AuthEvent.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "edc.access.backends.LockoutBackend",  # first: axes refuses a locked account
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += [
+    # Idle timeout and absolute session lifetime (after sessions, auth and messages).
+    "edc.access.sessions.SessionTimeoutMiddleware",
+    # Last: turns axes' lockout flag into the login page's "account locked" message.
+    "axes.middleware.AxesMiddleware",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+EDC_LOCKOUT_COOLOFF_MINUTES = int(os.environ.get("EDC_LOCKOUT_COOLOFF_MINUTES", "30"))
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=EDC_LOCKOUT_COOLOFF_MINUTES) if EDC_LOCKOUT_COOLOFF_MINUTES else None
+)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that a lock without the address can be dodged by changing User-Agent or
+# cookies: not so here, failures are summed per username whatever the client sends.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets earlier typos
+# Attempts while locked are refused without extending the lock (the message's delay holds).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "edc.access.authentication.lockout_response"
+AXES_ENABLE_ADMIN = False  # unlocking goes through `unlock_user`, which records a reason
+AXES_VERBOSE = False
+# Client address: REMOTE_ADDR, or X-Forwarded-For when the reverse proxy in front is trusted
+# (it must overwrite the header a client sends).
+EDC_TRUST_X_FORWARDED_FOR = env_bool("EDC_TRUST_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "edc.access.authentication.client_ip"
+
+# Sessions: absolute lifetime from sign-in, and an idle timeout enforced by the server
+# (edc.access.sessions) with a warning in the page EDC_IDLE_WARNING_SECONDS before.
+SESSION_COOKIE_AGE = int(float(os.environ.get("EDC_SESSION_MAX_HOURS", "12")) * 3600)
+EDC_IDLE_TIMEOUT_MINUTES = float(os.environ.get("EDC_IDLE_TIMEOUT_MINUTES", "30"))
+EDC_IDLE_WARNING_SECONDS = int(os.environ.get("EDC_IDLE_WARNING_SECONDS", "120"))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# API tokens (DRF Token rows) expire API_TOKEN_TTL_HOURS after issue (401, then ask again);
+# `manage.py revoke_tokens USERNAME --reason ...` or DELETE /api/v1/auth/token/ revokes them.
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "edc.access.authentication.ExpiringTokenAuthentication",
+]
+# The token endpoint is throttled per client address (ScopedRateThrottle, scope "auth-token").
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "auth-token": os.environ.get("API_AUTH_THROTTLE_RATE", "20/minute"),
+}
+# --- end of authentication block --------------------------------------------------------------
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trial EDC API — NCT00349934",
     "VERSION": "1.0.0",
@@ -225,6 +284,7 @@ CELERY_TASK_ROUTES = {
     "edc.exports.build_package": {"queue": "exports"},
     "labs.import_batch": {"queue": "exports"},
     "labs.sweep_import_files": {"queue": "sweeps"},
+    "edc.audit.verify_chain": {"queue": "sweeps"},
 }
 # The outbox relay re-sends pending work every OUTBOX_RELAY_SECONDS, and work the broker may
 # have lost (published, not run) after OUTBOX_REPUBLISH_SECONDS.

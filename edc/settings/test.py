@@ -30,3 +30,7 @@ LAB_IMPORT_ROOT = MEDIA_ROOT / "lab-imports"
 # The demo trial (users with a published password) exists only outside production.
 # Listed first, so its `load_demo` replaces the refusal that production gets (edc.operations).
 INSTALLED_APPS = ["edc.demo", *INSTALLED_APPS]
+
+# The token endpoint's throttle is per process (the cache) and would carry across tests;
+# tests/edc/test_authentication.py lowers it to prove it.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth-token": "10000/minute"}  # noqa: F405

@@ -82,6 +82,7 @@ def test_a_backup_restores_into_a_fresh_database_with_every_row_and_the_app_serv
             "restore",
             "row counts",
             "audit trail",
+            "audit chain",
             "migrations",
             "append-only triggers",
             "media files",
@@ -90,6 +91,7 @@ def test_a_backup_restores_into_a_fresh_database_with_every_row_and_the_app_serv
             assert re.search(rf"^OK   {check}: ", report, re.M), check
         assert "       patients_patient: 1" in report
         assert "an UPDATE of" in report and "was refused" in report
+        assert re.search(r"^OK   audit chain: \d+ hash chains, [1-9]\d* links verify", report, re.M)
         assert f"shows '{trial.screening_number}'" in report  # the patient's page, from gunicorn
         # The kept database holds the very patient and dose.
         target = ops.Target.from_settings("default").for_database(restored)
@@ -169,6 +171,22 @@ def test_an_audit_table_without_its_append_only_trigger_fails_the_drill(trial, t
     assert "FAIL append-only triggers" in report
     assert "patients_historicalpatient: no edc_audit_append_only trigger" in report
     assert "OK   row counts" in report
+
+
+def test_a_tampered_audit_trail_fails_the_drill_and_is_named(trial, tmp_path):
+    from django.db import connection
+
+    table = "patients_historicalpatient"
+    with connection.cursor() as cursor:  # a superuser, behind the append-only trigger's back
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER edc_audit_append_only")
+        cursor.execute(f"UPDATE {table} SET year_of_birth = 1900 WHERE id = %s", [trial.pk])
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER edc_audit_append_only")
+    out = tmp_path / "backup"
+    run("backup", out=out)
+    report, error = drill_failure(out)
+    assert "FAIL audit chain:" in report and "BROKEN" in report
+    assert f"FAIL {table}: " in report and "year_of_birth: " in report and "-> 1900" in report
+    assert "OK   row counts" in report and "audit chain" in error
 
 
 def test_a_directory_without_manifest_is_not_a_backup(require_postgres, tmp_path):

@@ -127,3 +127,18 @@ def test_a_running_job_page_polls_without_javascript_too(trial, statistician, we
     assert '<meta http-equiv="refresh"' in page and "exports/progress.js" in page
     assert 'value="40"' in page
     assert web(statistician).get(f"/exports/jobs/{job.pk}/download/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_package_and_its_odm_carry_the_audit_chain_head_of_the_moment_they_were_written(
+    require_postgres, trial, statistician, django_capture_on_commit_callbacks
+):
+    from edc.audit.chain import chain_head
+
+    job = request_job(statistician, django_capture_on_commit_callbacks)
+    head = chain_head()
+    assert head.tables, "the trial's writes were chained"
+    assert job.manifest["audit_chain_head"] == head.as_dict()
+    data = b"".join(bytes(c.data) for c in ExportFileChunk.objects.filter(job=job).order_by("seq"))
+    document = zipfile.ZipFile(io.BytesIO(data)).read("odm.xml")
+    assert f"<!-- audit-chain-head sha256:{head.digest} -->".encode() in document

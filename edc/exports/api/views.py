@@ -10,15 +10,23 @@ import base64
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.throttling import ScopedRateThrottle
 
-from edc.access.constants import Role
+from edc.access.authentication import (
+    ERROR_DETAIL,
+    AuthTokenSerializer,
+    ExpiringTokenAuthentication,
+    TokenRefused,
+    lockout_message,
+    token_issue,
+    token_revoke,
+)
+from edc.access.constants import API, TOKEN_REVOKED_BY_OWNER, Role
 from edc.api.negotiation import ContentNegotiation
 from edc.api.pagination import PAGE_SIZE_INVALID
 from edc.api.params import MAX_ID
@@ -87,21 +95,65 @@ STREAM_RENDERERS = [renderers.JSONRenderer, AnyMediaRenderer]
 
 
 class AuthTokenViewSet(viewsets.ViewSet):
-    """POST username and password, receive the API token (``Authorization: Token <key>``)."""
+    """POST username and password, receive the API token (``Authorization: Token <key>``).
+
+    The token expires ``API_TOKEN_TTL_HOURS`` after issue (then a POST gives a new one);
+    DELETE with the token revokes it. Failed attempts count towards the account's lockout
+    (django-axes, as the login page) and the endpoint is throttled per client address.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     serializer_class = AuthTokenSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth-token"
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # DELETE on the same URL as POST (the router maps only POST on a list route).
+        if actions and actions.get("post") == "create":
+            actions = {**actions, "delete": "revoke"}
+        return super().as_view(actions, **initkwargs)
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: OpenApiResponse(description='{"token": "<key>"}')},
+        responses={
+            200: OpenApiResponse(description='{"token": "<key>"}'),
+            429: OpenApiResponse(
+                ERROR_DETAIL, description="Account locked after failed sign-ins, or throttled."
+            ),
+        },
     )
     def create(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        # axes flags the Django request (the one its middleware sees), not DRF's wrapper.
+        django_request = request._request
+        serializer = AuthTokenSerializer(data=request.data, context={"request": django_request})
+        if not serializer.is_valid():
+            # Answered, not raised: the failure axes counted must be committed, not rolled back.
+            if getattr(django_request, "axes_locked_out", False):
+                return Response(
+                    {"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
+                )
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        token = token_issue(user=serializer.validated_data["user"], request=django_request)
         return Response({"token": token.key})
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The caller's token is revoked."),
+            401: OpenApiResponse(ERROR_DETAIL, description="No valid token was sent."),
+            429: OpenApiResponse(ERROR_DETAIL, description="Throttled."),
+        },
+    )
+    def revoke(self, request):
+        result = ExpiringTokenAuthentication().authenticate(request)
+        if result is None:
+            raise TokenRefused("Send the token to revoke: Authorization: Token <key>.")
+        token_revoke(
+            user=result[0], reason=TOKEN_REVOKED_BY_OWNER, request=request._request, channel=API
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _encode_cursor(patient_id: int) -> str:
