@@ -32,6 +32,10 @@ from edc.audit.selectors import (
     audit_entries_page,
     record_history,
 )
+from edc.exports.constants import Channel, ExportFormat
+from edc.exports.services import export_log_start, logged_stream
+from edc.exports.validators import ExportParams
+from edc.exports.writers import RowCount
 from edc.web import TrialRoleRequiredMixin, run_service
 from patients.models import CalendarEvent
 from patients.selectors import patient_get_for_user
@@ -124,6 +128,29 @@ class AuditTrailView(TrialRoleRequiredMixin, TemplateView):
         )
 
 
+# What an export-log row names for a download of the audit trail (page CSV or API list).
+AUDIT_TRAIL = "AUDIT"
+
+
+def audit_log_filters(form, query, extra: tuple[str, ...] = ()) -> dict:
+    """The filters a download of the audit trail applied, as its export log records them.
+
+    Only the fields the (valid) filter form has — a statistician's form has no ``user`` — plus
+    ``extra`` parameters, and only those given; ``page`` never applies to a download.
+    """
+    names = [name for name in form.fields if name != "page"] + list(extra)
+    return {name: query.get(name) for name in names if query.get(name)}
+
+
+def _counted(rows, counter: RowCount):
+    """Pass the CSV rows through, counting those after the header."""
+    rows = iter(rows)
+    yield next(rows)
+    for row in rows:
+        counter.rows += 1
+        yield row
+
+
 class Echo:
     """A write-only buffer: csv.writer hands each row straight to the streaming response."""
 
@@ -132,17 +159,28 @@ class Echo:
 
 
 class AuditExportView(TrialRoleRequiredMixin, View):
-    """The filtered audit trail as CSV (one row per changed field), streamed."""
+    """The filtered audit trail as CSV (one row per changed field), streamed; logged like
+    every export (who, filters, rows) when the download starts and when its last row leaves."""
 
     def get(self, request):
         form, qs = _audit_queryset(request)
         if qs is None:
             return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
+        log = export_log_start(
+            user=request.user,
+            what=AUDIT_TRAIL,
+            fmt=ExportFormat.CSV,
+            channel=Channel.WEB,
+            params=ExportParams(),
+            extra_filters=audit_log_filters(form, request.GET),
+        )
         writer = csv.writer(Echo())
         values = qs.values(*EXPORT_COLUMNS).iterator(chunk_size=2000)
-        rows = csv_rows(values, deidentified=is_deidentified(request.user))
+        counter = RowCount()
+        rows = _counted(csv_rows(values, deidentified=is_deidentified(request.user)), counter)
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+            logged_stream((writer.writerow(row) for row in rows), log=log, counter=counter),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
         return response

@@ -15,6 +15,9 @@ from edc.access.selectors import is_deidentified
 from edc.api.pagination import CursorPagination
 from edc.api.params import choice_param, id_param, text_param
 from edc.audit.selectors import audit_entries_filter, audit_entries_for_user, record_history
+from edc.exports.constants import Channel, ExportFormat
+from edc.exports.services import export_log_finish, export_log_start
+from edc.exports.validators import ExportParams
 from patients.selectors import patient_get_for_user
 
 from .. import permissions as perms
@@ -22,6 +25,7 @@ from .. import selectors, services
 from ..constants import QueryStatus
 from ..forms import AuditFilterForm
 from ..models import DataQuery, Lock, SdvMark, Signature
+from ..views import AUDIT_TRAIL, audit_log_filters
 from . import serializers as s
 
 ORDERS = ("oldest", "newest")
@@ -106,7 +110,7 @@ class AuditEntryViewSet(mixins.ListModelMixin, MonitoringViewSet):
     def get_queryset(self):
         user = self.request.user
         params = self.request.query_params
-        form = AuditFilterForm(params or None, user=user)
+        form = self.filter_form = AuditFilterForm(params or None, user=user)
         if form.is_bound and not form.is_valid():
             raise ValidationError(form.errors)
         qs = audit_entries_for_user(user)
@@ -114,7 +118,20 @@ class AuditEntryViewSet(mixins.ListModelMixin, MonitoringViewSet):
 
     @extend_schema(parameters=AUDIT_FILTERS)
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        # Every page served is logged like an export (channel api), as the CSV download is.
+        response = super().list(request, *args, **kwargs)  # sets self.filter_form
+        log = export_log_start(
+            user=request.user,
+            what=AUDIT_TRAIL,
+            fmt=ExportFormat.PAGE,
+            channel=Channel.API,
+            params=ExportParams(),
+            extra_filters=audit_log_filters(
+                self.filter_form, request.query_params, extra=("order", "cursor", "page_size")
+            ),
+        )
+        export_log_finish(log, rows=len(response.data["results"]))
+        return response
 
     @extend_schema(
         parameters=[
