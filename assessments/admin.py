@@ -1,7 +1,8 @@
 """Read-only admin: clinical data are written through the services only (validators, audit)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from edc.audit.admin import ReadOnlyAdmin
 
 from .models import (
     AdverseEvent,
@@ -13,19 +14,8 @@ from .models import (
 )
 
 
-class ReadOnlyAuditedAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(TumourAssessment)
-class TumourAssessmentAdmin(ReadOnlyAuditedAdmin):
+class TumourAssessmentAdmin(ReadOnlyAdmin):
     list_display = (
         "patient",
         "kind",
@@ -39,7 +29,7 @@ class TumourAssessmentAdmin(ReadOnlyAuditedAdmin):
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(ReadOnlyAuditedAdmin):
+class AdverseEventAdmin(ReadOnlyAdmin):
     list_display = (
         "patient",
         "term",
@@ -54,10 +44,10 @@ class AdverseEventAdmin(ReadOnlyAuditedAdmin):
 
 
 @admin.register(VitalSigns)
-class VitalSignsAdmin(ReadOnlyAuditedAdmin):
+class VitalSignsAdmin(ReadOnlyAdmin):
     list_display = ("patient", "visit", "measured_on", "weight_kg", "ecog")
 
 
-admin.site.register(TargetLesion, ReadOnlyAuditedAdmin)
-admin.site.register(NonTargetLesion, ReadOnlyAuditedAdmin)
-admin.site.register(LesionMeasurement, ReadOnlyAuditedAdmin)
+admin.site.register(TargetLesion, ReadOnlyAdmin)
+admin.site.register(NonTargetLesion, ReadOnlyAdmin)
+admin.site.register(LesionMeasurement, ReadOnlyAdmin)

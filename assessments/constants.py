@@ -4,12 +4,19 @@ RECIST and window numbers are read from ``edc.protocol`` when a message is built
 protocol amendment changes the rule and its text together.
 """
 
-from decimal import Decimal
-
 from django.db import models
 
 from edc import protocol
 from edc.protocol import RECIST
+from edc.validators import (
+    DIASTOLIC_BP,
+    HEART_RATE,
+    HEIGHT_CM,
+    LESION_DIAMETER_MM,
+    SYSTOLIC_BP,
+    TEMPERATURE_C,
+    WEIGHT_KG,
+)
 
 from .recist import NonTargetStatus as EngineNonTargetStatus
 from .recist import Response as EngineResponse
@@ -89,7 +96,8 @@ class ResponseChoice(models.TextChoices):
 
 TARGET_LABEL_PREFIX = "T"
 NON_TARGET_LABEL_PREFIX = "NT"
-DIAMETER_MAX_MM = Decimal("999.9")
+# Physiological limit of a lesion diameter, declared in edc.validators (LESION_DIAMETER_MM).
+DIAMETER_MAX_MM = LESION_DIAMETER_MM.high
 
 # RECIST 1.1 rules at data entry (the text of the rule is the message).
 TOO_MANY_TARGETS = (
@@ -109,7 +117,7 @@ TARGET_NOT_MEASURABLE = (
     f"≥ {RECIST.measurable_min_mm} mm ({{label}}: {{diameter}} mm)."
 )
 BASELINE_DIAMETER_REQUIRED = "Give the baseline diameter of every target lesion ({label})."
-DIAMETER_OUT_OF_RANGE = f"A diameter is between 0 and {DIAMETER_MAX_MM} mm."
+DIAMETER_OUT_OF_RANGE = LESION_DIAMETER_MM.message
 NO_BASELINE_DISEASE = "A baseline assessment records at least one target or non-target lesion."
 DUPLICATE_LESION_LABEL = "Lesion label {label} is used twice."
 LABEL_REQUIRED = "Each lesion needs a label (e.g. T1, NT1)."
@@ -222,12 +230,13 @@ RESOLVED_NEEDS_STOP = "A recovered / resolved event needs its stop date."
 # --- Vital signs and ECOG ---------------------------------------------------------------------
 ECOG_SCORES = (0, 1, 2, 3, 4)
 # Physiological limits: values outside are refused as impossible entries (not flagged).
-WEIGHT_KG_LIMITS = protocol.WEIGHT_KG_LIMITS
-HEIGHT_CM_LIMITS = protocol.HEIGHT_CM_LIMITS
-SYSTOLIC_BP_LIMITS = (60, 260)
-DIASTOLIC_BP_LIMITS = (30, 160)
-HEART_RATE_LIMITS = (30, 220)
-TEMPERATURE_C_LIMITS = (Decimal("33"), Decimal("43"))
+# Declared once in edc.validators; the bounds are repeated here for the tests' parameters.
+WEIGHT_KG_LIMITS = WEIGHT_KG.bounds
+HEIGHT_CM_LIMITS = HEIGHT_CM.bounds
+SYSTOLIC_BP_LIMITS = SYSTOLIC_BP.bounds
+DIASTOLIC_BP_LIMITS = DIASTOLIC_BP.bounds
+HEART_RATE_LIMITS = HEART_RATE.bounds
+TEMPERATURE_C_LIMITS = TEMPERATURE_C.bounds
 
 OUT_OF_LIMITS = "{label} must be between {low} and {high} {unit}."
 DIASTOLIC_NOT_BELOW_SYSTOLIC = "The diastolic pressure must be below the systolic pressure."

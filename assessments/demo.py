@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from edc import protocol
 from edc.access.constants import Role
-from edc.access.selectors import can_enter_data, user_role
+from edc.access.roles import can_enter_data
+from edc.access.selectors import user_role
 from patients.models import CalendarEvent, Patient
 from patients.services import consent_date_of
 from patients.validators import today

@@ -1,6 +1,6 @@
 """Trial endpoints — pure functions over per-patient outcomes (no Django, no ORM).
 
-PROTOCOL.md, "Assessments": the dashboard computes, per cohort and overall, the endpoints the
+docs/protocol.md, "Assessments": the dashboard computes, per cohort and overall, the endpoints the
 paper reports (J Transl Med 2010;8:71): objective response rate 50 %, clinical benefit 90 %
 (no progression at 6 months), 3 progressors at 6 months — each with an exact (Clopper–Pearson)
 confidence interval at ``edc.protocol.CONFIDENCE_LEVEL``. The landmark is
@@ -39,6 +39,14 @@ Public functions
         P(X ≥ x | p) = α/2, the upper bound P(X ≤ x | p) = α/2. 0 successes → lower 0;
         n successes → upper 1; n = 0 → (0.0, 1.0), the uninformative interval. Suitable up
         to a few thousand patients. ValueError unless 0 ≤ successes ≤ n and 0 < confidence < 1.
+    ``binomial_p_value_greater(successes, n, null_rate) -> float``
+        Exact one-sided binomial test of H0: rate ≤ ``null_rate`` against rate > ``null_rate``
+        (R's ``binom.test(x, n, p, alternative = "greater")``): the p-value is
+        P(X ≥ successes | n, null_rate), summed term by term in log space (no ``1 − …``
+        cancellation, so small p-values keep their precision). 0 successes or n = 0 → 1.0.
+        Used to compare the objective response with the historical control rate of
+        ``edc.protocol.HISTORICAL_CONTROL_RESPONSE_RATE``. ValueError unless
+        0 ≤ successes ≤ n and 0 < null_rate < 1.
     ``proportion(numerator, denominator, confidence=CONFIDENCE_LEVEL) -> Proportion``
     ``landmark_date(c1d1) -> date`` — C1D1 + CLINICAL_BENEFIT_LANDMARK_DAYS.
     ``endpoints(outcomes, confidence=CONFIDENCE_LEVEL) -> dict[str, Endpoints]``
@@ -65,6 +73,7 @@ _BISECTION_MAX_STEPS = 200
 
 MSG_BAD_COUNTS = "Need 0 <= successes <= n, got {successes} of {n}."
 MSG_BAD_CONFIDENCE = "Confidence must be strictly between 0 and 1, got {confidence}."
+MSG_BAD_NULL_RATE = "The rate tested against must be strictly between 0 and 1, got {rate}."
 MSG_PD_WITHOUT_DATE = "Patient {patient}: best response PD needs a progression date."
 MSG_DATE_BEFORE_C1D1 = "Patient {patient}: {field} {value} is before C1D1 {c1d1}."
 MSG_DUPLICATE_PATIENT = "Patient {patient} appears twice."
@@ -118,6 +127,18 @@ def clopper_pearson(
         lower_tail = range(0, successes + 1)
         high = _bisect(lambda p: _binomial_mass(log_comb, n, lower_tail, p), tail)
     return low, high
+
+
+def binomial_p_value_greater(successes: int, n: int, null_rate: Decimal | float) -> float:
+    if not 0 <= successes <= n:
+        raise ValueError(MSG_BAD_COUNTS.format(successes=successes, n=n))
+    rate = float(null_rate)
+    if not 0 < rate < 1:
+        raise ValueError(MSG_BAD_NULL_RATE.format(rate=null_rate))
+    if successes == 0:
+        return 1.0
+    tail = _binomial_mass(_log_binomial_coefficients(n), n, range(successes, n + 1), rate)
+    return min(tail, 1.0)
 
 
 # --- Outcomes and endpoints ------------------------------------------------------------------

@@ -10,6 +10,16 @@ from functools import cache
 from django import forms
 
 from edc.protocol import RECIST
+from edc.validators import (
+    DIASTOLIC_BP,
+    HEART_RATE,
+    HEIGHT_CM,
+    LESION_DIAMETER_MM,
+    SYSTOLIC_BP,
+    TEMPERATURE_C,
+    WEIGHT_KG,
+)
+from edc.web import StudyDatesMixin, mark_required
 
 from . import constants as c
 from . import ctcae, rules
@@ -25,7 +35,16 @@ class EditMixin(forms.Form):
     """Edits of saved records carry the version the user opened and a reason for change."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="Reason for change", widget=TEXTAREA, required=False)
+    # Required to save (the service refuses without it): marked required like any other field.
+    reason = mark_required(
+        forms.CharField(label="Reason for change", widget=TEXTAREA, required=False)
+    )
+
+
+def _diameter_field(label: str = "Diameter (mm)", **attrs) -> forms.DecimalField:
+    """A lesion diameter: its input's min/max/step and its check come from LESION_DIAMETER_MM."""
+    field = forms.DecimalField(label=label, widget=forms.NumberInput(attrs=attrs), **MM)
+    return LESION_DIAMETER_MM.apply_to(field)
 
 
 def _blank(label: str, choices) -> list:
@@ -33,7 +52,9 @@ def _blank(label: str, choices) -> list:
 
 
 # --- Tumour assessments --------------------------------------------------------------------------
-class BaselineForm(forms.Form):
+class BaselineForm(StudyDatesMixin, forms.Form):
+    study_date_fields = ("assessment_date",)
+
     assessment_date = forms.DateField(widget=DATE)
     method = forms.ChoiceField(choices=c.ImagingMethod.choices)
     comments = forms.CharField(widget=TEXTAREA, required=False)
@@ -54,9 +75,10 @@ class _LesionRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         row = (self.prefix or "").rsplit("-", 1)[-1]
         number = int(row) + 1 if row.isdigit() else ""
+        self.row_title = f"{self.row_label} {number}"  # names the row in the error summary
         for name, field in self.fields.items():
             label = str(field.label or name).lower()
-            field.widget.attrs.setdefault("aria-label", f"{self.row_label} {number} {label}")
+            field.widget.attrs.setdefault("aria-label", f"{self.row_title} {label}")
 
 
 class TargetLesionRowForm(_LesionRowForm):
@@ -66,7 +88,7 @@ class TargetLesionRowForm(_LesionRowForm):
     organ = forms.ChoiceField(choices=_blank("—", c.Organ.choices), required=False)
     location = forms.CharField(max_length=120, required=False)
     # The column header says "longest diameter; short axis for a lymph node".
-    diameter_mm = forms.DecimalField(label="Diameter (mm)", **MM)
+    diameter_mm = _diameter_field()
 
     def is_entered(self) -> bool:
         data = self.cleaned_data
@@ -155,8 +177,15 @@ def entered_rows(formset) -> list:
     return [form.to_input() for form in formset.forms if form.is_entered()]
 
 
-class FollowupForm(forms.Form):
-    """A follow-up lists every baseline target lesion to re-measure."""
+class FollowupForm(StudyDatesMixin, forms.Form):
+    """A follow-up lists every baseline target lesion to re-measure.
+
+    Nothing here pre-answers a clinical reading: the non-target status and the new-lesion
+    question start blank (the non-target select says what the baseline had, and offers "no
+    non-target lesions" only to a patient who had none).
+    """
+
+    study_date_fields = ("assessment_date",)
 
     assessment_date = forms.DateField(widget=DATE)
     method = forms.ChoiceField(choices=c.ImagingMethod.choices)
@@ -166,7 +195,11 @@ class FollowupForm(forms.Form):
         choices=_blank("— (no non-target lesions at baseline)", c.NonTargetStatus.choices),
         required=False,
     )
-    new_lesion = forms.ChoiceField(choices=c.NewLesion.choices, initial=c.NewLesion.NONE)
+    new_lesion = forms.ChoiceField(
+        label="New lesion",
+        choices=_blank("— choose", c.NewLesion.choices),
+        error_messages={"required": "Say whether there is a new lesion."},
+    )
     new_lesion_description = forms.CharField(
         label="New lesion(s): site and method", widget=TEXTAREA, required=False
     )
@@ -178,9 +211,10 @@ class FollowupForm(forms.Form):
     )
     comments = forms.CharField(widget=TEXTAREA, required=False)
 
-    def __init__(self, *args, lesions=(), **kwargs):
+    def __init__(self, *args, lesions=(), non_target_lesions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.lesions = list(lesions)
+        self._set_non_target_choices(list(non_target_lesions))
         for lesion in self.lesions:
             self.fields[f"m{lesion.pk}_state"] = forms.ChoiceField(
                 label=f"{lesion.label} status",
@@ -188,13 +222,26 @@ class FollowupForm(forms.Form):
                 initial=c.MeasurementState.MEASURED,
                 widget=forms.Select(attrs={"aria-label": f"{lesion.label} status"}),
             )
-            self.fields[f"m{lesion.pk}_diameter"] = forms.DecimalField(
-                label=f"{lesion.label} diameter (mm)",
-                widget=forms.NumberInput(
-                    attrs={"aria-label": f"{lesion.label} diameter (mm)", "step": "0.1"}
-                ),
-                **MM,
+            self.fields[f"m{lesion.pk}_diameter"] = _diameter_field(
+                f"{lesion.label} diameter (mm)", **{"aria-label": f"{lesion.label} diameter (mm)"}
             )
+
+    def _set_non_target_choices(self, baseline_non_targets: list) -> None:
+        """The select follows the baseline: a patient with non-target lesions chooses their
+        status (required, never "none at baseline"); one without has only that answer."""
+        field = self.fields["non_target_status"]
+        if not baseline_non_targets:
+            field.choices = [("", "No non-target lesions at baseline")]
+            field.disabled = True
+            field.help_text = "Record new disease as a new lesion."
+            return
+        names = ", ".join(
+            f"{n.label} ({n.get_organ_display().lower()})" for n in baseline_non_targets
+        )
+        field.choices = _blank("— choose the status", c.NonTargetStatus.choices)
+        field.required = True
+        field.error_messages["required"] = c.NON_TARGET_STATUS_REQUIRED
+        field.help_text = f"Present at baseline: {names}."
 
     def lesion_rows(self):
         """(lesion, state field, diameter field) for the template."""
@@ -272,15 +319,41 @@ def grade_choices(term: dict | None) -> list:
     ]
 
 
-class AdverseEventForm(forms.Form):
-    meddra_code = forms.ChoiceField(label="CTCAE v5.0 term", choices=())
+def _required(message: str) -> dict:
+    return {"required": message}
+
+
+SERIOUS_CHOICES = [("True", "Yes"), ("False", "No")]
+
+
+class AdverseEventForm(StudyDatesMixin, forms.Form):
+    """CTCAE grade, seriousness, causality to each drug, action and outcome are clinical
+    judgements: they start blank and must be answered (none is pre-selected)."""
+
+    study_date_fields = ("start_date", "stop_date", "death_date")
+
+    meddra_code = forms.ChoiceField(
+        label="CTCAE v5.0 term", choices=(), error_messages=_required("Choose the CTCAE term.")
+    )
     term_specify = forms.CharField(
         label="Specify (for “Other, specify” terms)", max_length=200, required=False
     )
-    grade = forms.TypedChoiceField(label="CTCAE grade", coerce=int, choices=())
+    grade = forms.TypedChoiceField(
+        label="CTCAE grade",
+        coerce=int,
+        empty_value=None,
+        choices=(),
+        error_messages=_required("Choose the CTCAE grade."),
+    )
     start_date = forms.DateField(widget=DATE)
     stop_date = forms.DateField(widget=DATE, required=False, help_text="Empty while ongoing.")
-    serious = forms.BooleanField(label="Serious adverse event (SAE)", required=False)
+    serious = forms.TypedChoiceField(
+        label="Serious adverse event (SAE)",
+        choices=SERIOUS_CHOICES,
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+        error_messages=_required("Say whether the event is serious (an SAE)."),
+    )
     sae_criteria = forms.MultipleChoiceField(
         label="Seriousness criteria",
         choices=c.SAECriterion.choices,
@@ -294,13 +367,25 @@ class AdverseEventForm(forms.Form):
         label="SAE reported to the sponsor (date and time)", widget=DATETIME, required=False
     )
     relation_paclitaxel = forms.ChoiceField(
-        label="Relation to paclitaxel", choices=c.Relation.choices
+        label="Relation to paclitaxel",
+        choices=_blank("— choose", c.Relation.choices),
+        error_messages=_required("Choose the relation to paclitaxel."),
     )
     relation_imp321 = forms.ChoiceField(
-        label="Relation to IMP321 (incl. injection-site reactions)", choices=c.Relation.choices
+        label="Relation to IMP321 (incl. injection-site reactions)",
+        choices=_blank("— choose", c.Relation.choices),
+        error_messages=_required("Choose the relation to IMP321."),
     )
-    action_taken = forms.ChoiceField(choices=c.ActionTaken.choices)
-    outcome = forms.ChoiceField(choices=c.AEOutcome.choices)
+    action_taken = forms.ChoiceField(
+        label="Action taken",
+        choices=_blank("— choose", c.ActionTaken.choices),
+        error_messages=_required("Choose the action taken."),
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=_blank("— choose", c.AEOutcome.choices),
+        error_messages=_required("Choose the outcome."),
+    )
     death_date = forms.DateField(label="Date of death (grade 5)", widget=DATE, required=False)
     comments = forms.CharField(widget=TEXTAREA, required=False)
 
@@ -308,7 +393,7 @@ class AdverseEventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.term = term
         self.fields["meddra_code"].choices = _blank("— choose a term", ctcae_choices())
-        self.fields["grade"].choices = grade_choices(term)
+        self.fields["grade"].choices = _blank("— choose the grade", grade_choices(term))
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
@@ -322,21 +407,38 @@ class AdverseEventEditForm(EditMixin, AdverseEventForm):
 
 
 # --- Vital signs ---------------------------------------------------------------------------------
-class VitalSignsForm(forms.Form):
+def _limited(limit, field: forms.Field) -> forms.Field:
+    """A vital sign: its input's min/max/step and its check come from its declared limit."""
+    return limit.apply_to(field)
+
+
+class VitalSignsForm(StudyDatesMixin, forms.Form):
+    study_date_fields = ("measured_on",)
+
     visit = forms.ChoiceField(choices=c.VITALS_VISITS)
     measured_on = forms.DateField(label="Date", widget=DATE)
-    weight_kg = forms.DecimalField(label="Weight (kg)", max_digits=4, decimal_places=1)
-    height_cm = forms.DecimalField(
-        label="Height (cm)", max_digits=4, decimal_places=1, required=False
+    weight_kg = _limited(
+        WEIGHT_KG, forms.DecimalField(label="Weight (kg)", max_digits=4, decimal_places=1)
     )
-    systolic_bp = forms.IntegerField(label="Systolic BP (mmHg)")
-    diastolic_bp = forms.IntegerField(label="Diastolic BP (mmHg)")
-    heart_rate = forms.IntegerField(label="Heart rate (/min)")
-    temperature_c = forms.DecimalField(label="Temperature (°C)", max_digits=3, decimal_places=1)
+    height_cm = _limited(
+        HEIGHT_CM,
+        forms.DecimalField(label="Height (cm)", max_digits=4, decimal_places=1, required=False),
+    )
+    systolic_bp = _limited(SYSTOLIC_BP, forms.IntegerField(label="Systolic BP (mmHg)"))
+    diastolic_bp = _limited(DIASTOLIC_BP, forms.IntegerField(label="Diastolic BP (mmHg)"))
+    heart_rate = _limited(HEART_RATE, forms.IntegerField(label="Heart rate (/min)"))
+    temperature_c = _limited(
+        TEMPERATURE_C,
+        forms.DecimalField(label="Temperature (°C)", max_digits=3, decimal_places=1),
+    )
+    # A clinical judgement: no score is pre-selected.
     ecog = forms.TypedChoiceField(
         label="ECOG performance status",
         coerce=int,
+        empty_value=None,
+        error_messages=_required("Choose the ECOG performance status."),
         choices=[
+            ("", "— choose"),
             (0, "0 — Fully active"),
             (1, "1 — Restricted in strenuous activity, ambulatory"),
             (2, "2 — Ambulatory, self-care, unable to work; up > 50 % of waking hours"),

@@ -2,8 +2,8 @@
 
 Facts only: lesions and their measurements, AE terms and grades, vital signs. RECIST sums and
 responses are computed by ``assessments.recist``; the computed timepoint response is also
-stored on each follow-up *as shown at entry* (DESIGN.md, "Derived values"), audited, beside
-the investigator's own reading.
+stored on each follow-up *as shown at entry* (docs/architecture.md, "Derived values"), audited,
+beside the investigator's own reading.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator

@@ -61,9 +61,10 @@ Public functions
            "Abnormal lymph node"), so CR is decided before the sum-based PD rule.
         3. PD: sum ≥ 20 % above the nadir AND ≥ 5 mm above it (both required: +20 % of a
            20 mm nadir is only 4 mm → not PD). With a 0 mm nadir any increase ≥ 5 mm is PD.
-           ``after_complete_response=True`` (the previous overall response was CR): any
+           ``after_complete_response=True`` (an earlier overall response was CR): any
            reappearing target (non-nodal > 0 mm or node ≥ 10 mm) is PD (EORTC FAQ "Does a new
-           lesion always result in PD?").
+           lesion always result in PD?"). After a CR the target response is therefore CR, PD
+           or NE, never PR or SD.
         4. PR: sum ≥ 30 % below the *baseline* sum.
         5. SD otherwise.
     ``overall_response(target, non_target, new_lesions) -> Response``
@@ -78,14 +79,21 @@ Public functions
         Responses for the follow-up timepoints (sorted by date; the baseline is not in the
         result). Follow-up targets are matched to baseline targets by ``lesion_id``; a missing
         target is not evaluable; an unknown one raises ValueError. The nadir is updated only
-        by complete sums. ValueError if a baseline target is not measured (NE or "too small"),
+        by complete sums. Once any follow-up's overall response was CR, later targets are
+        judged with ``after_complete_response=True`` (NE scans in between do not reset it).
+        ValueError if a baseline target is not measured (NE or "too small"),
         there are more than ``max_targets``, the baseline has no disease, a follow-up is not
         after the baseline or shares its date with another, or a follow-up records non-target
         status other than ABSENT for a patient with no non-target lesions at baseline.
         Measurability at baseline (≥ 10 mm, nodes ≥ 15 mm, ≤ 2 per organ) is validated at data
         entry, not here.
     ``first_progression_date(results) -> date | None``
-        Date of the first PD. If that PD includes a new lesion that was *equivocal* at the
+        Date of the first progression: the first PD, or the first timepoint after an overall CR
+        whose *target* response is PR or SD — disease seen again after a CR is progression
+        (RECIST 1.1 Table 3, note a), so results given by category agree with ``evaluate``,
+        which already calls such a timepoint PD from the measurements. A PR after a CR whose
+        target response is CR or NE (non-target lesions present or not assessed, Table 1) is
+        not progression. If that PD includes a new lesion that was *equivocal* at the
         immediately preceding scans, the date is back-dated to the first of those scans
         (RECIST §4.3.2: "progression should be declared using the date of the initial scan").
         Individual ``overall_response`` values are left as assessed; this date is the
@@ -96,13 +104,18 @@ Public functions
         - CR if a CR is confirmed by a later CR ≥ ``confirmation_min_days`` (28) after it,
           with nothing but CR or NE in between.
         - else PR if a CR/PR is confirmed by a later PR or CR ≥ 28 days after it, with only
-          CR/PR/NE in between. CR followed by PR is therefore a confirmed PR (Table 3 note:
-          the first "CR" is re-read as PR — residual disease was there all along).
+          CR/PR/NE in between. A PR or SD *by target response* after a CR is progression (see
+          ``first_progression_date``), so it confirms nothing: CR then PR gives SD if the CR
+          met the SD duration, else PD (Table 3: "CR, PR → SD, PD or PR", note a); PR, CR
+          (< 28 days), PR gives SD, not PR. The third reading of note a — the first "CR" was
+          really a PR — is a correction of the recorded measurements by the investigator, not
+          something the engine infers. PR then CR ≥ 28 days later stays a confirmed PR.
         - else SD (NON_CR_NON_PD for patients without targets) if any CR, PR, SD or
           Non-CR/Non-PD timepoint is ≥ ``sd_min_days_from_c1d1`` (42) days after C1D1, i.e.
           ``(assessment_date - c1d1).days >= 42``. Unconfirmed CR/PR fall back here
           (Table 3: CR/PR then SD/PD/NE → SD if the SD duration is met).
-        - else PD if there is a progression (first assessment PD, or early SD/PR then PD);
+        - else PD if there is a progression (first assessment PD, early SD/PR then PD, or an
+          early CR then disease again);
         - else NE (no assessment, only NE, or SD/PR too early with no later progression).
     ``is_objective_response(bor) -> bool``
         True for a confirmed CR or PR (the ORR numerator).
@@ -165,6 +178,8 @@ class NonTargetStatus(StrEnum):
 TARGET_RESPONSES = frozenset({Response.CR, Response.PR, Response.SD, Response.PD, Response.NE})
 # Overall responses that show disease control, for the SD-duration fallback of BOR.
 _DISEASE_CONTROL = frozenset({Response.CR, Response.PR, Response.SD, Response.NON_CR_NON_PD})
+# Target responses that, after an overall CR, mean the disease is seen again: progression.
+_DISEASE_AGAIN = frozenset({Response.PR, Response.SD})
 _RESPONSE_LEVEL = {
     Response.CR: frozenset({Response.CR}),
     Response.PR: frozenset({Response.CR, Response.PR}),
@@ -448,7 +463,7 @@ def evaluate(
 
     results: list[TimepointResult] = []
     nadir_sum = baseline_sum
-    previous_overall: Response | None = None
+    after_complete_response = False
     for tp in ordered:
         non_target = _non_target_status(baseline, tp)
         if baseline_sum is None:  # non-target-only disease
@@ -460,7 +475,7 @@ def evaluate(
                 baseline_sum,
                 nadir_sum,
                 targets,
-                after_complete_response=previous_overall is Response.CR,
+                after_complete_response=after_complete_response,
                 settings=settings,
             )
         overall = overall_response(target, non_target, tp.new_lesions)
@@ -480,15 +495,24 @@ def evaluate(
         )
         if current_sum is not None and nadir_sum is not None:
             nadir_sum = min(nadir_sum, current_sum)
-        previous_overall = overall
+        after_complete_response = after_complete_response or overall is Response.CR
     return results
 
 
 # --- Progression and best overall response --------------------------------------------------
+def _is_progression(result: TimepointResult, after_complete_response: bool) -> bool:
+    """PD, or target disease seen again after a CR (RECIST 1.1 Table 3, note a)."""
+    return result.overall_response is Response.PD or (
+        after_complete_response and result.target_response in _DISEASE_AGAIN
+    )
+
+
 def first_progression_date(results: Iterable[TimepointResult]) -> date | None:
     ordered = sorted(results, key=lambda r: r.assessment_date)
+    after_complete_response = False
     for index, result in enumerate(ordered):
-        if result.overall_response is not Response.PD:
+        if not _is_progression(result, after_complete_response):
+            after_complete_response |= result.overall_response is Response.CR
             continue
         progression = result.assessment_date
         if result.new_lesions:

@@ -15,7 +15,7 @@ def is_nodal(organ: str) -> bool:
 
 
 def sae_reported_late(aware_at: dt.datetime | None, reported_at: dt.datetime | None) -> bool:
-    """PROTOCOL.md: an SAE is reported within ``SAE_REPORT_HOURS`` of the site's awareness.
+    """docs/protocol.md: an SAE is reported within ``SAE_REPORT_HOURS`` of the site's awareness.
 
     A later report is accepted (the data are true) but flagged, and becomes a deviation.
     """

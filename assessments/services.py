@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from edc import protocol
+from edc import validators as limits
 from edc.audit.exceptions import ReasonRequired, StaleVersion
 from edc.audit.models import AuditedModel
 from edc.audit.services import audited_create, audited_delete, audited_update, changes_since
@@ -103,13 +104,115 @@ def _require_reason(reason: str) -> str:
 
 
 def _lock(instance: AuditedModel, expected_version: int | None):
-    """Lock the row and refuse a stale version before anything else is checked or written."""
+    """Lock the row and refuse a stale version before anything else is checked or written.
+
+    The refusal lists what changed meanwhile; for a tumour assessment that includes its
+    lesions and measurements (their own rows), so a change to a diameter alone is listed too.
+    """
     locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(
-            current_version=locked.version, changes=changes_since(locked, expected_version)
-        )
+        changes = changes_since(locked, expected_version)
+        if isinstance(locked, TumourAssessment):
+            changes = sorted(
+                changes + _lesion_changes_since(locked, expected_version),
+                key=lambda change: change["at"],
+            )
+        raise StaleVersion(current_version=locked.version, changes=changes)
     return locked
+
+
+_EMPTY = "—"
+
+
+def _lesion_text(row) -> str:
+    """A lesion or measurement row as a reviewer reads it (organ, location, diameter)."""
+    if hasattr(row, "too_small"):  # a measurement
+        if row.too_small:
+            return "too small to measure"
+        if row.not_evaluable:
+            return "not evaluable"
+        return f"{row.diameter_mm} mm"
+    parts = [dict(msg.Organ.choices).get(row.organ, row.organ)]
+    if row.location:
+        parts.append(row.location)
+    if getattr(row, "diameter_mm", None) is not None:
+        parts.append(f"{row.diameter_mm} mm")
+    return ", ".join(parts)
+
+
+def _lesion_changes_since(assessment: TumourAssessment, version: int) -> list[dict]:
+    """Changes to the lesions / measurements of ``assessment`` made after ``version`` was saved
+    (``edc.audit.services.changes_since`` lists the assessment's own fields)."""
+    opened = (
+        assessment.history.filter(version=version).order_by("-history_date", "-history_id").first()
+    )
+    if opened is None:
+        return []
+    kinds = (
+        (TargetLesion, "Target lesion {label}"),
+        (NonTargetLesion, "Non-target lesion {label}"),
+        (LesionMeasurement, "{label} measurement"),
+    )
+    rows = {
+        model: list(
+            model.history.filter(assessment_id=assessment.pk, history_date__gt=opened.history_date)
+            .select_related("history_user")
+            .order_by("history_date", "history_id")
+        )
+        for model, _ in kinds
+    }
+    lesion_ids = {r.lesion_id for r in rows[LesionMeasurement]}
+    target_labels = dict(
+        TargetLesion.history.filter(id__in=lesion_ids)
+        .order_by("history_date")
+        .values_list("id", "label")
+    )
+    changes: list[dict] = []
+    for model, title in kinds:
+        for row in rows[model]:
+            label = (
+                target_labels.get(row.lesion_id, "") if model is LesionMeasurement else row.label
+            )
+            name = title.format(label=label)
+            common = {
+                "user": getattr(row.history_user, "username", "system"),
+                "at": row.history_date,
+                "reason": row.history_change_reason or "",
+            }
+            if row.history_type in ("+", "-"):
+                text = _lesion_text(row)
+                added = row.history_type == "+"
+                changes.append(
+                    {
+                        "field": f"{model._meta.model_name}:{row.id}",
+                        "label": f"{name} {'added' if added else 'removed'}",
+                        "old": None if added else text,
+                        "new": text if added else None,
+                        "old_display": _EMPTY if added else text,
+                        "new_display": text if added else _EMPTY,
+                        **common,
+                    }
+                )
+                continue
+            previous = row.prev_record
+            if previous is None:
+                continue
+            old, new = _lesion_text(previous), _lesion_text(row)
+            if hasattr(row, "label") and previous.label != row.label:
+                old, new = f"{previous.label}: {old}", f"{row.label}: {new}"
+            if old != new:
+                changes.append(
+                    {
+                        "field": f"{model._meta.model_name}:{row.id}",
+                        "label": name,
+                        "old": old,
+                        "new": new,
+                        "old_display": old,
+                        "new_display": new,
+                        **common,
+                    }
+                )
+    return changes
 
 
 def _check_study_date(
@@ -938,13 +1041,14 @@ VITALS_FIELDS = (
     "temperature_c",
     "ecog",
 )
-_LIMITS = (
-    ("weight_kg", "Weight", msg.WEIGHT_KG_LIMITS, "kg"),
-    ("systolic_bp", "Systolic blood pressure", msg.SYSTOLIC_BP_LIMITS, "mmHg"),
-    ("diastolic_bp", "Diastolic blood pressure", msg.DIASTOLIC_BP_LIMITS, "mmHg"),
-    ("heart_rate", "Heart rate", msg.HEART_RATE_LIMITS, "/min"),
-    ("temperature_c", "Temperature", msg.TEMPERATURE_C_LIMITS, "°C"),
-)
+# Physiological limits, declared once (edc.validators); the form's inputs read the same.
+VITALS_LIMITS = {
+    "weight_kg": limits.WEIGHT_KG,
+    "systolic_bp": limits.SYSTOLIC_BP,
+    "diastolic_bp": limits.DIASTOLIC_BP,
+    "heart_rate": limits.HEART_RATE,
+    "temperature_c": limits.TEMPERATURE_C,
+}
 
 
 def _clean_vital_signs(
@@ -955,24 +1059,10 @@ def _clean_vital_signs(
     if measured_on is None:
         collector.add("measured_on", "Give the date of the measurements.")
     _check_study_date(collector, measured_on, "measured_on", patient=patient)
-    for field, label, limits, unit in _LIMITS:
-        collector.check(
-            validators.validate_within_limits,
-            values.get(field),
-            field=field,
-            label=label,
-            limits=limits,
-            unit=unit,
-        )
+    for field, limit in VITALS_LIMITS.items():
+        collector.check(limit.check, values.get(field), field)
     if values.get("height_cm") is not None:
-        collector.check(
-            validators.validate_within_limits,
-            values["height_cm"],
-            field="height_cm",
-            label="Height",
-            limits=msg.HEIGHT_CM_LIMITS,
-            unit="cm",
-        )
+        collector.check(limits.HEIGHT_CM.check, values["height_cm"], "height_cm")
     if values.get("systolic_bp") is not None and values.get("diastolic_bp") is not None:
         collector.check(
             validators.validate_blood_pressure,

@@ -1,15 +1,15 @@
 """One validator per clinical rule, shared by the browser forms and the API (via services).
 
 Each raises ``django.core.exceptions.ValidationError`` keyed by the offending field, with a
-message constant from ``constants``. ``collect_errors`` lets a service run several rules and
-report every broken one at once.
+message constant from ``constants``. ``collect_errors`` (``edc.validators``) lets a service run
+several rules and report every broken one at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,44 +17,13 @@ from django.utils import timezone
 
 from edc import protocol
 from edc.protocol import RECIST
+from edc.validators import LESION_DIAMETER_MM, ErrorCollector, collect_errors
 
 from . import constants as msg
 from . import ctcae
 from .rules import is_nodal
 
-
-class ErrorCollector:
-    """Run rule validators, keep every message by field, raise them together."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def check(self, validator: Callable, *args, **kwargs):
-        try:
-            return validator(*args, **kwargs)
-        except ValidationError as exc:
-            self.add_from(exc)
-            return None
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def add_from(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add(field, message)
-        else:
-            for message in exc.messages:
-                self.add("__all__", message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
-def collect_errors() -> ErrorCollector:
-    return ErrorCollector()
+__all__ = ["ErrorCollector", "collect_errors"]  # shared (edc.validators); services import here
 
 
 # --- Tumour assessments -------------------------------------------------------------------------
@@ -71,7 +40,8 @@ def validate_baseline_window(value: dt.date, *, c1d1: dt.date) -> None:
 
 
 def validate_diameter_range(value: Decimal, field: str) -> None:
-    if value < 0 or value > msg.DIAMETER_MAX_MM:
+    """edc.validators.LESION_DIAMETER_MM: 0 to 500 mm (a longer one is a unit error)."""
+    if not LESION_DIAMETER_MM.contains(value):
         raise ValidationError({field: msg.DIAMETER_OUT_OF_RANGE})
 
 

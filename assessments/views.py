@@ -1,14 +1,13 @@
 """Browser pages: thin — scoped selectors to read, services (through run_service) to write."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
-from edc.access.selectors import can_enter_data, user_role
-from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
+from edc.access import roles
+from edc.access.roles import can_enter_data
+from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, requires, run_service
 from patients.selectors import patient_get_for_user
 
 from . import ctcae, forms, selectors, services
@@ -47,6 +46,10 @@ class PatientFormView(DataEntryRequiredMixin, FormView):
 
     def get_patient(self):
         return patient_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        # The form checks its dates as the service does, with its other errors.
+        return {**super().get_form_kwargs(), "patient": self.patient}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -121,7 +124,14 @@ class BaselineView(PatientFormView):
     def get_context_data(self, **kwargs):
         if "target_formset" not in kwargs:
             kwargs["target_formset"], kwargs["non_target_formset"] = self.get_formsets()
-        return super().get_context_data(assessment=self.assessment, **kwargs)
+        formsets = [kwargs["target_formset"], kwargs["non_target_formset"]]
+        return super().get_context_data(
+            assessment=self.assessment,
+            # The error summary lists the lesion rows' errors too.
+            formsets=formsets,
+            formsets_errors=any(f.is_bound and not f.is_valid() for f in formsets),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -181,7 +191,8 @@ class FollowupView(PatientFormView):
     def get_form_kwargs(self):
         baseline = self.get_baseline()
         lesions = list(baseline.target_lesions.all()) if baseline else []
-        return {**super().get_form_kwargs(), "lesions": lesions}
+        non_targets = list(baseline.non_target_lesions.all()) if baseline else []
+        return {**super().get_form_kwargs(), "lesions": lesions, "non_target_lesions": non_targets}
 
     def get_initial(self):
         return forms.followup_initial(self.assessment) if self.assessment else {}
@@ -225,12 +236,9 @@ class FollowupEditView(TumourAssessmentEditMixin, FollowupView):
     title = "Correct a follow-up tumour assessment"
 
 
+@requires(roles.ENTER_DATA)
 def tumour_assessment_edit_view(request, *args, **kwargs):
     """One URL for corrections; the assessment's kind chooses the form."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if user_role(request.user) is None:
-        raise PermissionDenied("You have no role in this trial.")
     assessment = selectors.tumour_assessment_get_for_user(
         user=request.user, pk=kwargs["assessment_pk"]
     )

@@ -40,7 +40,7 @@ from django.utils import timezone  # noqa: E402
 
 from edc.access.constants import Role  # noqa: E402
 from edc.access.models import Site  # noqa: E402
-from edc.access.services import roles_sync, staff_assign  # noqa: E402
+from edc.access.services import roles_sync, staff_assign, training_setup  # noqa: E402
 from edc.audit.display import EXPORT_COLUMNS, csv_rows  # noqa: E402
 from edc.audit.models import AuditEntry  # noqa: E402
 from edc.audit.records import clinical_models  # noqa: E402
@@ -105,6 +105,7 @@ def setup_trial():
         *((f"bench.crc.{c}", Role.COORDINATOR, (c,)) for c in sites),
     ):
         user, _ = User.objects.get_or_create(username=username)
+        training_setup(user=user, role=role)
         staff_assign(user=user, role=role, sites=[sites[c] for c in site_codes])
         users[username] = user
     return sites, patients, users

@@ -45,7 +45,7 @@ from django.core.management import call_command  # noqa: E402
 
 from edc import protocol  # noqa: E402
 from edc.access.constants import Role  # noqa: E402
-from edc.access.services import roles_sync, staff_assign  # noqa: E402
+from edc.access.services import roles_sync, staff_assign, training_setup  # noqa: E402
 from edc.deviations.models import Deviation  # noqa: E402
 from edc.outbox import services as outbox  # noqa: E402
 from patients import services as patient_services  # noqa: E402
@@ -139,6 +139,7 @@ def main() -> None:
     patient_services.cohorts_ensure()
     site = SiteFactory()
     user = UserFactory()
+    training_setup(user=user, role=Role.INVESTIGATOR)
     staff_assign(user=user, role=Role.INVESTIGATOR, sites=[site])
     manager = UserFactory()
     staff_assign(user=manager, role=Role.DATA_MANAGER)

@@ -63,3 +63,8 @@ NO_PRECEDING_REASON_REQUIRED = (
     "Give the reason for injecting without a paclitaxel dose the day before."
 )
 IMP321_DOSE_POSITIVE = "The IMP321 dose must be greater than 0 mg."
+IMP321_DOSE_ABOVE_MAXIMUM = (
+    "{dose} mg is more than {factor} × the cohort dose of {cohort} mg ({ceiling} mg at most): "
+    "refused. Check the value and its unit."
+)
+ACTUAL_DOSE_POSITIVE = "The actual dose given must be greater than 0 mg."

@@ -56,11 +56,8 @@ def build(*, users: dict, rng) -> None:
                     level = protocol.PACLITAXEL_DOSE_LEVELS_MG_M2[1]
                 weight += Decimal(rng.choice([-1, 0, 0, 1]))
                 planned = rules.planned_dose_mg(rules.bsa_mosteller(height, weight), level)
-                actual = (
-                    planned * Decimal("1.15")
-                    if index == OFF_PLAN_DOSE and code == ("PAC-C2D15")
-                    else planned
-                )
+                off_plan = index == OFF_PLAN_DOSE and code == "PAC-C2D15"
+                actual = planned * Decimal("1.15") if off_plan else planned
                 data = {
                     "administration_date": when,
                     "status": "given",
@@ -71,6 +68,8 @@ def build(*, users: dict, rng) -> None:
                     "reduction_reason": "Grade 2 peripheral neuropathy"
                     if level != protocol.PACLITAXEL_STARTING_DOSE_MG_M2
                     else "",
+                    # The site confirmed the warning the form showed (still a deviation).
+                    "acknowledge_warnings": [rules.WARN_DOSE_OFF_PLAN] if off_plan else [],
                 }
                 if index == HELD_C2D8 and code == "PAC-C2D8":
                     data |= {
@@ -105,5 +104,8 @@ def build(*, users: dict, rng) -> None:
                         "no_preceding_dose_reason": "Patient could not attend the day after"
                         if late
                         else "",
+                        "acknowledge_warnings": [rules.WARN_NOT_DAY_AFTER_PACLITAXEL]
+                        if late
+                        else [],
                     },
                 )

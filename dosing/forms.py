@@ -1,8 +1,20 @@
+"""Dose forms: they parse input and check each value against its declared limit (so every
+field error shows at once); the rules across fields and records are the services'."""
+
+import datetime as dt
+from decimal import Decimal
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from edc import protocol
+from edc.validators import HEIGHT_CM, WEIGHT_KG
+from edc.web import StudyDatesMixin, mark_required
 
+from . import rules, validators
 from .constants import (
+    ACTUAL_DOSE_POSITIVE,
     DOSE_LEVEL_CHOICES,
     AdministrationStatus,
     InjectionSite,
@@ -30,16 +42,53 @@ class EditReasonMixin(forms.Form):
         if not editing:
             del self.fields["version"]
             del self.fields["reason"]
+        else:
+            mark_required(self.fields["reason"])
 
 
-class PaclitaxelForm(EditReasonMixin):
+class DoseDatesMixin(StudyDatesMixin):
+    """The dose's date is checked as the service checks it (a study date, not before C1D1),
+    with the other field errors."""
+
+    def check_study_date(self, name: str, value) -> None:
+        super().check_study_date(name, value)
+        day = timezone.localdate(value) if isinstance(value, dt.datetime) else value
+        if self.patient.c1d1_date:
+            validators.validate_not_before_c1d1(day, name, c1d1=self.patient.c1d1_date)
+
+
+class WarningsMixin(forms.Form):
+    """The soft checks the user confirms (codes of dosing.rules; rendered by
+    templates/_warnings.html only when the service reported some, with rule and values)."""
+
+    # ACKNOWLEDGE_FIELD: the name the services read.
+    acknowledge_warnings = forms.MultipleChoiceField(
+        label="Confirm the warnings",
+        choices=[
+            (rules.WARN_DATE_OUTSIDE_WINDOW, rules.RULE_DATE_OUTSIDE_WINDOW),
+            (rules.WARN_WEIGHT_CHANGED, "Weight changed since the last dose"),
+            (rules.WARN_DOSE_OFF_PLAN, "Dose off plan"),
+            (rules.WARN_NOT_DAY_AFTER_PACLITAXEL, "IMP321 not the day after paclitaxel"),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class PaclitaxelForm(DoseDatesMixin, WarningsMixin, EditReasonMixin):
+    study_date_fields = ("administration_date",)
+
     administration_date = forms.DateField(label="Date", widget=DATE)
     status = forms.ChoiceField(choices=AdministrationStatus.choices)
     status_reason = forms.CharField(
         label="Reason (held / not done)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    height_cm = forms.DecimalField(label="Height (cm, baseline)", max_digits=5, decimal_places=1)
-    weight_kg = forms.DecimalField(label="Weight (kg, this visit)", max_digits=5, decimal_places=1)
+    height_cm = HEIGHT_CM.apply_to(
+        forms.DecimalField(label="Height (cm, baseline)", max_digits=5, decimal_places=1)
+    )
+    weight_kg = WEIGHT_KG.apply_to(
+        forms.DecimalField(label="Weight (kg, this visit)", max_digits=5, decimal_places=1)
+    )
     dose_level_mg_m2 = forms.TypedChoiceField(
         label="Dose level (mg/m²)",
         choices=DOSE_LEVEL_CHOICES,
@@ -51,7 +100,15 @@ class PaclitaxelForm(EditReasonMixin):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     actual_dose_mg = forms.DecimalField(
-        label="Actual dose given (mg)", required=False, max_digits=6, decimal_places=1
+        label="Actual dose given (mg)",
+        required=False,
+        max_digits=6,
+        decimal_places=1,
+        # The ceiling of a dose is 1.5 × its planned dose (checked on save); the input's max is
+        # that ceiling at the largest BSA the height and weight limits allow.
+        widget=forms.NumberInput(
+            attrs={"min": "0.1", "step": "0.1", "max": f"{rules.largest_actual_dose_mg()}"}
+        ),
     )
     infusion_start = forms.TimeField(required=False, widget=TIME)
     infusion_stop = forms.TimeField(required=False, widget=TIME)
@@ -61,9 +118,13 @@ class PaclitaxelForm(EditReasonMixin):
     )
 
     def clean_dose_level_mg_m2(self):
-        from decimal import Decimal
-
         return Decimal(self.cleaned_data["dose_level_mg_m2"])
+
+    def clean_actual_dose_mg(self):
+        value = self.cleaned_data.get("actual_dose_mg")
+        if value is not None and value <= 0:
+            raise ValidationError(ACTUAL_DOSE_POSITIVE)
+        return value
 
     field_order = [
         "administration_date",
@@ -77,12 +138,15 @@ class PaclitaxelForm(EditReasonMixin):
         "infusion_start",
         "infusion_stop",
         "hold_override_confirmed",
+        "acknowledge_warnings",
         "reason",
         "version",
     ]
 
 
-class Imp321Form(EditReasonMixin):
+class Imp321Form(DoseDatesMixin, WarningsMixin, EditReasonMixin):
+    study_date_fields = ("injected_at",)
+
     injected_at = forms.DateTimeField(
         label="Date and time",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -96,7 +160,10 @@ class Imp321Form(EditReasonMixin):
     kit_number = forms.CharField(max_length=30, required=False)
     lot_number = forms.CharField(max_length=30, required=False)
     injection_site = forms.ChoiceField(choices=[("", "—"), *InjectionSite.choices], required=False)
-    local_reaction = forms.ChoiceField(choices=LocalReaction.choices)
+    # An observation: never pre-answered ("None" is a choice the user makes).
+    local_reaction = forms.ChoiceField(
+        choices=[("", "— choose (None if there was no reaction)"), *LocalReaction.choices]
+    )
     local_reaction_details = forms.CharField(required=False)
     no_preceding_dose_reason = forms.CharField(
         label="Reason for injecting without paclitaxel the day before", required=False
@@ -113,9 +180,27 @@ class Imp321Form(EditReasonMixin):
         "local_reaction",
         "local_reaction_details",
         "no_preceding_dose_reason",
+        "acknowledge_warnings",
         "reason",
         "version",
     ]
+
+    def __init__(self, *args, cohort_dose: Decimal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort_dose = cohort_dose
+        # The input's max is the hard ceiling (1.5 × the cohort dose), checked on save too.
+        self.fields["dose_mg"].widget.attrs.update(
+            {"min": "0.01", "step": "0.01", "max": f"{rules.imp321_dose_ceiling_mg(cohort_dose)}"}
+        )
+
+    def clean_dose_mg(self):
+        value = self.cleaned_data.get("dose_mg")
+        if value is not None:
+            try:
+                validators.validate_imp321_dose_value(value, cohort_dose=self.cohort_dose)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["dose_mg"]) from None
+        return value
 
 
 __all__ = ["PaclitaxelForm", "Imp321Form", "protocol"]

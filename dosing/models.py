@@ -43,6 +43,8 @@ class PaclitaxelAdministration(AuditedModel):
     # True: a threshold was not reached, the protocol says hold; None: no usable lab.
     hold_criteria_met = models.BooleanField(null=True, blank=True)
     hold_override_confirmed = models.BooleanField(default=False)
+    # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
+    warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
 
     class Meta:
         ordering = ["patient", "cycle", "day"]
@@ -94,6 +96,8 @@ class Imp321Injection(AuditedModel):
         help_text="The paclitaxel dose this injection follows.",
     )
     no_preceding_dose_reason = models.TextField(blank=True)
+    # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
+    warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
 
     class Meta:
         ordering = ["patient", "injection_number"]

@@ -4,17 +4,19 @@ No ORM and no Django: forms, serializers, services and deviation checks call the
 browser, the API and the nightly checks compute the same numbers. Every threshold comes from
 ``edc.protocol`` (PROTOCOL.md, "Treatment schedule"). Validators raise ``ValueError`` with a
 message built from the constants below, which callers turn into form/serializer errors and
-tests import.
+tests import. Soft checks (unusual values the user confirms before saving) return an
+``edc.softcheck.SoftCheck`` or None; the proposed dates of the dose forms are computed here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from edc import protocol
+from edc.softcheck import SoftCheck, deviation_severity
 
 BSA_QUANTUM = Decimal("0.01")  # m², as printed on the dosing sheet
 DOSE_QUANTUM = Decimal("0.1")  # mg, as prepared by pharmacy
@@ -33,6 +35,46 @@ MSG_HOLD_ANC_BELOW = "ANC {value} × 10⁹/L is below {threshold} required on D{
 MSG_HOLD_PLATELETS_BELOW = "Platelets {value} × 10⁹/L is below {threshold} required on D{day}"
 MSG_HOLD_ANC_MISSING = "No ANC result within {days} days before the D{day} dose"
 MSG_HOLD_PLATELETS_MISSING = "No platelet result within {days} days before the D{day} dose"
+
+# Soft checks (edc.softcheck.SoftCheck): the rule, then the values. Codes are the API's.
+WARN_DATE_OUTSIDE_WINDOW = "date_outside_window"
+WARN_WEIGHT_CHANGED = "weight_changed"
+WARN_DOSE_OFF_PLAN = "dose_off_plan"
+WARN_NOT_DAY_AFTER_PACLITAXEL = "not_day_after_paclitaxel"
+WARNING_CODES = (
+    WARN_DATE_OUTSIDE_WINDOW,
+    WARN_WEIGHT_CHANGED,
+    WARN_DOSE_OFF_PLAN,
+    WARN_NOT_DAY_AFTER_PACLITAXEL,
+)
+RULE_DATE_OUTSIDE_WINDOW = "Date outside the visit window"
+DETAIL_DATE_OUTSIDE_WINDOW = (
+    "{event} on {date} is {days} day{s} {side} its window {earliest} – {latest} (planned {planned})"
+)
+RULE_WEIGHT_CHANGED = "Weight changed by more than {pct} % since the last dose"
+DETAIL_WEIGHT_CHANGED = (
+    "{previous} kg at {previous_event}, {weight} kg now ({change} %); the BSA and the planned "
+    "dose are computed from this weight"
+)
+RULE_PACLITAXEL_OFF_PLAN = "Dose more than {pct} % away from the planned dose"
+DETAIL_PACLITAXEL_OFF_PLAN = "{actual} mg given, {planned} mg planned ({change} %)"
+RULE_IMP321_NOT_COHORT = "IMP321 dose other than the cohort dose"
+DETAIL_IMP321_NOT_COHORT = "{dose} mg entered, cohort dose {cohort} mg"
+RULE_NOT_DAY_AFTER_PACLITAXEL = (
+    "IMP321 is given the day after the actual paclitaxel dose (one day later tolerated)"
+)
+DETAIL_INJECTION_GAP = "paclitaxel given on {paclitaxel}, injection on {injection} ({gap})"
+DETAIL_NO_PACLITAXEL = "no paclitaxel dose is recorded as given before this injection ({event})"
+
+# Proposed dates (dose forms): said next to the date whenever the proposal needs checking.
+PROPOSED_OUTSIDE_WINDOW = (
+    "Proposed date {date} is outside the window {earliest} – {latest}: check it before saving."
+)
+PROPOSED_IN_FUTURE = "Due on {date}, after today: the date cannot be saved before it has happened."
+PROPOSED_DAY_AFTER_PACLITAXEL = "Proposed: the day after the paclitaxel dose of {date}."
+PROPOSED_NO_PACLITAXEL = (
+    "No paclitaxel dose is recorded as given for this cycle day: the planned date is proposed."
+)
 
 
 def _allowed_levels() -> str:
@@ -109,6 +151,214 @@ def dose_exceeds_maximum(actual_mg: Decimal, planned_mg: Decimal) -> bool:
     Exactly 1.5× planned is accepted (and flagged by :func:`dose_off_plan`).
     """
     return Decimal(actual_mg) > protocol.MAX_DOSE_FACTOR * Decimal(planned_mg)
+
+
+def actual_dose_ceiling_mg(planned_mg: Decimal) -> Decimal:
+    """The largest paclitaxel dose accepted for a planned dose (MAX_DOSE_FACTOR × planned)."""
+    return protocol.MAX_DOSE_FACTOR * Decimal(planned_mg)
+
+
+def largest_actual_dose_mg() -> Decimal:
+    """The ceiling at the largest BSA the height/weight limits allow (the HTML input's max).
+
+    220 cm and 250 kg give 3.91 m², 312.8 mg planned at 80 mg/m², so 469.2 mg at most.
+    """
+    bsa = bsa_mosteller(protocol.HEIGHT_CM_LIMITS[1], protocol.WEIGHT_KG_LIMITS[1])
+    return actual_dose_ceiling_mg(planned_dose_mg(bsa, protocol.PACLITAXEL_STARTING_DOSE_MG_M2))
+
+
+def imp321_dose_ceiling_mg(cohort_dose_mg: Decimal) -> Decimal:
+    """The largest IMP321 dose accepted: MAX_DOSE_FACTOR × the cohort dose (6.25 → 9.375 mg)."""
+    return protocol.MAX_DOSE_FACTOR * Decimal(cohort_dose_mg)
+
+
+def imp321_dose_exceeds_maximum(dose_mg: Decimal, cohort_dose_mg: Decimal) -> bool:
+    """True above 1.5 × the cohort dose (625 mg for 6.25 mg): refused outright, like paclitaxel."""
+    return Decimal(dose_mg) > imp321_dose_ceiling_mg(cohort_dose_mg)
+
+
+# --- Soft checks -------------------------------------------------------------------------------
+def _signed_pct(new: Decimal, old: Decimal) -> str:
+    change = (Decimal(new) - Decimal(old)) / Decimal(old) * 100
+    return f"{change.quantize(Decimal('0.1'), ROUND_HALF_UP):+}"
+
+
+def _pct(fraction: Decimal) -> str:
+    return f"{(fraction * 100).normalize():f}"
+
+
+def window_check(
+    *, event: str, when: date, planned: date, earliest: date, latest: date
+) -> SoftCheck | None:
+    """A dose dated outside its visit window (recorded as a minor deviation when saved)."""
+    if earliest <= when <= latest:
+        return None
+    days, side = (
+        ((earliest - when).days, "before")
+        if when < earliest
+        else (
+            (when - latest).days,
+            "after",
+        )
+    )
+    return SoftCheck(
+        code=WARN_DATE_OUTSIDE_WINDOW,
+        field="administration_date",
+        rule=RULE_DATE_OUTSIDE_WINDOW,
+        detail=DETAIL_DATE_OUTSIDE_WINDOW.format(
+            event=event,
+            date=when,
+            days=days,
+            s="" if days == 1 else "s",
+            side=side,
+            earliest=earliest,
+            latest=latest,
+            planned=planned,
+        ),
+        deviation=deviation_severity("visit_out_of_window"),
+    )
+
+
+def weight_changed(previous_kg: Decimal, weight_kg: Decimal) -> bool:
+    """True when the weight moved by *more than* WEIGHT_CHANGE_CHECK_FRACTION (10 %) of before.
+
+    Exactly 10 % does not trigger: |new − old| > 0.10 × old, compared without division.
+    """
+    previous = Decimal(previous_kg)
+    return abs(Decimal(weight_kg) - previous) > protocol.WEIGHT_CHANGE_CHECK_FRACTION * previous
+
+
+def weight_change_check(
+    *, previous_kg: Decimal | None, previous_event: str, weight_kg: Decimal
+) -> SoftCheck | None:
+    """This visit's weight against the previous dose's (84.0 → 64.5 kg: −23.2 %, confirm)."""
+    if previous_kg is None or previous_kg <= 0 or not weight_changed(previous_kg, weight_kg):
+        return None
+    return SoftCheck(
+        code=WARN_WEIGHT_CHANGED,
+        field="weight_kg",
+        rule=RULE_WEIGHT_CHANGED.format(pct=_pct(protocol.WEIGHT_CHANGE_CHECK_FRACTION)),
+        detail=DETAIL_WEIGHT_CHANGED.format(
+            previous=previous_kg,
+            previous_event=previous_event,
+            weight=weight_kg,
+            change=_signed_pct(weight_kg, previous_kg),
+        ),
+    )
+
+
+def paclitaxel_off_plan_check(*, actual_mg: Decimal, planned_mg: Decimal) -> SoftCheck | None:
+    """A given dose more than 10 % away from the planned dose (a major deviation when saved)."""
+    if not dose_off_plan(actual_mg, planned_mg):
+        return None
+    return SoftCheck(
+        code=WARN_DOSE_OFF_PLAN,
+        field="actual_dose_mg",
+        rule=RULE_PACLITAXEL_OFF_PLAN.format(pct=_pct(protocol.DOSE_DEVIATION_TOLERANCE)),
+        detail=DETAIL_PACLITAXEL_OFF_PLAN.format(
+            actual=actual_mg, planned=planned_mg, change=_signed_pct(actual_mg, planned_mg)
+        ),
+        deviation=deviation_severity("paclitaxel_dose_off_plan"),
+    )
+
+
+def imp321_cohort_dose_check(*, dose_mg: Decimal, cohort_dose_mg: Decimal) -> SoftCheck | None:
+    """An IMP321 dose other than the cohort dose (a major deviation when saved)."""
+    if Decimal(dose_mg) == Decimal(cohort_dose_mg):
+        return None
+    return SoftCheck(
+        code=WARN_DOSE_OFF_PLAN,
+        field="dose_mg",
+        rule=RULE_IMP321_NOT_COHORT,
+        detail=DETAIL_IMP321_NOT_COHORT.format(dose=dose_mg, cohort=cohort_dose_mg),
+        deviation=deviation_severity("imp321_dose_not_cohort"),
+    )
+
+
+def injection_follows_paclitaxel(paclitaxel_date: date | None, injection_date: date) -> bool:
+    """The injection is 1 day after the actual paclitaxel date (+1 day tolerated: 1 or 2)."""
+    if paclitaxel_date is None:
+        return False
+    gap = (injection_date - paclitaxel_date).days - protocol.IMP321_DAYS_AFTER_PACLITAXEL
+    return -protocol.IMP321_WINDOW.before <= gap <= protocol.IMP321_WINDOW.after
+
+
+def imp321_timing_check(
+    *, paclitaxel_date: date | None, injection_date: date, paclitaxel_event: str
+) -> SoftCheck | None:
+    """IMP321 not the day after the actual paclitaxel dose (a minor deviation when saved)."""
+    if injection_follows_paclitaxel(paclitaxel_date, injection_date):
+        return None
+    if paclitaxel_date is None:
+        detail = DETAIL_NO_PACLITAXEL.format(event=paclitaxel_event)
+    else:
+        gap = (injection_date - paclitaxel_date).days
+        words = "the same day" if gap == 0 else f"{gap} day{'' if abs(gap) == 1 else 's'} after"
+        if gap < 0:
+            words = f"{-gap} day{'' if gap == -1 else 's'} before"
+        detail = DETAIL_INJECTION_GAP.format(
+            paclitaxel=paclitaxel_date, injection=injection_date, gap=words
+        )
+    return SoftCheck(
+        code=WARN_NOT_DAY_AFTER_PACLITAXEL,
+        field="injected_at",
+        rule=RULE_NOT_DAY_AFTER_PACLITAXEL,
+        detail=detail,
+        deviation=deviation_severity("imp321_not_day_after_paclitaxel"),
+    )
+
+
+# --- Proposed dates ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DateProposal:
+    """The date a new dose form proposes, and what the form says about it ("" = nothing)."""
+
+    date: date
+    note: str = ""
+
+
+def _window_note(proposed: date, *, earliest: date, latest: date, today: date) -> str:
+    if proposed > today:
+        return PROPOSED_IN_FUTURE.format(date=proposed)
+    if not earliest <= proposed <= latest:
+        return PROPOSED_OUTSIDE_WINDOW.format(date=proposed, earliest=earliest, latest=latest)
+    return ""
+
+
+def propose_paclitaxel_date(
+    *, planned: date, earliest: date, latest: date, today: date
+) -> DateProposal:
+    """The planned date, or today when the planned date has not come yet.
+
+    Said next to the date when the proposal is outside the window (a form opened early).
+    """
+    proposed = min(planned, today)
+    return DateProposal(
+        proposed, _window_note(proposed, earliest=earliest, latest=latest, today=today)
+    )
+
+
+def propose_imp321_date(
+    *,
+    paclitaxel_date: date | None,
+    planned: date,
+    earliest: date,
+    latest: date,
+    today: date,
+) -> DateProposal:
+    """The day after the *actual* paclitaxel date — never today nor the paclitaxel date.
+
+    Without a paclitaxel dose given, the planned date (or today, if earlier) with a note.
+    A proposal after today is kept (it is the right date) and the form says it is not due yet.
+    """
+    if paclitaxel_date is None:
+        proposed = min(planned, today)
+        note = _window_note(proposed, earliest=earliest, latest=latest, today=today)
+        return DateProposal(proposed, " ".join(p for p in (PROPOSED_NO_PACLITAXEL, note) if p))
+    proposed = paclitaxel_date + timedelta(days=protocol.IMP321_DAYS_AFTER_PACLITAXEL)
+    if proposed > today:
+        return DateProposal(proposed, PROPOSED_IN_FUTURE.format(date=proposed))
+    return DateProposal(proposed, PROPOSED_DAY_AFTER_PACLITAXEL.format(date=paclitaxel_date))
 
 
 # --- Hold criteria -----------------------------------------------------------------------------

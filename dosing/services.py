@@ -1,8 +1,15 @@
 """Writes for paclitaxel administrations and IMP321 injections (the one write path).
 
-Every service is atomic, checks the clinical rules (dosing.validators, dosing.rules), stores
-the derived values shown at entry (BSA, planned dose, hold check), saves through the audited
-services and records the actual date on the patient's calendar, which shifts what follows.
+Every service is atomic, checks the clinical rules (dosing.validators, dosing.rules) and
+reports every broken one at once, stores the derived values shown at entry (BSA, planned dose,
+hold check), saves through the audited services and records the actual date on the patient's
+calendar, which shifts what follows.
+
+Soft checks (a date outside the visit window, a weight changed by more than 10 % since the
+last dose, a dose off plan, IMP321 not the day after the paclitaxel dose) refuse the save until
+``data["acknowledge_warnings"]`` lists their codes; the acknowledged ones are stored with the
+record (``warnings_acknowledged``, audited). A correction that leaves a warning's values
+unchanged does not ask again.
 """
 
 import datetime as dt
@@ -12,11 +19,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from edc import protocol
 from edc.audit.services import audited_create, audited_update
 from edc.checks import enqueue_patient_check
+from edc.validators import (
+    ACKNOWLEDGE_FIELD,
+    ErrorCollector,
+    already_acknowledged,
+    collect_errors,
+    stored_acknowledgements,
+)
 from labs.selectors import haematology_for_dose
 from patients import calendar
 from patients.constants import PatientStatus
@@ -64,18 +79,29 @@ def _event(patient: Patient, code: str, kind: str) -> CalendarEvent:
         raise ValidationError({"__all__": msg.UNKNOWN_EVENT.format(code=code, kind=kind)}) from None
 
 
-def _check_patient_dated(patient: Patient, value: dt.date, field: str) -> None:
+def _check_patient_dated(
+    collector: ErrorCollector, patient: Patient, value: dt.date | None, field: str
+) -> None:
     if patient.status not in (PatientStatus.ENROLLED, PatientStatus.OFF_STUDY) or not (
         patient.c1d1_date
     ):
         raise ValidationError({"__all__": msg.NOT_ENROLLED})
-    validate_study_date(
+    if value is None:
+        return
+    collector.check(
+        validate_study_date,
         value,
         field,
         consent_date=consent_date_of(patient),
         consent_withdrawn_on=patient.consent_withdrawn_on,
     )
-    validators.validate_not_before_c1d1(value, field, c1d1=patient.c1d1_date)
+    collector.check(validators.validate_not_before_c1d1, value, field, c1d1=patient.c1d1_date)
+
+
+def _acknowledged(collector: ErrorCollector, data: Mapping[str, Any], stored: str = "") -> set:
+    """Warnings the request acknowledges, plus those the record already stores unchanged."""
+    codes = set(data.get(ACKNOWLEDGE_FIELD) or ())
+    return codes | already_acknowledged(collector.warnings, stored)
 
 
 def paclitaxel_preview(
@@ -100,38 +126,104 @@ def paclitaxel_preview(
     return out
 
 
-def _derive_paclitaxel(patient: Patient, day: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a paclitaxel record's values and compute what is stored with it."""
-    validators.validate_body_measurements(height_cm=data["height_cm"], weight_kg=data["weight_kg"])
-    validators.validate_dose_level(
-        level=data["dose_level_mg_m2"], reduction_reason=data.get("reduction_reason", "")
+def _previous_dose(
+    patient: Patient, event: CalendarEvent, *, exclude_pk: int | None = None
+) -> PaclitaxelAdministration | None:
+    """The patient's paclitaxel record just before this cycle day (its weight is compared)."""
+    return (
+        PaclitaxelAdministration.objects.filter(patient=patient)
+        .filter(Q(cycle__lt=event.cycle) | Q(cycle=event.cycle, day__lt=event.day))
+        .exclude(pk=exclude_pk)
+        .order_by("-cycle", "-day")
+        .first()
     )
-    bsa = rules.bsa_mosteller(data["height_cm"], data["weight_kg"])
-    planned = rules.planned_dose_mg(bsa, data["dose_level_mg_m2"])
-    validators.validate_status(
-        status=data["status"],
+
+
+def _derive_paclitaxel(
+    collector: ErrorCollector,
+    patient: Patient,
+    event: CalendarEvent,
+    data: Mapping[str, Any],
+    *,
+    exclude_pk: int | None = None,
+) -> dict[str, Any]:
+    """Check a paclitaxel record's values (every rule, errors and soft checks into
+    ``collector``) and compute what is stored with it."""
+    status = data.get("status")
+    height, weight = data.get("height_cm"), data.get("weight_kg")
+    level, actual = data.get("dose_level_mg_m2"), data.get("actual_dose_mg")
+    collector.check(validators.validate_weight, weight)
+    collector.check(validators.validate_height, height)
+    collector.check(
+        validators.validate_dose_level,
+        level=level,
+        reduction_reason=data.get("reduction_reason", ""),
+    )
+    collector.check(
+        validators.validate_status_reason,
+        status=status,
         status_reason=data.get("status_reason", ""),
-        actual_dose_mg=data.get("actual_dose_mg"),
-        planned_dose_mg=planned,
     )
-    validators.validate_infusion_times(
-        start=data.get("infusion_start"), stop=data.get("infusion_stop")
+    collector.check(validators.validate_actual_dose_value, status=status, actual_dose_mg=actual)
+    collector.check(
+        validators.validate_infusion_times,
+        start=data.get("infusion_start"),
+        stop=data.get("infusion_stop"),
     )
-    labs = haematology_for_dose(patient=patient, dose_date=data["administration_date"])
-    check = rules.hold_check(day=day, anc=labs.get("ANC"), platelets=labs.get("PLT"))
-    validators.validate_hold(
-        check=check,
-        status=data["status"],
-        confirmed=bool(data.get("hold_override_confirmed")),
-    )
-    return {
-        "bsa_m2": bsa,
-        "planned_dose_mg": planned,
-        "anc_at_check": _stored(labs.get("ANC"), "anc_at_check"),
-        "platelets_at_check": _stored(labs.get("PLT"), "platelets_at_check"),
-        # The hold criteria are met (the dose should be held) when a threshold is not reached.
-        "hold_criteria_met": None if check.met is None else not check.met,
-    }
+    derived: dict[str, Any] = {}
+    given = status == AdministrationStatus.GIVEN
+    if not collector.has_error("weight_kg", "height_cm", "dose_level_mg_m2"):
+        bsa = rules.bsa_mosteller(height, weight)
+        planned = rules.planned_dose_mg(bsa, level)
+        derived |= {"bsa_m2": bsa, "planned_dose_mg": planned}
+        if given and not collector.has_error("actual_dose_mg"):
+            collector.check(
+                validators.validate_actual_dose_ceiling,
+                actual_dose_mg=actual,
+                planned_dose_mg=planned,
+            )
+            if not collector.has_error("actual_dose_mg"):
+                collector.warn(
+                    rules.paclitaxel_off_plan_check(actual_mg=actual, planned_mg=planned)
+                )
+    if not collector.has_error("weight_kg"):
+        previous = _previous_dose(patient, event, exclude_pk=exclude_pk)
+        if previous is not None:
+            collector.warn(
+                rules.weight_change_check(
+                    previous_kg=previous.weight_kg,
+                    previous_event=f"C{previous.cycle}D{previous.day}",
+                    weight_kg=weight,
+                )
+            )
+    when = data.get("administration_date")
+    if when is not None and not collector.has_error("administration_date"):
+        if given:
+            collector.warn(
+                rules.window_check(
+                    event=event.label,
+                    when=when,
+                    planned=event.planned_date,
+                    earliest=event.earliest,
+                    latest=event.latest,
+                )
+            )
+        labs = haematology_for_dose(patient=patient, dose_date=when)
+        check = rules.hold_check(day=event.day, anc=labs.get("ANC"), platelets=labs.get("PLT"))
+        collector.check(
+            validators.validate_hold,
+            check=check,
+            status=status,
+            confirmed=bool(data.get("hold_override_confirmed")),
+        )
+        derived |= {
+            "anc_at_check": _stored(labs.get("ANC"), "anc_at_check"),
+            "platelets_at_check": _stored(labs.get("PLT"), "platelets_at_check"),
+            # The hold criteria are met (the dose should be held) when a threshold is not
+            # reached.
+            "hold_criteria_met": None if check.met is None else not check.met,
+        }
+    return derived
 
 
 def _stored(value: Decimal | None, field: str) -> Decimal | None:
@@ -179,9 +271,12 @@ def paclitaxel_record(
     event = _event(patient, event_code, protocol.PACLITAXEL)
     if PaclitaxelAdministration.objects.filter(patient=patient, event=event).exists():
         raise ValidationError({"__all__": msg.ALREADY_RECORDED.format(event=event.label)})
-    _check_patient_dated(patient, data["administration_date"], "administration_date")
+    collector = collect_errors()
+    _check_patient_dated(collector, patient, data.get("administration_date"), "administration_date")
+    derived = _derive_paclitaxel(collector, patient, event, data)
+    checks = collector.raise_if_any(acknowledged=_acknowledged(collector, data))
     values = {k: data.get(k) for k in PACLITAXEL_FIELDS if k in data}
-    values |= _derive_paclitaxel(patient, event.day, data)
+    values |= derived | {"warnings_acknowledged": stored_acknowledgements(checks)}
     for text in ("status_reason", "reduction_reason"):
         values[text] = (values.get(text) or "").strip()
     record = audited_create(
@@ -214,9 +309,18 @@ def paclitaxel_update(
     merged = {k: getattr(record, k) for k in PACLITAXEL_FIELDS} | {
         k: v for k, v in data.items() if k in PACLITAXEL_FIELDS
     }
-    _check_patient_dated(record.patient, merged["administration_date"], "administration_date")
+    collector = collect_errors()
+    _check_patient_dated(
+        collector, record.patient, merged["administration_date"], "administration_date"
+    )
+    derived = _derive_paclitaxel(
+        collector, record.patient, record.event, merged, exclude_pk=record.pk
+    )
+    checks = collector.raise_if_any(
+        acknowledged=_acknowledged(collector, data, record.warnings_acknowledged)
+    )
     changes = {k: merged[k] for k in PACLITAXEL_FIELDS}
-    changes |= _derive_paclitaxel(record.patient, record.day, merged)
+    changes |= derived | {"warnings_acknowledged": stored_acknowledgements(checks)}
     record = audited_update(
         record, user=user, reason=reason, expected_version=expected_version, changes=changes
     )
@@ -231,27 +335,47 @@ def paclitaxel_update(
     return record
 
 
-def _validate_injection(patient: Patient, event: CalendarEvent, data: Mapping[str, Any]):
-    injected_on = timezone.localtime(data["injected_at"]).date()
-    _check_patient_dated(patient, injected_on, "injected_at")
+def _validate_injection(
+    collector: ErrorCollector, patient: Patient, event: CalendarEvent, data: Mapping[str, Any]
+):
+    """Check an injection (errors and soft checks into ``collector``); return what it follows
+    and its local date."""
+    injected_at = data.get("injected_at")
+    injected_on = timezone.localtime(injected_at).date() if injected_at else None
+    _check_patient_dated(collector, patient, injected_on, "injected_at")
+    follows_code = protocol.PLANNED_EVENTS_BY_CODE[event.code].follows
     follows = PaclitaxelAdministration.objects.filter(
-        patient=patient,
-        event__code=protocol.PLANNED_EVENTS_BY_CODE[event.code].follows,
-        status=AdministrationStatus.GIVEN,
+        patient=patient, event__code=follows_code, status=AdministrationStatus.GIVEN
     ).first()
     if data.get("status", InjectionStatus.GIVEN) == InjectionStatus.GIVEN:
-        validators.validate_imp321_dose(
+        cohort_dose = protocol.cohort(patient.cohort.code).imp321_dose_mg
+        collector.check(
+            validators.validate_imp321_dose,
             dose_mg=data.get("dose_mg"),
-            cohort_dose=protocol.cohort(patient.cohort.code).imp321_dose_mg,
+            cohort_dose=cohort_dose,
             reason=data.get("dose_reason", ""),
         )
-        validators.validate_follows_paclitaxel(
-            paclitaxel_date=follows.administration_date if follows else None,
-            injection_date=injected_on,
-            confirmed_reason=data.get("no_preceding_dose_reason", ""),
-        )
+        if not collector.has_error("dose_mg"):
+            collector.warn(
+                rules.imp321_cohort_dose_check(dose_mg=data["dose_mg"], cohort_dose_mg=cohort_dose)
+            )
+        if injected_on is not None and not collector.has_error("injected_at"):
+            paclitaxel_date = follows.administration_date if follows else None
+            collector.check(
+                validators.validate_follows_paclitaxel,
+                paclitaxel_date=paclitaxel_date,
+                injection_date=injected_on,
+                confirmed_reason=data.get("no_preceding_dose_reason", ""),
+            )
+            collector.warn(
+                rules.imp321_timing_check(
+                    paclitaxel_date=paclitaxel_date,
+                    injection_date=injected_on,
+                    paclitaxel_event=protocol.PLANNED_EVENTS_BY_CODE[follows_code].label,
+                )
+            )
     elif not (data.get("status_reason") or "").strip():
-        raise ValidationError({"status_reason": msg.STATUS_REASON_REQUIRED})
+        collector.add("status_reason", msg.STATUS_REASON_REQUIRED)
     return follows, injected_on
 
 
@@ -259,12 +383,20 @@ def _validate_injection(patient: Patient, event: CalendarEvent, data: Mapping[st
 def imp321_record(
     *, user, patient: Patient, event_code: str, data: Mapping[str, Any]
 ) -> Imp321Injection:
-    """Record one IMP321 injection (dose pre-filled with the cohort dose by the form)."""
+    """Record one IMP321 injection (dose pre-filled with the cohort dose by the form).
+
+    A dose above 1.5 × the cohort dose is refused; another dose than the cohort's needs a
+    reason and an acknowledged warning, as does an injection not the day after the paclitaxel
+    dose.
+    """
     event = _event(patient, event_code, protocol.IMP321)
     if Imp321Injection.objects.filter(patient=patient, event=event).exists():
         raise ValidationError({"__all__": msg.ALREADY_RECORDED.format(event=event.label)})
-    follows, injected_on = _validate_injection(patient, event, data)
+    collector = collect_errors()
+    follows, injected_on = _validate_injection(collector, patient, event, data)
+    checks = collector.raise_if_any(acknowledged=_acknowledged(collector, data))
     values = {k: data.get(k) for k in IMP321_FIELDS if k in data}
+    values["warnings_acknowledged"] = stored_acknowledgements(checks)
     for text in (
         "status_reason",
         "dose_reason",
@@ -305,9 +437,14 @@ def imp321_update(
     merged = {k: getattr(record, k) for k in IMP321_FIELDS} | {
         k: v for k, v in data.items() if k in IMP321_FIELDS
     }
-    follows, injected_on = _validate_injection(record.patient, record.event, merged)
+    collector = collect_errors()
+    follows, injected_on = _validate_injection(collector, record.patient, record.event, merged)
+    checks = collector.raise_if_any(
+        acknowledged=_acknowledged(collector, data, record.warnings_acknowledged)
+    )
     if merged.get("status") == InjectionStatus.NOT_DONE:
         merged["dose_mg"] = None
+    merged["warnings_acknowledged"] = stored_acknowledgements(checks)
     record = audited_update(
         record,
         user=user,

@@ -4,16 +4,18 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from edc import protocol
-from edc.access.selectors import can_enter_data
+from edc.access.roles import can_enter_data
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 from patients.models import CalendarEvent
 from patients.selectors import patient_get_for_user
 
-from . import forms, services
+from . import forms, rules, services
+from .constants import AdministrationStatus
 from .models import Imp321Injection, PaclitaxelAdministration
 from .selectors import exposure_for_patient
 
@@ -53,7 +55,11 @@ class DoseFormView(DataEntryRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "editing": self.record is not None}
+        return {
+            **super().get_form_kwargs(),
+            "editing": self.record is not None,
+            "patient": self.patient,
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -99,6 +105,14 @@ class PaclitaxelView(DoseFormView):
     create_service = staticmethod(services.paclitaxel_record)
     update_service = staticmethod(services.paclitaxel_update)
 
+    def proposal(self) -> rules.DateProposal | None:
+        if self.record:
+            return None
+        e = self.event
+        return rules.propose_paclitaxel_date(
+            planned=e.planned_date, earliest=e.earliest, latest=e.latest, today=timezone.localdate()
+        )
+
     def get_initial(self):
         if self.record:
             initial = {f: getattr(self.record, f) for f in services.PACLITAXEL_FIELDS}
@@ -114,13 +128,20 @@ class PaclitaxelView(DoseFormView):
             .first()
         )
         return {
-            "administration_date": min(self.event.planned_date, dt.date.today()),
+            "administration_date": self.proposal().date,
             "status": "given",
             "height_cm": first.height_cm if first else None,
             "dose_level_mg_m2": previous.dose_level_mg_m2
             if previous
             else protocol.PACLITAXEL_STARTING_DOSE_MG_M2,
         }
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        proposal = self.proposal()
+        if proposal is not None and proposal.note:
+            form.fields["administration_date"].help_text = proposal.note
+        return form
 
 
 class Imp321View(DoseFormView):
@@ -130,24 +151,51 @@ class Imp321View(DoseFormView):
     create_service = staticmethod(services.imp321_record)
     update_service = staticmethod(services.imp321_update)
 
+    def follows(self) -> PaclitaxelAdministration | None:
+        if not hasattr(self, "_follows"):
+            self._follows = PaclitaxelAdministration.objects.filter(
+                patient=self.patient,
+                event__code=protocol.PLANNED_EVENTS_BY_CODE[self.event.code].follows,
+            ).first()
+        return self._follows
+
+    def proposal(self) -> rules.DateProposal | None:
+        if self.record:
+            return None
+        follows = self.follows()
+        given = follows is not None and follows.status == AdministrationStatus.GIVEN
+        e = self.event
+        return rules.propose_imp321_date(
+            paclitaxel_date=follows.administration_date if given else None,
+            planned=e.planned_date,
+            earliest=e.earliest,
+            latest=e.latest,
+            today=timezone.localdate(),
+        )
+
+    def get_form_kwargs(self):
+        cohort_dose = protocol.cohort(self.patient.cohort.code).imp321_dose_mg
+        return {**super().get_form_kwargs(), "cohort_dose": cohort_dose}
+
     def get_initial(self):
         if self.record:
             initial = {f: getattr(self.record, f) for f in services.IMP321_FIELDS}
             return initial | {"version": self.record.version}
         return {
-            "injected_at": dt.datetime.combine(
-                min(self.event.planned_date, dt.date.today()), dt.time(9, 0)
-            ),
+            "injected_at": dt.datetime.combine(self.proposal().date, dt.time(9, 0)),
             "dose_mg": protocol.cohort(self.patient.cohort.code).imp321_dose_mg,
             "status": "given",
         }
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        proposal = self.proposal()
+        if proposal is not None and proposal.note:
+            form.fields["injected_at"].help_text = proposal.note
+        return form
+
     def get_context_data(self, **kwargs):
-        follows = PaclitaxelAdministration.objects.filter(
-            patient=self.patient,
-            event__code=protocol.PLANNED_EVENTS_BY_CODE[self.event.code].follows,
-        ).first()
-        return super().get_context_data(follows=follows, **kwargs)
+        return super().get_context_data(follows=self.follows(), **kwargs)
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -88,7 +88,12 @@ def paclitaxel_window(cycle: int, day: int) -> Window:
 PACLITAXEL_DOSE_LEVELS_MG_M2: tuple[Decimal, ...] = (Decimal("80"), Decimal("70"), Decimal("60"))
 PACLITAXEL_STARTING_DOSE_MG_M2 = PACLITAXEL_DOSE_LEVELS_MG_M2[0]
 DOSE_DEVIATION_TOLERANCE = Decimal("0.10")  # actual vs planned, > 10 % is a deviation
-MAX_DOSE_FACTOR = Decimal("1.5")  # an actual dose above 1.5 x planned is refused outright
+# Hard ceiling: an actual dose above 1.5 x planned (paclitaxel) or above 1.5 x the cohort dose
+# (IMP321) is refused outright — a typing or unit error, never a dose someone received.
+MAX_DOSE_FACTOR = Decimal("1.5")
+# Weight changed by more than 10 % since the previous dose: the BSA (and the dose prepared from
+# it) changes accordingly, so the entry is confirmed before it is saved (soft check).
+WEIGHT_CHANGE_CHECK_FRACTION = Decimal("0.10")
 
 WEIGHT_KG_LIMITS = (Decimal("30"), Decimal("250"))
 HEIGHT_CM_LIMITS = (Decimal("120"), Decimal("220"))
@@ -142,6 +147,11 @@ RECIST = RecistSettings()
 # Endpoints
 CLINICAL_BENEFIT_LANDMARK_DAYS = 183  # "without progression at 6 months" from C1D1
 CONFIDENCE_LEVEL = Decimal("0.95")
+# The publication compares its objective response (50 %) with a historical control group's
+# 25 %: exact one-sided binomial test of H0 "response rate <= this rate"; a p-value below the
+# one-sided alpha reads "above the historical rate".
+HISTORICAL_CONTROL_RESPONSE_RATE = Decimal("0.25")
+HISTORICAL_CONTROL_ALPHA = Decimal("0.05")
 
 
 # --- Eligibility -----------------------------------------------------------------------------
@@ -331,3 +341,37 @@ def planned_events() -> tuple[PlannedEvent, ...]:
 
 PLANNED_EVENTS = planned_events()
 PLANNED_EVENTS_BY_CODE = {e.code: e for e in PLANNED_EVENTS}
+
+
+# --- Protocol numbers in the words users read, formatted from the constants above --------------
+def _joined(items) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def days_window(offset: int, window: Window) -> str:
+    """``13 ± 2 days`` (or ``56 days (−7/+7)`` style when the window is lopsided)."""
+    if window.before == window.after:
+        return f"{offset} ± {window.before} days"
+    return f"{offset} days (−{window.before}/+{window.after})"
+
+
+IMMUNE_DRAW_TIMING = (
+    f"{days_window(IMMUNE_DRAW_OFFSET_DAYS, IMMUNE_DRAW_WINDOW)} after IMP321 injections "
+    f"{_joined(IMMUNE_DRAW_AFTER_INJECTIONS)}"
+)
+TREATMENT_REGIMEN = (
+    f"Paclitaxel {PACLITAXEL_STARTING_DOSE_MG_M2} mg/m² IV on "
+    f"{_joined(f'D{d}' for d in PACLITAXEL_DAYS).replace(' and ', ', ')} of "
+    f"{CYCLE_LENGTH_DAYS}-day cycles and IMP321 s.c. on "
+    f"{_joined(f'D{d + IMP321_DAYS_AFTER_PACLITAXEL}' for d in IMP321_AFTER_PACLITAXEL_DAYS)}"
+)
+SAE_REPORT_LIMIT = f"{SAE_REPORT_HOURS} h"
+
+# Handed to every template as ``protocol_text`` (edc.web.protocol_words).
+PROTOCOL_TEXT = {
+    "immune_draw_timing": IMMUNE_DRAW_TIMING,
+    "immune_draw_offset": f"{IMMUNE_DRAW_OFFSET_DAYS} days",
+    "treatment_regimen": TREATMENT_REGIMEN,
+    "sae_report_limit": SAE_REPORT_LIMIT,
+}

@@ -3,8 +3,10 @@
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from edc.access import roles
 from edc.access.constants import Role
-from edc.access.selectors import is_site_staff, user_role
+from edc.access.roles import can_enter_data
+from edc.access.selectors import user_role
 from edc.dashboard import selectors
 from edc.web import TrialRoleRequiredMixin
 
@@ -61,12 +63,15 @@ class HomeView(TrialRoleRequiredMixin, TemplateView):
     """Each role's starting page: what needs doing at their sites, in a fixed number of queries."""
 
     template_name = "home.html"
+    # Open to any account: one without a trial role yet is sent to "My training"
+    # (edc.access.first_sign_in.FirstSignInMiddleware).
+    action = roles.SIGNED_IN
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         role = user_role(user)
         today = timezone.localdate()
-        site_staff = is_site_staff(user)
+        site_staff = can_enter_data(user)
         section = _site_staff if site_staff else SECTIONS[role]
         return super().get_context_data(
             role=role,

@@ -6,27 +6,19 @@ validators; the admin only shows the records and their audit trail.
 
 from django.contrib import admin
 
-from edc.audit.admin import AuditedAdmin
+from edc.audit.admin import ReadOnlyAdmin
 
 from .models import Laboratory, ReferenceRange
 
 
-class ReadOnlyAuditedAdmin(AuditedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Laboratory)
-class LaboratoryAdmin(ReadOnlyAuditedAdmin):
+class LaboratoryAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "site", "version")
     list_filter = ("site",)
     search_fields = ("code", "name")
 
 
 @admin.register(ReferenceRange)
-class ReferenceRangeAdmin(ReadOnlyAuditedAdmin):
+class ReferenceRangeAdmin(ReadOnlyAdmin):
     list_display = ("lab", "analyte", "sex", "low", "high", "effective_from", "version")
     list_filter = ("lab", "analyte", "sex")

@@ -2,7 +2,10 @@
 
 from django.db import models
 
+from edc import protocol
 from labs.catalogue import IMMUNE, PANELS
+
+_OFFSET = protocol.IMMUNE_DRAW_OFFSET_DAYS
 
 
 class Sex(models.TextChoices):
@@ -28,8 +31,8 @@ class DrawEvent(models.TextChoices):
     """Immune-monitoring draws; the codes are the calendar's (edc.protocol.PLANNED_EVENTS)."""
 
     BASELINE = "IMM-BL", "Baseline (pre-treatment)"
-    AFTER_INJECTION_6 = "IMM-INJ6", "13 days after IMP321 injection 6"
-    AFTER_INJECTION_12 = "IMM-INJ12", "13 days after IMP321 injection 12"
+    AFTER_INJECTION_6 = "IMM-INJ6", f"{_OFFSET} days after IMP321 injection 6"
+    AFTER_INJECTION_12 = "IMM-INJ12", f"{_OFFSET} days after IMP321 injection 12"
 
 
 POST_INJECTION_DRAWS = (DrawEvent.AFTER_INJECTION_6, DrawEvent.AFTER_INJECTION_12)
@@ -86,7 +89,8 @@ DRAW_DUPLICATE = "This immune-monitoring draw is already recorded for the patien
 SAMPLE_ID_TAKEN = "This sample ID is already used by another draw."
 BASELINE_AFTER_C1D1 = "The baseline immune draw must be taken on or before cycle 1 day 1 ({date})."
 INJECTION_NOT_GIVEN = (
-    "IMP321 injection {number} has no recorded date yet: the draw is due 13 days after it."
+    "IMP321 injection {number} has no recorded date yet: the draw is due "
+    f"{protocol.IMMUNE_DRAW_OFFSET_DAYS} days after it."
 )
 DRAW_NOT_AFTER_INJECTION = "The draw must be after IMP321 injection {number}, given on {date}."
 DRAW_TIME_FIXED = (

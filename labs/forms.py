@@ -1,9 +1,18 @@
-"""Browser forms of the lab app: thin, the rules live in validators and services."""
+"""Browser forms of the lab app: thin, the rules live in validators and services.
+
+Each value is also checked here against its unit and its physiological limits (the same
+``labs.validators.standard_value`` the service runs), so a wrong value is reported with every
+other field error at once, not after the date is fixed.
+"""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from edc.web import StudyDatesMixin, mark_required
+
+from . import validators
 from .catalogue import IMMUNE, analytes_for_panel
 from .constants import DrawEvent, Sex
 from .models import ANALYTE_CHOICES, Laboratory
@@ -11,9 +20,42 @@ from .models import ANALYTE_CHOICES, Laboratory
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 VALUE = forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "autocomplete": "off"})
-REASON = forms.CharField(
-    label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
+REASON = mark_required(
+    forms.CharField(
+        label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 )
+
+
+def _value_errors(form, analyte_code: str, value_field: str, unit_field: str) -> None:
+    """Add the unit / physiological-limit errors of one entered value to ``form``."""
+    value = (form.cleaned_data.get(value_field) or "").strip()
+    unit = form.cleaned_data.get(unit_field)
+    if not value or unit is None:
+        return
+    try:
+        validators.standard_value(
+            analyte_code, value, unit, value_field=value_field, unit_field=unit_field
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                form.add_error(field, message)
+
+
+class CollectedAtMixin(StudyDatesMixin):
+    """The sample's time is checked as the service checks it (not in the future, after
+    consent, before any withdrawal), with the form's other errors."""
+
+    def check_study_date(self, name: str, value) -> None:
+        from patients.services import consent_date_of
+
+        validators.validate_collected_at(
+            value,
+            consent_date=consent_date_of(self.patient),
+            consent_withdrawn_on=self.patient.consent_withdrawn_on,
+            field=name,
+        )
 
 
 class PanelValuesMixin:
@@ -29,6 +71,12 @@ class PanelValuesMixin:
                 label=f"{a.code} unit", choices=[(u, u) for u in a.units], initial=a.unit
             )
 
+    def clean(self):
+        cleaned = super().clean()
+        for a in self.analytes:
+            _value_errors(self, a.code, f"{a.code}_value", f"{a.code}_unit")
+        return cleaned
+
     def panel_values(self) -> dict[str, tuple[str, str]]:
         values = {}
         for a in self.analytes:
@@ -42,7 +90,9 @@ class PanelValuesMixin:
         return [(a, self[f"{a.code}_value"], self[f"{a.code}_unit"]) for a in self.analytes]
 
 
-class PanelForm(PanelValuesMixin, forms.Form):
+class PanelForm(CollectedAtMixin, PanelValuesMixin, forms.Form):
+    study_date_fields = ("collected_at",)
+
     lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
     collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -53,7 +103,9 @@ class PanelForm(PanelValuesMixin, forms.Form):
         self.add_analyte_fields(analytes_for_panel(panel))
 
 
-class ResultEditForm(forms.Form):
+class ResultEditForm(CollectedAtMixin, forms.Form):
+    study_date_fields = ("collected_at",)
+
     collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
     value = forms.CharField(widget=VALUE)
     unit = forms.ChoiceField()
@@ -61,9 +113,15 @@ class ResultEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = REASON
 
-    def __init__(self, *args, units: tuple[str, ...], **kwargs):
+    def __init__(self, *args, analyte_code: str, units: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
+        self.analyte_code = analyte_code
         self.fields["unit"].choices = [(u, u) for u in units]
+
+    def clean(self):
+        cleaned = super().clean()
+        _value_errors(self, self.analyte_code, "value", "unit")
+        return cleaned
 
 
 PROCESSING_UNITS = (("minutes", "minutes"), ("hours", "hours"))
@@ -76,7 +134,9 @@ class ProcessingTimeMixin:
         return int(round(amount * factor))
 
 
-class DrawForm(ProcessingTimeMixin, PanelValuesMixin, forms.Form):
+class DrawForm(CollectedAtMixin, ProcessingTimeMixin, PanelValuesMixin, forms.Form):
+    study_date_fields = ("drawn_at",)
+
     event_code = forms.ChoiceField(label="Draw", choices=DrawEvent.choices)
     drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
     sample_id = forms.CharField(label="Sample ID", max_length=40)
@@ -91,7 +151,9 @@ class DrawForm(ProcessingTimeMixin, PanelValuesMixin, forms.Form):
         self.add_analyte_fields(analytes_for_panel(IMMUNE))
 
 
-class DrawEditForm(ProcessingTimeMixin, forms.Form):
+class DrawEditForm(CollectedAtMixin, ProcessingTimeMixin, forms.Form):
+    study_date_fields = ("drawn_at",)
+
     drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
     sample_id = forms.CharField(label="Sample ID", max_length=40)
     processing_time = forms.DecimalField(label="Time to processing", min_value=0, decimal_places=2)

@@ -1,18 +1,12 @@
-"""Who may do what with lab data, beyond the default "site staff write" rule."""
+"""The lab questions services and pages ask, each one row of edc.access.roles.TABLE."""
 
-from edc.access.constants import SITE_STAFF, Role
-from edc.access.selectors import user_role
-
-# Central-lab import: data managers for every site, site staff for their own sites
-# (subjects of other sites read as unknown). Monitors and statisticians cannot import.
-IMPORT_ROLES = frozenset({Role.DATA_MANAGER, *SITE_STAFF})
-# Laboratories and their normal ranges are trial reference data kept by data management.
-REFERENCE_DATA_ROLES = frozenset({Role.DATA_MANAGER})
+from edc.access import roles
 
 
 def can_import(user) -> bool:
-    return user_role(user) in IMPORT_ROLES
+    """Data managers (every site) and site staff (their sites); not monitors or statisticians."""
+    return roles.role_can(user, roles.IMPORT_LABS)
 
 
 def can_manage_reference_data(user) -> bool:
-    return user_role(user) in REFERENCE_DATA_ROLES
+    return roles.role_can(user, roles.MANAGE_REFERENCE_DATA)

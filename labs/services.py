@@ -20,6 +20,7 @@ from edc import protocol
 from edc.access.models import Site
 from edc.audit.services import audited_create, audited_update
 from edc.checks import enqueue_patient_check
+from edc.validators import collect_errors
 from patients.calendar import calendar_record_actual
 from patients.models import CalendarEvent, Patient
 from patients.services import consent_date_of
@@ -141,17 +142,25 @@ def _judged_fields(
     unit: str,
     ranges: Sequence[RangeLike] | None,
 ) -> dict:
-    """Converted value, range, flag and grade of one value; refuses what the protocol refuses."""
+    """Converted value, range, flag and grade of one value; refuses what the protocol refuses
+    (every broken rule at once: the laboratory, the collection time and the value)."""
     validators.validate_analyte(analyte_code)
-    validators.validate_lab_serves_site(
-        lab_site_id=lab.site_id, patient_site_id=patient.site_id, lab_label=lab.code
+    collector = collect_errors()
+    collector.check(
+        validators.validate_lab_serves_site,
+        lab_site_id=lab.site_id,
+        patient_site_id=patient.site_id,
+        lab_label=lab.code,
     )
-    validators.validate_collected_at(
+    collector.check(
+        validators.validate_collected_at,
         collected_at,
         consent_date=consent_date_of(patient),
         consent_withdrawn_on=patient.consent_withdrawn_on,
     )
-    unit_label, standard = validators.standard_value(analyte_code, value, unit)
+    converted = collector.check(validators.standard_value, analyte_code, value, unit)
+    collector.raise_if_any()
+    unit_label, standard = converted
     on = timezone.localdate(collected_at)
     if ranges is None:
         range_ = reference_range_for(
@@ -383,7 +392,7 @@ def _c1d1(patient: Patient) -> dt.date | None:
 
 def _validate_draw_timing(*, patient: Patient, event_code: str, drawn_at: dt.datetime) -> None:
     if event_code not in DrawEvent.values:
-        raise ValidationError({"event_code": f"Unknown draw {event_code!r}."})
+        raise ValidationError({"event_code": f"Unknown draw “{event_code}”."})
     c1d1 = _c1d1(patient)
     if c1d1 is None:
         raise ValidationError({"__all__": msg.NOT_ENROLLED})
@@ -434,15 +443,36 @@ def immune_draw_record(
     ``IMM-INJ12``). A post-injection draw outside 13 ± 2 days is recorded (the deviation rule
     reports it); one before its injection, or before the injection is recorded, is refused.
     """
-    _validate_draw_timing(patient=patient, event_code=event_code, drawn_at=drawn_at)
-    if ImmuneDraw.objects.filter(patient=patient, event_code=event_code).exists():
-        raise ValidationError({"event_code": msg.DRAW_DUPLICATE})
-    sample_id = _check_sample_id(sample_id)
-    if processing_minutes is None or processing_minutes < 0:
-        raise ValidationError({"processing_minutes": msg.PROCESSING_TIME_NEGATIVE})
-    validators.validate_lab_serves_site(
-        lab_site_id=lab.site_id, patient_site_id=patient.site_id, lab_label=lab.code
+    collector = collect_errors()
+    collector.check(
+        _validate_draw_timing, patient=patient, event_code=event_code, drawn_at=drawn_at
     )
+    if ImmuneDraw.objects.filter(patient=patient, event_code=event_code).exists():
+        collector.add("event_code", msg.DRAW_DUPLICATE)
+    sample_id = collector.check(_check_sample_id, sample_id)
+    if processing_minutes is None or processing_minutes < 0:
+        collector.add("processing_minutes", msg.PROCESSING_TIME_NEGATIVE)
+    collector.check(
+        validators.validate_lab_serves_site,
+        lab_site_id=lab.site_id,
+        patient_site_id=patient.site_id,
+        lab_label=lab.code,
+    )
+    # The values' own faults (unit, physiological limits) with the draw's, all at once.
+    allowed = {a.code for a in analytes_for_panel(IMMUNE)}
+    for code, (value, unit) in values.items():
+        if code not in allowed:
+            collector.add(f"{code}_value", msg.ANALYTE_NOT_IN_PANEL.format(analyte=code))
+            continue
+        collector.check(
+            validators.standard_value,
+            code,
+            value,
+            unit,
+            value_field=f"{code}_value",
+            unit_field=f"{code}_unit",
+        )
+    collector.raise_if_any()
     draw = audited_create(
         ImmuneDraw(
             patient=patient,
@@ -461,7 +491,7 @@ def immune_draw_record(
         lab=lab,
         collected_at=drawn_at,
         values=values,
-        allowed={a.code for a in analytes_for_panel(IMMUNE)},
+        allowed=allowed,
         immune_draw=draw,
     )
     calendar_record_actual(

@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from labs.catalogue import Analyte, LabValueError, UnitConversion, UnknownAnalyteError, analyte
 
-UNKNOWN_UNIT_MESSAGE = "Unit {unit!r} is not accepted for {name}; use one of: {accepted}."
-NOT_A_NUMBER_MESSAGE = "{name}: {value!r} is not a finite number."
+UNKNOWN_UNIT_MESSAGE = "Unit “{unit}” is not accepted for {name}; use one of: {accepted}."
+NOT_A_NUMBER_MESSAGE = "{name}: “{value}” is not a number."
 PHYSIOLOGICAL_LIMIT_MESSAGE = (
     "{name} {value} {unit} is outside physiological limits ({low} to {high} {unit}); "
     "check the value and its unit."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -15,7 +14,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from edc import protocol
-from edc.access.selectors import can_enter_data, sites_visible_to
+from edc.access import roles
+from edc.access.roles import can_enter_data
+from edc.access.selectors import sites_visible_to
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 from patients.selectors import patient_get_for_user
 
@@ -58,17 +59,11 @@ class PatientMixin:
 
 
 class ImportRoleRequiredMixin(TrialRoleRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_import(request.user):
-            raise PermissionDenied("Only data managers and site staff import lab results.")
-        return super().dispatch(request, *args, **kwargs)
+    action = roles.IMPORT_LABS
 
 
 class ReferenceDataRequiredMixin(TrialRoleRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_manage_reference_data(request.user):
-            raise PermissionDenied("Only data managers maintain laboratories and normal ranges.")
-        return super().dispatch(request, *args, **kwargs)
+    action = roles.MANAGE_REFERENCE_DATA
 
 
 # --- Results -------------------------------------------------------------------------------------
@@ -120,7 +115,12 @@ class PanelEntryView(PatientMixin, DataEntryRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "panel": self.panel, "labs": _site_labs(self)}
+        return {
+            **super().get_form_kwargs(),
+            "panel": self.panel,
+            "labs": _site_labs(self),
+            "patient": self.patient,
+        }
 
     def get_initial(self):
         return _single_lab_initial(self)
@@ -162,7 +162,12 @@ class ResultEditView(DataEntryRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "units": analyte(self.result.analyte).units}
+        return {
+            **super().get_form_kwargs(),
+            "analyte_code": self.result.analyte,
+            "units": analyte(self.result.analyte).units,
+            "patient": self.result.patient,
+        }
 
     def get_initial(self):
         r = self.result
@@ -241,7 +246,7 @@ class DrawEntryView(PatientMixin, DataEntryRequiredMixin, FormView):
     form_class = forms.DrawForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "labs": _site_labs(self)}
+        return {**super().get_form_kwargs(), "labs": _site_labs(self), "patient": self.patient}
 
     def get_initial(self):
         event = self.request.GET.get("event")
@@ -282,6 +287,9 @@ class DrawEditView(DataEntryRequiredMixin, FormView):
         if request.user.is_authenticated:
             self.draw = selectors.draw_get_for_user(user=request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "patient": self.draw.patient}
 
     def get_initial(self):
         d = self.draw

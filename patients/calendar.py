@@ -5,10 +5,12 @@ Regeneration is idempotent and never touches an event that already has data.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from edc import protocol
 from edc.audit.services import audited_create, audited_update
 
 from . import schedule
@@ -123,3 +125,98 @@ def calendar_cancel_remaining(
         )
         cancelled += 1
     return cancelled
+
+
+@dataclass(frozen=True)
+class CalendarChange:
+    """One change a protocol amendment makes to a stored calendar event (for the report)."""
+
+    subject: str
+    code: str
+    what: str  # "created", "moved", "window", "label", "cancelled", "kept (has data)"
+    old: str = ""
+    new: str = ""
+
+
+def _window_around(planned: dt.date, code: str) -> tuple[dt.date, dt.date]:
+    window = protocol.PLANNED_EVENTS_BY_CODE[code].window
+    return planned - dt.timedelta(days=window.before), planned + dt.timedelta(days=window.after)
+
+
+@transaction.atomic
+def calendar_apply_protocol(*, patient: Patient, user, reason: str) -> list[CalendarChange]:
+    """Bring one patient's stored calendar in line with ``edc/protocol.py`` (an amendment).
+
+    * events without data: created when new, planned date and window recomputed (from the
+      actual dates already recorded, as ``calendar_generate`` does), label updated;
+    * events with data: the planned date stays (it is what the site worked to); the window is
+      the new protocol's window around it, and the label follows the protocol;
+    * events the protocol no longer has: cancelled when they have no data, kept (and reported)
+      when they have.
+    Every write goes through the audited write path with ``reason``. Idempotent: a second run
+    changes nothing.
+    """
+    if not patient.c1d1_date:
+        return []
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give the reason for applying the amendment."})
+    reason = f"Protocol {protocol.PROTOCOL_VERSION}: {reason.strip()}"
+    changes: list[CalendarChange] = []
+    subject = patient.subject_id or patient.screening_number
+    stored = {e.code: e for e in CalendarEvent.objects.select_for_update().filter(patient=patient)}
+    planned = {
+        item.code: item
+        for item in schedule.build_calendar(
+            c1d1=patient.c1d1_date, actual_dates=_actual_dates(stored.values())
+        )
+    }
+    for code, item in planned.items():
+        event = stored.get(code)
+        label = protocol.PLANNED_EVENTS_BY_CODE[code].label
+        if event is None:
+            changes.append(CalendarChange(subject, code, "created", new=str(item.planned_date)))
+            continue  # created by calendar_generate below
+        values: dict = {}
+        if event.has_data:  # what the site worked to stays; the window follows the protocol
+            planned_date = event.planned_date
+            earliest, latest = _window_around(planned_date, code)
+        else:
+            planned_date, earliest, latest = item.planned_date, item.earliest, item.latest
+        if planned_date != event.planned_date:
+            values["planned_date"] = planned_date
+            changes.append(
+                CalendarChange(subject, code, "moved", str(event.planned_date), str(planned_date))
+            )
+        if (event.earliest, event.latest) != (earliest, latest):
+            values.update(earliest=earliest, latest=latest)
+            changes.append(
+                CalendarChange(
+                    subject,
+                    code,
+                    "window",
+                    f"{event.earliest} to {event.latest}",
+                    f"{earliest} to {latest}",
+                )
+            )
+        if event.label != label:
+            values["label"] = label
+            changes.append(CalendarChange(subject, code, "label", event.label, label))
+        if values:
+            audited_update(event, user=user, expected_version=None, changes=values, reason=reason)
+    for code, event in stored.items():
+        if code in planned or event.cancelled_reason:
+            continue
+        if event.has_data:
+            changes.append(CalendarChange(subject, code, "kept (has data)"))
+            continue
+        audited_update(
+            event,
+            user=user,
+            expected_version=None,
+            changes={"cancelled_reason": "Removed by a protocol amendment"},
+            reason=reason,
+        )
+        changes.append(CalendarChange(subject, code, "cancelled"))
+    if any(c.what == "created" for c in changes):
+        calendar_generate(patient=patient, user=user, reason=reason)
+    return changes

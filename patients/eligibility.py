@@ -1,4 +1,4 @@
-"""Eligibility as a pure function of the per-criterion answers (PROTOCOL.md "Eligibility")."""
+"""Eligibility as a pure function of the per-criterion answers (docs/protocol.md "Eligibility")."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass

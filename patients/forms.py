@@ -2,6 +2,7 @@ from django import forms
 
 from edc import protocol
 from edc.access.models import Site
+from edc.web import mark_required
 
 from .constants import EndReason, Sex
 
@@ -26,8 +27,11 @@ class PatientEditForm(forms.Form):
     year_of_birth = forms.IntegerField(min_value=1900, max_value=2100)
     sex = forms.ChoiceField(choices=Sex.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    # Required to save a correction (the service refuses without it): marked like the others.
+    reason = mark_required(
+        forms.CharField(
+            label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        )
     )
 
 

@@ -4,7 +4,7 @@ Pure arithmetic over ``edc.protocol`` and plain dates — no ORM, no Django. Vis
 deviation checks, the patient timeline and exports all call these functions so that every
 screen agrees on what was due when.
 
-Rules (PROTOCOL.md, "Treatment schedule" and "Assessments"):
+Rules (docs/protocol.md, "Treatment schedule" and "Assessments"):
 
 * **Study day.** C1D1 is study day 1 and the day before it is day -1; there is no day 0
   (the CDISC SDTM ``--DY`` convention), see :func:`study_day_of`.

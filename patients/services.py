@@ -368,3 +368,31 @@ def patient_update(
     return audited_update(
         patient, user=user, reason=reason, expected_version=expected_version, changes=changes
     )
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry run of ``protocol_apply`` after computing its changes."""
+
+
+def protocol_apply(*, user, reason: str, dry_run: bool = False) -> list[calendar.CalendarChange]:
+    """Apply ``edc/protocol.py`` to every enrolled patient's stored calendar (an amendment).
+
+    One transaction: all patients or none. ``dry_run`` computes the same changes and rolls
+    them back. Each changed patient gets its deviation check (windows may have moved).
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Give the reason for applying the amendment."})
+    changes: list[calendar.CalendarChange] = []
+    try:
+        with transaction.atomic():
+            patients = Patient.objects.filter(c1d1_date__isnull=False).order_by("subject_id")
+            for patient in patients:
+                found = calendar.calendar_apply_protocol(patient=patient, user=user, reason=reason)
+                if found:
+                    changes.extend(found)
+                    enqueue_patient_check(patient.pk)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return changes

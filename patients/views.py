@@ -1,12 +1,13 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
-from edc.access.selectors import can_enter_data, is_data_manager, sites_visible_to
+from edc.access import roles
+from edc.access.roles import can_enter_data
+from edc.access.selectors import sites_visible_to
 from edc.monitoring.formstatus import FormStatus
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 
@@ -250,16 +251,12 @@ class CohortView(TrialRoleRequiredMixin, FormView):
 
     template_name = "patients/cohorts.html"
     form_class = forms.CohortOpenForm
-
-    def post(self, request, *args, **kwargs):
-        if not is_data_manager(request.user):
-            raise PermissionDenied("Only data managers open cohorts.")
-        return super().post(request, *args, **kwargs)
+    post_action = roles.OPEN_COHORT
 
     def get_context_data(self, **kwargs):
         cohorts = Cohort.objects.annotate(enrolled=Count("patients")).order_by("code")
         return super().get_context_data(
-            cohorts=cohorts, can_open=is_data_manager(self.request.user), **kwargs
+            cohorts=cohorts, can_open=roles.role_can(self.request.user, roles.OPEN_COHORT), **kwargs
         )
 
     def form_valid(self, form):

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from dosing import services as dosing_services
 from edc import protocol
 from edc.access.constants import Role
-from edc.access.services import roles_sync, staff_assign
+from edc.access.services import roles_sync, staff_assign, training_setup
 from patients import services as patient_services
 
 from .factories import PatientFactory, SiteFactory, UserFactory, paclitaxel_data
@@ -49,6 +49,7 @@ def make_user(db):
 
     def make(role: str, sites=(), username: str | None = None):
         user = UserFactory(username=username) if username else UserFactory()
+        training_setup(user=user, role=role)  # data-entry and signing roles need it
         staff_assign(user=user, role=role, sites=list(sites))
         return user
 

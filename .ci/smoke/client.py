@@ -3,15 +3,20 @@
 Talks to gunicorn on loopback as a TLS-terminating proxy would (X-Forwarded-Proto: https), so
 the production security settings stay on: secure cookies, SSL redirect, HSTS, strict CSRF
 referer checks. Fails (exit 1) on any 5xx or any unexpected answer, and prints one line per
-request.
+request. Two-step sign-in is on: the investigator (a role that requires it) enters the code of
+the authenticator app that .ci/smoke/seed.py gave them, computed here (RFC 6238) from the key
+both derive from SMOKE_PASSWORD.
 
     python3 client.py BASE_URL SEED_JSON
 """
 
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import re
+import struct
 import sys
 import time
 import urllib.parse
@@ -20,7 +25,21 @@ BASE = sys.argv[1].rstrip("/")
 SEED = json.loads(sys.argv[2])
 PASSWORD = os.environ["SMOKE_PASSWORD"]
 HOST = urllib.parse.urlsplit(BASE).netloc
+TOTP_KEY = bytes.fromhex(hashlib.sha256(f"smoke-totp:{PASSWORD}".encode()).hexdigest()[:40])
 failures: list[str] = []
+_last_step = -1
+
+
+def app_code() -> str:
+    """The authenticator app's 6-digit code (TOTP, 30 s, SHA-1), never twice for one step: a
+    second code within 30 s is the next step's, which the server's one-step tolerance takes."""
+    global _last_step
+    step = max(int(time.time()) // 30, _last_step + 1)
+    _last_step = step
+    digest = hmac.new(TOTP_KEY, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
 
 
 class Browser:
@@ -47,10 +66,10 @@ class Browser:
         conn.close()
         return response.status, dict(response.getheaders()), data
 
-    def login(self, username):
+    def login(self, username, *, two_step: bool = False):
         status, _, page = self.request("GET", "/accounts/login/")
         expect(status == 200, f"login page {status}")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
+        token = csrf_token(page)
         status, headers, _ = self.request(
             "POST",
             "/accounts/login/",
@@ -59,6 +78,33 @@ class Browser:
         )
         expect(status == 302, f"log in as {username}: {status}")
         expect(headers.get("Location", "").rstrip("/") in ("", "/"), "login goes home")
+        if two_step:
+            self.second_step(username)
+
+    def second_step(self, username):
+        """Two-step sign-in is on in production: home asks for the app's code first."""
+        status, headers, _ = self.request("GET", "/")
+        verify = headers.get("Location", "")
+        expect(
+            status == 302 and verify.startswith("/accounts/two-step/"),
+            f"{username}: the password alone does not open the home page ({status} {verify})",
+        )
+        status, _, page = self.request("GET", verify)
+        expect(status == 200 and b"6-digit code" in page, f"{username}: code page ({status})")
+        status, headers, _ = self.request(
+            "POST",
+            "/accounts/two-step/",
+            body={"code": app_code(), "next": "/", "csrfmiddlewaretoken": csrf_token(page)},
+            headers={"Referer": f"https://{HOST}{verify}"},
+        )
+        expect(
+            status == 302 and headers.get("Location") == "/",
+            f"{username}: the app's code is accepted ({status})",
+        )
+
+
+def csrf_token(page: bytes) -> str:
+    return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1).decode()
 
 
 def expect(condition: bool, what: str) -> None:
@@ -94,7 +140,7 @@ if css:
     get(anonymous, css.group(1).decode())
 
 investigator = Browser()
-investigator.login(SEED["investigator"])
+investigator.login(SEED["investigator"], two_step=True)
 get(investigator, "/", contains=SEED["subject"].encode())
 get(investigator, f"/patients/{SEED['patient']}/", contains=SEED["subject"].encode())
 get(investigator, "/patients/")
@@ -118,6 +164,18 @@ code, _, body = api.request(
 )
 expect(code in (200, 201), f"API token issued ({code})")
 token = json.loads(body).get("token", "") if code in (200, 201) else ""
+# The investigator's token needs the app's code too ("otp").
+for otp, wanted in ((None, 400), (app_code(), 200)):
+    sent = {"username": SEED["investigator"], "password": PASSWORD}
+    if otp:
+        sent["otp"] = otp
+    code, _, _ = api.request(
+        "POST",
+        "/api/v1/auth/token/",
+        body=json.dumps(sent),
+        headers={"Content-Type": "application/json"},
+    )
+    expect(code == wanted, f"investigator's API token {'with' if otp else 'without'} code: {code}")
 auth = {"Authorization": f"Token {token}", "Accept": "application/json"}
 _, _, body = get(api, "/api/v1/patients/", headers=auth)
 expect(SEED["subject"].encode() in body, "API patient list holds the smoke patient")

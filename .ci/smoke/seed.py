@@ -1,24 +1,28 @@
 """Seed the production smoke database through the real services (run by `manage.py shell`).
 
-Creates a site, an investigator and a statistician with a password given in the environment,
-and one patient screened, consented, enrolled on an eligibility waiver (which the deviation
+Creates a site, an investigator and a statistician with a password given in the environment
+(the investigator's role requires two-step sign-in, on under production settings: they get an
+authenticator app whose key both this script and the client derive from that password), and
+one patient screened, consented, enrolled on an eligibility waiver (which the deviation
 check must flag, through the outbox and a real worker) and dosed on C1D1. Prints one line of
 JSON for the smoke client: the patient's id and the users' names.
 """
 
 import datetime as dt
+import hashlib
 import json
 import os
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dosing import services as dosing_services
 from edc import protocol
 from edc.access.constants import Role
 from edc.access.models import Site
-from edc.access.services import roles_sync, staff_assign
+from edc.access.services import roles_sync, staff_assign, training_setup
 from patients import services as patient_services
 
 password = os.environ["SMOKE_PASSWORD"]
@@ -28,7 +32,15 @@ patient_services.cohorts_ensure()
 with transaction.atomic():
     site = Site.objects.create(code="SM01", name="Smoke site", country="FR")
     investigator = User.objects.create_user("smoke.investigator", password=password)
+    training_setup(user=investigator, role=Role.INVESTIGATOR)  # needed for the role
     staff_assign(user=investigator, role=Role.INVESTIGATOR, sites=[site])
+    # The authenticator app of the investigator (.ci/smoke/client.py computes its codes).
+    TOTPDevice.objects.create(
+        user=investigator,
+        name="Authenticator app",
+        key=hashlib.sha256(f"smoke-totp:{password}".encode()).hexdigest()[:40],
+        confirmed=True,
+    )
     statistician = User.objects.create_user("smoke.statistician", password=password)
     staff_assign(user=statistician, role=Role.STATISTICIAN)
 

@@ -303,7 +303,8 @@ class AdverseEventWriteSerializer(serializers.Serializer):
     grade = serializers.IntegerField()
     start_date = serializers.DateField()
     stop_date = serializers.DateField(required=False, allow_null=True)
-    serious = serializers.BooleanField(required=False)
+    # A clinical judgement: stated explicitly (true or false), never assumed.
+    serious = serializers.BooleanField()
     sae_criteria = serializers.ListField(
         child=serializers.ChoiceField(choices=c.SAECriterion.choices), required=False
     )

@@ -8,6 +8,7 @@ stale version a 409 (``edc.api.exceptions``).
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from edc.api.filters import FilterBackend
@@ -54,6 +55,9 @@ class TumourAssessmentViewSet(_AuditedViewSet):
     """
 
     read_serializer = s.TumourAssessmentSerializer
+    # JSON only: nested lesion lists cannot be sent as form fields (a form body would arrive
+    # without them and read as "no lesions"); any other content type is a 415.
+    parser_classes = [JSONParser]
     filterset_fields = {
         "patient": ["exact"],
         "kind": ["exact"],

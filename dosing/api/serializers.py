@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from edc.api.serializers import BlankChoicesMixin, DateTimeField, WithheldFieldsMixin
 
+from .. import rules
 from ..constants import (
     DOSE_LEVEL_CHOICES,
     AdministrationStatus,
@@ -42,12 +43,34 @@ class PaclitaxelSerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.M
             "platelets_at_check",
             "hold_criteria_met",
             "hold_override_confirmed",
+            "warnings_acknowledged",
             "updated_at",
         ]
         read_only_fields = fields
 
 
-class PaclitaxelWriteSerializer(serializers.Serializer):
+ACKNOWLEDGE_HELP = (
+    "Codes of the warnings (soft checks) you confirm. A value outside the usual — a date outside "
+    "the visit window (date_outside_window), a weight changed by more than 10 % since the last "
+    "dose (weight_changed), a dose off plan or other than the cohort dose (dose_off_plan), "
+    "IMP321 not the day after the paclitaxel dose (not_day_after_paclitaxel) — is refused with "
+    "HTTP 400 and `warnings` (code, field, rule, detail, deviation, message) until the request "
+    "lists its code here. The confirmed warnings are stored with the record "
+    "(`warnings_acknowledged`). A correction that leaves a stored warning's values unchanged "
+    "needs no new confirmation."
+)
+
+
+class AcknowledgeWarningsMixin(serializers.Serializer):
+    acknowledge_warnings = serializers.ListField(
+        child=serializers.ChoiceField(choices=rules.WARNING_CODES),
+        required=False,
+        default=list,
+        help_text=ACKNOWLEDGE_HELP,
+    )
+
+
+class PaclitaxelWriteSerializer(AcknowledgeWarningsMixin, serializers.Serializer):
     """Values the site enters; BSA, planned dose and hold check are computed by the server."""
 
     administration_date = serializers.DateField()
@@ -111,12 +134,13 @@ class Imp321Serializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.Model
             "follows",
             "follows_date",
             "no_preceding_dose_reason",
+            "warnings_acknowledged",
             "updated_at",
         ]
         read_only_fields = fields
 
 
-class Imp321WriteSerializer(serializers.Serializer):
+class Imp321WriteSerializer(AcknowledgeWarningsMixin, serializers.Serializer):
     injected_at = DateTimeField()
     status = serializers.ChoiceField(choices=InjectionStatus.choices, default="given")
     status_reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -129,7 +153,8 @@ class Imp321WriteSerializer(serializers.Serializer):
     injection_site = serializers.ChoiceField(
         choices=InjectionSite.choices, required=False, allow_blank=True, default=""
     )
-    local_reaction = serializers.ChoiceField(choices=LocalReaction.choices, default="none")
+    # An observation: stated explicitly ("none" included), never assumed.
+    local_reaction = serializers.ChoiceField(choices=LocalReaction.choices)
     local_reaction_details = serializers.CharField(required=False, allow_blank=True, default="")
     no_preceding_dose_reason = serializers.CharField(required=False, allow_blank=True, default="")
 

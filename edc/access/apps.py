@@ -7,4 +7,7 @@ class AccessConfig(AppConfig):
     verbose_name = "Sites, users and roles"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 — audited authentication events
+        from . import (
+            first_sign_in,  # noqa: F401 — temporary passwords
+            signals,  # noqa: F401 — audited authentication events
+        )

@@ -26,6 +26,13 @@ class AuthEventKind(models.TextChoices):
     SESSION_EXPIRED = "session_expired", "Session expired"
     TOKEN_ISSUED = "token_issued", "API token issued"
     TOKEN_REVOKED = "token_revoked", "API token revoked"
+    # Two-step sign-in (edc.access.mfa) and password change.
+    MFA_ENROLLED = "mfa_enrolled", "Two-step sign-in set up"
+    MFA_VERIFIED = "mfa_verified", "Two-step code accepted"
+    MFA_FAILED = "mfa_failed", "Wrong two-step code"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+    MFA_RESET = "mfa_reset", "Two-step sign-in reset"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
 
 
 # Channels an authentication event came through.

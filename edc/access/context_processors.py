@@ -1,6 +1,7 @@
 from edc.help.pages import guide_for_role
 
 from .constants import Role
+from .roles import MANAGE_USERS, role_allows
 from .selectors import user_role
 from .sessions import idle_seconds, warning_seconds
 
@@ -16,4 +17,6 @@ def role(request):
         "user_role_label": Role(code).label if code else "",
         # The guide the header's Help link opens: the one written for this role.
         "help_page": guide_for_role(code),
+        # The header's "Users" link (user management, edc.access.user_views).
+        "can_manage_users": code is not None and role_allows(code, MANAGE_USERS),
     }

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from edc.audit.models import AuditedModel
+
 from .constants import AuthEventKind, Role
 
 site_code_validator = RegexValidator(
@@ -26,21 +28,81 @@ class Site(models.Model):
         return f"{self.code} — {self.name}"
 
 
-class StaffProfile(models.Model):
-    """A user's trial role and the sites they belong to (site staff) or monitor (monitors)."""
+class StaffProfile(AuditedModel):
+    """A user's account in the trial: role, sites, active or not (21 CFR 11.10(d), (g)).
+
+    Written only by ``edc.access.services`` (user management, with a reason), so every change
+    is an audited write: history row, ``AuditEntry`` (old → new, who, why) and hash chain. The
+    trail reads as people read it: the account by ``person`` ("Inès Martin (investigator)"),
+    never by a user id; the sites by ``sites_text`` ("FR01, FR02"), kept by the services in the
+    same transaction as the many-to-many ``sites`` (which stays the source of access scoping).
+    ``active`` is mirrored to ``user.is_active`` in that transaction: a deactivated user cannot
+    sign in; their data and history stay.
+    """
+
+    SITE_LOOKUP = None  # an account is trial-wide, not a record of one site
+    PATIENT_LOOKUP = None
+    CLINICAL_DATA = False
+    IDENTIFYING_FIELDS = frozenset({"person"})
+    # The trail names the account by the ``person`` text instead of the ``user`` id
+    # (edc.audit.records.data_fields).
+    AUDIT_NAMED_BY = {"user": "person"}
+    # django-simple-history also keeps the site ids of every historical row.
+    _history_m2m_fields = ["sites"]
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_profile"
     )
-    role = models.CharField(max_length=20, choices=Role.choices)
+    person = models.CharField("Person", max_length=300, blank=True)
+    # Empty: no trial role yet (a new account acknowledges its training before it gets one).
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     sites = models.ManyToManyField(Site, blank=True, related_name="staff")
-    history = HistoricalRecords(m2m_fields=[sites])
+    sites_text = models.CharField("Sites", max_length=500, blank=True)
+    active = models.BooleanField("Active", default=True)
 
     class Meta:
         ordering = ["user__username"]
+        verbose_name = "user account"
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()})"
+        return f"{self.person or self.user} ({self.get_role_display() or 'no role'})"
+
+
+class TrainingRecord(AuditedModel):
+    """A user's acknowledgement of the training (the user guide) of one role (21 CFR 11.10(i)).
+
+    Made by the user on "My training", confirmed with their password; kept for good (a newer
+    guide version needs a new record). ``guide_version`` is the label the user acknowledged
+    ("Investigator and study coordinator guide v1 (2026-12-06)", edc.access.training) and
+    ``guide_sha256`` the hash of the guide file they were served.
+    """
+
+    SITE_LOOKUP = None
+    PATIENT_LOOKUP = None
+    CLINICAL_DATA = False
+    IDENTIFYING_FIELDS = frozenset({"person"})
+    AUDIT_NAMED_BY = {"user": "person"}
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_records"
+    )
+    person = models.CharField("Person", max_length=300)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    guide_version = models.CharField("Guide version", max_length=200)
+    guide_sha256 = models.CharField("Guide file fingerprint", max_length=64, blank=True)
+    statement = models.CharField("Statement acknowledged", max_length=500)
+    acknowledged_at = models.DateTimeField("Acknowledged at", default=timezone.now)
+
+    class Meta:
+        ordering = ["-acknowledged_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "guide_version"], name="training_once_per_role_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.guide_version} ({self.get_role_display()})"
 
 
 class AuthEvent(models.Model):
@@ -76,3 +138,23 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class TemporaryPassword(models.Model):
+    """An account whose password a data manager set and its user has not replaced yet.
+
+    Removed as soon as the password changes, however it changes (edc.access.first_sign_in's
+    password validator hook); while it exists, a signed-in session is sent to the password
+    change page first.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="temporary_password",
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Temporary password of {self.user} since {self.issued_at:%Y-%m-%d %H:%M}"

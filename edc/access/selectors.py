@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .constants import ALL_SITES, SITE_STAFF, Role
+from .constants import ALL_SITES
 from .models import Site
 
 
@@ -10,7 +10,8 @@ def user_role(user) -> str | None:
     if not getattr(user, "is_authenticated", False):
         return None
     profile = getattr(user, "staff_profile", None)
-    return profile.role if profile else None
+    # An account without a role yet (user management: training first) has none.
+    return (profile.role or None) if profile else None
 
 
 def user_site_ids(user) -> frozenset[int] | None:
@@ -39,20 +40,3 @@ def scope_to_user_sites(queryset: QuerySet, user, *, site_lookup: str) -> QueryS
     if ids is None:
         return queryset
     return queryset.filter(**{f"{site_lookup}__in": ids})
-
-
-def is_site_staff(user) -> bool:
-    return user_role(user) in SITE_STAFF
-
-
-def can_enter_data(user) -> bool:
-    """Only site staff write clinical data; monitors, statisticians and data managers read."""
-    return is_site_staff(user)
-
-
-def is_data_manager(user) -> bool:
-    return user_role(user) == Role.DATA_MANAGER
-
-
-def is_deidentified(user) -> bool:
-    return user_role(user) == Role.STATISTICIAN

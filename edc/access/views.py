@@ -2,16 +2,15 @@
 
 import time
 
-from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.views import View
 from django.views.generic import ListView
 
 from edc.web import TrialRoleRequiredMixin
 
+from . import roles
 from .constants import AuthEventKind
 from .models import AuthEvent
-from .selectors import is_data_manager
 from .sessions import LAST_ACTIVITY, idle_remaining
 
 AUTH_EVENTS_PER_PAGE = 100
@@ -23,11 +22,7 @@ class AuthEventListView(TrialRoleRequiredMixin, ListView):
     template_name = "access/auth_events.html"
     context_object_name = "events"
     paginate_by = AUTH_EVENTS_PER_PAGE
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_data_manager(request.user):
-            raise PermissionDenied("Only data managers see the sign-in log.")
-        return super().dispatch(request, *args, **kwargs)
+    action = roles.VIEW_SIGN_IN_LOG
 
     def get_queryset(self):
         qs = AuthEvent.objects.all()
@@ -50,6 +45,7 @@ class AuthEventListView(TrialRoleRequiredMixin, ListView):
 
 
 class SessionStatusView(View):
+    edc_action = roles.PUBLIC  # answers signed-out callers too (the page's timer)
     """GET: seconds until the idle sign-out. Not activity (the middleware skips it)."""
 
     def get(self, request):
@@ -60,6 +56,7 @@ class SessionStatusView(View):
 
 
 class KeepAliveView(View):
+    edc_action = roles.PUBLIC  # answers signed-out callers with 401
     """POST ("Stay signed in"): counts as activity; answers the new remaining time."""
 
     def post(self, request):

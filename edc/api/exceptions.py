@@ -24,5 +24,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         detail = {("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()}
+        # Soft checks still to confirm (edc.validators.EntryRefused): their codes, rule, values.
+        warnings = getattr(exc, "warnings", None)
+        if warnings:
+            detail["warnings"] = [w.as_dict() for w in warnings]
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)

@@ -39,10 +39,27 @@ class IsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = IsoDateTimeField
 
 
+class IntegerFilter(filters.NumberFilter):
+    """A whole-number filter: ``?grade__gte=1.5`` is a 400, as the schema's ``integer`` says."""
+
+    field_class = forms.IntegerField
+
+
+INTEGER_FIELDS = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+
+
 class FilterSet(filters.FilterSet):
     FILTER_DEFAULTS = {
         **filters.FilterSet.FILTER_DEFAULTS,
         models.DateTimeField: {"filter_class": IsoDateTimeFilter},
+        **{field: {"filter_class": IntegerFilter} for field in INTEGER_FIELDS},
     }
 
 

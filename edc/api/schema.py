@@ -28,7 +28,9 @@ COMPONENTS = {
     "ValidationErrors": {
         "type": "object",
         "description": "Messages per field (``non_field_errors``: the whole request), or "
-        "``detail`` when the request could not be read at all.",
+        "``detail`` when the request could not be read at all. ``warnings``: unusual values "
+        "to confirm (each with ``code``, ``field``, ``rule``, ``detail``, ``deviation``, "
+        "``message``); send the codes you confirm in ``acknowledge_warnings``.",
         "additionalProperties": {},
     },
     "StaleVersionError": {

@@ -6,7 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from rest_framework import serializers
 
-from edc.access.selectors import is_deidentified
+from edc.access.roles import is_deidentified
 from edc.audit.display import WITHHELD
 from edc.audit.privacy import withheld_fields
 

@@ -26,7 +26,8 @@ class StaleVersion(ValidationError):
         self.current_version = current_version
         self.changes = changes
         summary = "; ".join(
-            f"{c['field']}: {c['old']!s} → {c['new']!s} (by {c['user']}, {c['at']:%Y-%m-%d %H:%M})"
+            f"{c.get('label', c['field'])}: {c.get('old_display', c['old'])!s} → "
+            f"{c.get('new_display', c['new'])!s} (by {c['user']}, {c['at']:%Y-%m-%d %H:%M})"
             for c in changes
         )
         message = STALE_VERSION + (f" Changed meanwhile: {summary}." if summary else "")

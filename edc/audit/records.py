@@ -83,11 +83,17 @@ def _is_bookkeeping(field: models.Field) -> bool:
 
 
 def data_fields(model: type[models.Model]) -> list[models.Field]:
-    """The fields whose values make up a record (no primary key, no bookkeeping)."""
+    """The fields whose values make up a record (no primary key, no bookkeeping).
+
+    A model may name a person by text rather than by a user id: ``AUDIT_NAMED_BY = {"user":
+    "person"}`` leaves the ``user`` relation out, its ``person`` field ("Inès Martin
+    (investigator)") being what the trail shows (edc.access.models.StaffProfile).
+    """
+    named_by = getattr(model, "AUDIT_NAMED_BY", {})
     return [
         field
         for field in model._meta.concrete_fields
-        if not field.primary_key and not _is_bookkeeping(field)
+        if not field.primary_key and not _is_bookkeeping(field) and field.name not in named_by
     ]
 
 

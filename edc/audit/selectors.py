@@ -2,7 +2,8 @@
 
 Site staff and monitors see the changes of their sites' records (and trial-wide changes that
 belong to no site, such as opening a cohort or locking the database); statisticians and data
-managers see every site. Each function costs a fixed number of queries.
+managers see every site. Changes to user accounts are for those who manage users only. Each
+function costs a fixed number of queries.
 """
 
 import datetime as dt
@@ -13,7 +14,9 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from edc.access.selectors import is_deidentified, user_site_ids
+from edc.access import roles
+from edc.access.roles import is_deidentified
+from edc.access.selectors import user_site_ids
 
 from .models import AuditEntry
 
@@ -41,9 +44,16 @@ class AuditFilters:
     sort: str = "newest"
 
 
+# Changes to accounts, roles, sites and training (edc.access) are reviewed by those who manage
+# users: they name people and belong to no site, and other roles have no need to know them.
+ACCOUNT_RECORDS_PREFIX = "access."
+
+
 def audit_entries_for_user(user) -> QuerySet[AuditEntry]:
     """Every audit entry the user may review, newest first, ready to display."""
     qs = AuditEntry.objects.select_related("user", "patient__site", "site")
+    if not roles.role_can(user, roles.MANAGE_USERS):
+        qs = qs.exclude(model_label__startswith=ACCOUNT_RECORDS_PREFIX)
     ids = user_site_ids(user)
     if ids is None:
         return qs

@@ -7,23 +7,26 @@ through the ORM so django-simple-history writes the audit row.
 
 In the same transaction they also:
 
-* refuse the write when the data is locked (``edc.monitoring.locks.lock_check``);
+* refuse the write when the data is locked (``edc.monitoring.locks.lock_check``, registered
+  in ``edc.audit.hooks``);
 * write the ``AuditEntry`` review row (who, when, why, field-by-field old → new);
 * clear source-data verification marks and invalidate e-signatures that the change makes
-  untrue (``edc.monitoring.reactions``) — 21 CFR 11: a verification or a signature must never
-  outlive the data it vouches for, so this is done here and not by a signal that could be
-  bypassed or disconnected.
+  untrue (``edc.monitoring.reactions``, registered in ``edc.audit.hooks``) — 21 CFR 11: a
+  verification or a signature must never outlive the data it vouches for, so this is done
+  here, fail-closed, and not by a signal that could be disconnected.
 """
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from edc.access import roles
 from edc.access.selectors import user_role
-from edc.monitoring.locks import lock_check
 
+from . import hooks
 from .exceptions import AuditBypassError, ReasonRequired, StaleVersion
 from .models import AuditAction, AuditedModel, AuditEntry
 from .records import (
@@ -45,6 +48,22 @@ def _stamp(instance: AuditedModel, *, user, reason: str) -> None:
 
 def _acting_user(user):
     return user if user is not None and getattr(user, "pk", None) else None
+
+
+OUTSIDE_YOUR_SITES = "This record belongs to a site you are not assigned to; nothing was saved."
+
+
+def _writer_check(instance: AuditedModel, user) -> None:
+    """A person writes only records of their own sites (the authorization table's scope).
+
+    The pages and the API already look records up through the scoping selectors; this is the
+    last line, in the one write path, so no service, task or admin action can write across
+    sites for a person. System writes (no user: scheduled tasks) are not concerned.
+    """
+    if _acting_user(user) is None or site_id_of(instance) is None:
+        return
+    if not roles.role_can(user, roles.READ, instance):
+        raise PermissionDenied(OUTSIDE_YOUR_SITES)
 
 
 def audit_entry_write(
@@ -71,16 +90,14 @@ def audit_entry_write(
 def _after_write(instance: AuditedModel, entry: AuditEntry) -> None:
     if not is_trial_data(type(instance)):
         return
-    # Imported here: edc.monitoring builds on this module (it records its own writes with it).
-    from edc.monitoring.reactions import data_changed
-
-    data_changed(instance=instance, entry=entry)
+    hooks.after_write(instance=instance, entry=entry)
 
 
 def audited_create(instance: M, *, user, reason: str = "Initial entry") -> M:
     """Validate and insert a new audited record (reason defaults to 'Initial entry')."""
     with transaction.atomic():
-        lock_check(instance)
+        hooks.before_write(instance)
+        _writer_check(instance, user)
         if _acting_user(user) is not None:
             instance.created_by = user
         instance.full_clean()
@@ -101,6 +118,10 @@ def changes_since(instance: AuditedModel, version: int) -> list[dict]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
+    # Imported here: display reads the models of every app.
+    from .display import field_label, value_text
+
+    model = type(instance)
     changes: list[dict] = []
     for older, newer in zip(records, records[1:], strict=False):
         delta = newer.diff_against(older, excluded_fields=["version", "updated_at"])
@@ -108,6 +129,10 @@ def changes_since(instance: AuditedModel, version: int) -> list[dict]:
             changes.append(
                 {
                     "field": change.field,
+                    # What a person reads: the field's label and readable values.
+                    "label": field_label(model, change.field),
+                    "old_display": value_text(model, change.field, change.old),
+                    "new_display": value_text(model, change.field, change.new),
                     "old": change.old,
                     "new": change.new,
                     "user": getattr(newer.history_user, "username", "system"),
@@ -136,7 +161,8 @@ def audited_update(
     with transaction.atomic():
         model = type(instance)
         locked = model.objects.select_for_update().get(pk=instance.pk)
-        lock_check(locked)
+        hooks.before_write(locked)
+        _writer_check(locked, user)
         if expected_version is not None and locked.version != expected_version:
             raise StaleVersion(
                 current_version=locked.version, changes=changes_since(locked, expected_version)
@@ -177,7 +203,7 @@ def audited_delete(instance: AuditedModel, *, user, reason: str) -> None:
     if not (reason or "").strip():
         raise ReasonRequired()
     with transaction.atomic():
-        lock_check(instance)
+        hooks.before_write(instance)
         pk = instance.pk
         changes = diff_values(record_values(instance), {})
         _stamp(instance, user=user, reason=reason.strip())

@@ -466,12 +466,26 @@ def enrolment_table(points: Sequence[EnrolmentPoint]) -> tuple[list[str], list[l
 # --- Endpoints with confidence intervals --------------------------------------------------------
 @dataclass(frozen=True)
 class EndpointEstimate:
+    """One endpoint of one group; ``p_value`` tests it against ``reference_rate`` (ORR only).
+
+    ``p_value`` is the exact one-sided binomial test of H0: rate ≤ ``reference_rate`` (the
+    historical control rate of ``protocol.HISTORICAL_CONTROL_RESPONSE_RATE``).
+    """
+
     measure: str  # "Objective response rate", ...
     numerator: int
     denominator: int
     rate: float | None
     ci_low: float
     ci_high: float
+    reference_rate: float | None = None
+    p_value: float | None = None
+
+    @property
+    def above_reference(self) -> bool:
+        """The test shows a rate above the reference (p below the protocol's alpha)."""
+        alpha = float(protocol.HISTORICAL_CONTROL_ALPHA)
+        return self.p_value is not None and self.p_value < alpha
 
 
 @dataclass(frozen=True)
@@ -486,23 +500,71 @@ def confidence_text() -> str:
     return f"{fmt_number(float(protocol.CONFIDENCE_LEVEL) * 100)} %"
 
 
+def ci_text(e: EndpointEstimate) -> str:
+    """The interval in words: 95 % CI 31.3–68.7 %."""
+    return f"{confidence_text()} CI {fmt_number(e.ci_low * 100)}–{fmt_pct(e.ci_high * 100)}"
+
+
 def estimate_text(e: EndpointEstimate) -> str:
-    """Counts, rate and interval, e.g. 15/30 = 50 % (95 % CI 31.3–68.7 %)."""
+    """Counts, rate and interval, e.g. 15/30 = 50 % (95 % CI 31.3–68.7 %), and the comparison
+    with the historical rate when there is one."""
     rate = fmt_pct(None if e.rate is None else e.rate * 100)
-    return (
-        f"{e.numerator}/{e.denominator} = {rate} ({confidence_text()} CI "
-        f"{fmt_number(e.ci_low * 100)}–{fmt_pct(e.ci_high * 100)})"
+    comparison = comparison_text(e)
+    return f"{e.numerator}/{e.denominator} = {rate} ({ci_text(e)})" + (
+        f"; {comparison}" if comparison else ""
     )
+
+
+def fmt_p(p_value: float) -> str:
+    """p = 0.0027: two significant digits, more when rounding would cross the protocol's
+    alpha (0.0498 is "p = 0.0498", never "p = 0.05"); "p < 0.001" below 0.001."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    alpha = float(protocol.HISTORICAL_CONTROL_ALPHA)
+    for digits in (2, 3, 4, 6):
+        text = f"{p_value:.{digits}g}"
+        if (float(text) < alpha) == (p_value < alpha):
+            break
+    return f"p = {text}"
+
+
+def comparison_text(e: EndpointEstimate) -> str:
+    """The test in words: "above the historical 25 %, p = 0.0027" or "not different from the
+    historical 25 %, p = 0.078"; empty without a test (other endpoints, no patient yet)."""
+    if e.p_value is None or e.reference_rate is None or not e.denominator:
+        return ""
+    reference = fmt_pct(e.reference_rate * 100)
+    verdict = "above" if e.above_reference else "not different from"
+    return f"{verdict} the historical {reference}, {fmt_p(e.p_value)}"
+
+
+def response_sentence(e: EndpointEstimate) -> str:
+    """The objective response in words: "15/30 responders, 50 % (95 % CI 31.3–68.7 %); above
+    the historical 25 %, p = 0.0027"."""
+    if not e.denominator:
+        return "no patient yet"
+    text = f"{e.numerator}/{e.denominator} responders, {fmt_pct(e.rate * 100)} ({ci_text(e)})"
+    comparison = comparison_text(e)
+    return f"{text}; {comparison}" if comparison else text
 
 
 def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
     """Dot (observed proportion) and whisker (exact CI) per group, one panel per endpoint."""
     measures = [e.measure for e in groups[0].estimates] if groups else []
+    reference = next(
+        (e.reference_rate for g in groups for e in g.estimates if e.reference_rate is not None),
+        None,
+    )
     caption = (
         f"{', '.join(measures) or 'Endpoints'} per cohort and overall: the dot is the observed "
         f"proportion, the whisker its exact (Clopper–Pearson) {confidence_text()} confidence "
         "interval; the numbers are in the table above."
     )
+    if reference is not None:
+        caption += (
+            f" The dashed line marks the historical control's {fmt_pct(reference * 100)} "
+            "objective response."
+        )
     details = " ".join(
         f"{g.label}: " + "; ".join(f"{e.measure} {estimate_text(e)}" for e in g.estimates) + "."
         for g in groups
@@ -544,6 +606,23 @@ def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
             fmt=lambda v: fmt_number(v, 0) if v % 50 == 0 else "",
             grid_top=top - 6,
         )
+        panel_reference = groups[0].estimates[m].reference_rate
+        if panel_reference is not None:
+            rx = x(panel_reference * 100)
+            canvas.add(
+                f'<line class="reference" x1="{_attr(rx)}" x2="{_attr(rx)}" '
+                f'y1="{_attr(top - 6)}" y2="{_attr(bottom)}" stroke="{MUTED}" '
+                f'stroke-dasharray="6 4"><title>Historical control: '
+                f"{escape(fmt_pct(panel_reference * 100))}</title></line>"
+            )
+            canvas.text(
+                rx,
+                bottom + 30,
+                f"historical {fmt_pct(panel_reference * 100)}",
+                size=10,
+                anchor="middle",
+                fill=MUTED,
+            )
         for g, group in enumerate(groups):
             e = group.estimates[m]
             cy = top + row_h * g + row_h / 2
@@ -601,6 +680,8 @@ def endpoints_table(groups: Sequence[EndpointGroup]) -> tuple[list[str], list[li
         "ci_low",
         "ci_high",
         "confidence_level",
+        "historical_rate",
+        "p_value_one_sided",
     ]
     level = str(protocol.CONFIDENCE_LEVEL)
     rows = [
@@ -613,6 +694,8 @@ def endpoints_table(groups: Sequence[EndpointGroup]) -> tuple[list[str], list[li
             f"{e.ci_low:.4f}",
             f"{e.ci_high:.4f}",
             level,
+            "" if e.reference_rate is None else f"{e.reference_rate:.4f}",
+            "" if e.p_value is None else f"{e.p_value:.6g}",
         ]
         for g in groups
         for e in g.estimates

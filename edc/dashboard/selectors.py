@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
 
-from assessments.endpoints import OBJECTIVE_RESPONSES, OVERALL
+from assessments.endpoints import OBJECTIVE_RESPONSES, OVERALL, binomial_p_value_greater
 from assessments.selectors import TrialEndpoints, trial_endpoints
 from edc import protocol
 from edc.access.selectors import sites_visible_to
@@ -52,6 +52,8 @@ ENDPOINT_MEASURES = (
     ("clinical_benefit", "Clinical-benefit rate at 6 months"),
     ("progressed_by_landmark", "Progressors at 6 months"),
 )
+# The endpoint the publication compares with its historical control (50 % vs 25 %).
+COMPARED_WITH_HISTORICAL_CONTROL = "objective_response"
 TREATMENT_KINDS = (protocol.PACLITAXEL, protocol.IMP321)
 
 
@@ -86,15 +88,28 @@ def tumour_endpoints(*, user) -> TrialEndpoints:
 
 
 def endpoint_groups(endpoints: TrialEndpoints) -> list[EndpointGroup]:
-    """Cohorts in protocol order, then overall, each with its three estimates (pure)."""
+    """Cohorts in protocol order, then overall, each with its three estimates (pure).
+
+    The objective response also carries the exact one-sided binomial test against the
+    historical control rate of the protocol (H0: rate ≤ that rate).
+    """
+    historical = protocol.HISTORICAL_CONTROL_RESPONSE_RATE
     groups = []
     for g in endpoints.groups:
         label = "All cohorts" if g.group == OVERALL else cohort_label(g.group)
         estimates = []
         for attribute, measure in ENDPOINT_MEASURES:
             p = getattr(g, attribute)
+            test = {}
+            if attribute == COMPARED_WITH_HISTORICAL_CONTROL:
+                test = {
+                    "reference_rate": float(historical),
+                    "p_value": binomial_p_value_greater(p.numerator, p.denominator, historical),
+                }
             estimates.append(
-                EndpointEstimate(measure, p.numerator, p.denominator, p.rate, p.ci_low, p.ci_high)
+                EndpointEstimate(
+                    measure, p.numerator, p.denominator, p.rate, p.ci_low, p.ci_high, **test
+                )
             )
         groups.append(EndpointGroup(g.group, label, tuple(estimates)))
     return groups

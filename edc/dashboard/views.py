@@ -41,9 +41,12 @@ def _figure_context(dashboard: Dashboard, plots) -> list[dict]:
 
 
 def _endpoint_rows(dashboard: Dashboard) -> list[dict]:
-    """The endpoint table: per group, each estimate as count, rate and interval text."""
+    """The endpoint table: per group, each estimate as count, rate and interval text; the
+    objective response with its comparison with the historical control, short in its cell
+    and as a sentence (``summary``)."""
     rows = []
     for group, raw in zip(dashboard.endpoint_groups, dashboard.endpoints.groups, strict=True):
+        tested = [e for e in group.estimates if e.p_value is not None]
         rows.append(
             {
                 "key": group.key,
@@ -57,12 +60,21 @@ def _endpoint_rows(dashboard: Dashboard) -> list[dict]:
                         "rate": charts.fmt_pct(None if e.rate is None else e.rate * 100),
                         "ci": f"{charts.fmt_number(e.ci_low * 100)}–"
                         f"{charts.fmt_pct(e.ci_high * 100)}",
+                        "comparison": charts.comparison_text(e),
                     }
                     for e in group.estimates
                 ],
+                "summary": charts.response_sentence(tested[0]) if tested else "",
             }
         )
     return rows
+
+
+def _historical_control_text() -> dict:
+    return {
+        "rate": charts.fmt_pct(float(protocol.HISTORICAL_CONTROL_RESPONSE_RATE) * 100),
+        "alpha": charts.fmt_number(float(protocol.HISTORICAL_CONTROL_ALPHA), 3),
+    }
 
 
 class DashboardView(TrialRoleRequiredMixin, TemplateView):
@@ -85,6 +97,7 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
             measures=[measure for _, measure in selectors.ENDPOINT_MEASURES],
             endpoints=dashboard.endpoints,
             confidence=charts.confidence_text(),
+            historical=_historical_control_text(),
             landmark_days=protocol.CLINICAL_BENEFIT_LANDMARK_DAYS,
             endpoints_figure=_figure_context(dashboard, ["endpoints"])[0],
             enrolment_figures=_figure_context(dashboard, ENROLMENT_PLOTS),
@@ -98,10 +111,10 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
 
 
 class PlotDownloadView(TrialRoleRequiredMixin, View):
-    def dispatch(self, request, *args, **kwargs):
-        if kwargs["plot"] not in PLOTS:
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)  # sign-in and role first, then the plot
+        if request.user.is_authenticated and kwargs["plot"] not in PLOTS:
             raise Http404("No such plot.")
-        return super().dispatch(request, *args, **kwargs)
 
 
 class PlotSvgView(PlotDownloadView):

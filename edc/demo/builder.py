@@ -16,7 +16,13 @@ from django.db import transaction
 from edc import protocol
 from edc.access.constants import Role
 from edc.access.models import Site
-from edc.access.services import roles_sync, staff_assign
+from edc.access.services import (
+    roles_sync,
+    staff_assign,
+    training_acknowledge,
+    training_is_current,
+)
+from edc.access.training import current_version
 from patients import services as patient_services
 from patients.constants import EndReason
 from patients.models import Patient
@@ -75,6 +81,11 @@ def _users(sites: dict[str, Site]):
             user.set_password(DEMO_PASSWORD)
             user.is_staff = spec.role == Role.DATA_MANAGER
             user.save()
+        # Every demo user has read their role's guide (investigators and coordinators must).
+        if not training_is_current(user, spec.role):
+            training_acknowledge(
+                user=user, role=spec.role, guide_version=current_version(spec.role)
+            )
         staff_assign(user=user, role=spec.role, sites=[sites[c] for c in spec.sites])
         made[spec.username] = user
     return made

@@ -3,17 +3,12 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, ListView
 
-from edc.access.selectors import can_enter_data, is_data_manager
+from edc.access import roles
 from edc.web import TrialRoleRequiredMixin, run_service
 
 from . import services
 from .forms import DeviationActionForm, DeviationFilterForm
 from .selectors import deviations_filtered, deviations_visible_to
-
-
-def can_review(user) -> bool:
-    """Site staff and data managers acknowledge/resolve; monitors and statisticians read."""
-    return can_enter_data(user) or is_data_manager(user)
 
 
 class DeviationListView(TrialRoleRequiredMixin, ListView):
@@ -35,9 +30,11 @@ class DeviationListView(TrialRoleRequiredMixin, ListView):
 class DeviationDetailView(TrialRoleRequiredMixin, FormView):
     template_name = "deviations/detail.html"
     form_class = DeviationActionForm
+    post_action = roles.REVIEW_DEVIATIONS
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
+            roles.require(request.user, self.required_action(request.method))
             self.deviation = deviations_visible_to(request.user).filter(pk=kwargs["pk"]).first()
             if self.deviation is None:
                 raise Http404("No such deviation.")
@@ -46,16 +43,12 @@ class DeviationDetailView(TrialRoleRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             deviation=self.deviation,
-            can_review=can_review(self.request.user),
+            can_review=roles.role_can(self.request.user, roles.REVIEW_DEVIATIONS),
             history=self.deviation.history.select_related("history_user").all(),
             **kwargs,
         )
 
     def form_valid(self, form):
-        from django.core.exceptions import PermissionDenied
-
-        if not can_review(self.request.user):
-            raise PermissionDenied("Your role cannot review deviations.")
         action = {
             "acknowledge": services.deviation_acknowledge,
             "resolve": services.deviation_resolve,

@@ -28,7 +28,8 @@ from django.db.models import F, Q, QuerySet
 from edc import protocol
 from edc.access.constants import Role
 from edc.access.models import Site
-from edc.access.selectors import is_deidentified, scope_to_user_sites, user_role
+from edc.access.roles import is_deidentified
+from edc.access.selectors import scope_to_user_sites, user_role
 from edc.operations.routers import iterate_reading_replica, read_alias
 from patients.models import Cohort, Patient
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.http import Http404
 
-from edc.access.selectors import is_data_manager
+from edc.access import roles
 
 from .context import ExportContext, Window
 from .models import ExportFileChunk, ExportJob, ExportLog
@@ -36,7 +36,7 @@ def export_job_file(job: ExportJob) -> Iterator[bytes]:
 def export_logs_for_user(user) -> QuerySet[ExportLog]:
     """Data managers review every export; everyone else sees their own."""
     qs = ExportLog.objects.select_related("user")
-    return qs if is_data_manager(user) else qs.filter(user=user)
+    return qs if roles.role_can(user, roles.SEE_ALL_EXPORTS) else qs.filter(user=user)
 
 
 def subject_page(ctx: ExportContext, *, after: int | None, size: int) -> tuple[Window, int | None]:

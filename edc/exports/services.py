@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from edc import protocol
-from edc.access.selectors import is_deidentified, user_role
+from edc.access.roles import is_deidentified
+from edc.access.selectors import user_role
 
 from . import package
 from .constants import (

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from edc.access.selectors import is_data_manager, is_deidentified
+from edc.access import roles
+from edc.access.roles import is_deidentified
 from edc.web import TrialRoleRequiredMixin
 
 from . import responses, selectors, services
@@ -65,7 +66,7 @@ class ExportIndexView(TrialRoleRequiredMixin, TemplateView):
             odm_url=reverse("exports:odm") + query,
             deidentified=deidentified,
             jobs=selectors.export_jobs_for_user(user)[:5],
-            is_data_manager=is_data_manager(user),
+            is_data_manager=roles.role_can(user, roles.SEE_ALL_EXPORTS),
             **kwargs,
         )
 
@@ -167,6 +168,6 @@ class ExportLogView(TrialRoleRequiredMixin, TemplateView):
             logs=rows[:LOG_PAGE_SIZE],
             page=page,
             has_next=len(rows) > LOG_PAGE_SIZE,
-            everyone=is_data_manager(self.request.user),
+            everyone=roles.role_can(self.request.user, roles.SEE_ALL_EXPORTS),
             **kwargs,
         )

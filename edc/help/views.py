@@ -4,9 +4,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from edc.access import roles
+from edc.web import requires
+
 from . import pages
 
 
+@requires(roles.PUBLIC)
 @require_safe
 def guide(request, slug: str = pages.INDEX):
     page = pages.load(slug)
@@ -15,6 +19,7 @@ def guide(request, slug: str = pages.INDEX):
     return render(request, "help/page.html", {"page": page, "title": page.title})
 
 
+@requires(roles.PUBLIC)
 @require_safe
 def image(request, name: str):
     path = pages.image_path(name)

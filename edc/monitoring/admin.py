@@ -1,20 +1,10 @@
 """Read-only admin views: monitoring rows are written by the services only (audited)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from edc.audit.admin import ReadOnlyAdmin
 
 from .models import DataQuery, Lock, QueryMessage, SdvMark, Signature, SigningAttempt
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DataQuery)
@@ -49,13 +39,5 @@ class LockAdmin(ReadOnlyAdmin):
     list_filter = ("scope",)
 
 
-@admin.register(QueryMessage, SigningAttempt)
-class AppendOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(QueryMessage, ReadOnlyAdmin)
+admin.site.register(SigningAttempt, ReadOnlyAdmin)

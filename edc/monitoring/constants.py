@@ -77,7 +77,6 @@ LOCK_REASON_REQUIRED = "Give the reason for locking."
 UNLOCK_REASON_REQUIRED = "Unlocking needs a reason."
 NOT_LOCKED = "This lock has already been released."
 LOCK_TARGET_MISSING = "Choose what to lock."
-ONLY_DATA_MANAGERS_LOCK = "Only data managers lock and unlock data."
 
 QUESTION_REQUIRED = "Write the question for the site."
 ANSWER_REQUIRED = "Write the answer for the monitor."
@@ -90,11 +89,8 @@ NO_LINKED_CHANGE = (
     "No change of this record was saved with the reason “{reason}”. Save the correction with a "
     "reason starting “Query #{id}:” first, then answer."
 )
-ONLY_MONITORS_RAISE = "Only monitors and data managers raise and close queries."
-ONLY_SITE_STAFF_ANSWER = "Only the site's investigators and coordinators answer queries."
 
 ALREADY_VERIFIED = "This has already been verified at its current version."
-ONLY_MONITORS_VERIFY = "Only monitors mark source-data verification."
 VERSION_MOVED = (
     "The record changed after you opened it (now version {current}); review it before verifying."
 )

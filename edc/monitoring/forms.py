@@ -3,7 +3,8 @@
 from django import forms
 
 from edc.access.constants import Role
-from edc.access.selectors import is_deidentified, sites_visible_to
+from edc.access.roles import is_deidentified
+from edc.access.selectors import sites_visible_to
 from edc.audit.display import form_name
 from edc.audit.models import AuditAction
 from edc.audit.records import audited_models

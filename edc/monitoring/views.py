@@ -7,14 +7,16 @@ role in its service (PermissionDenied → 403) and shows refusals next to the fo
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from edc.access.selectors import is_deidentified, user_role
+from edc.access import roles
+from edc.access.roles import is_deidentified
+from edc.access.selectors import user_role
 from edc.audit.display import (
     EXPORT_COLUMNS,
     WITHHELD,
@@ -284,10 +286,7 @@ class QueryRaiseView(RecordFormView):
     form_class = forms.QueryRaiseForm
     title = "Raise a query"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not perms.can_raise_query(request.user):
-            raise PermissionDenied(msg.ONLY_MONITORS_RAISE)
-        return super().dispatch(request, *args, **kwargs)
+    action = roles.RAISE_QUERY
 
     def get_initial(self):
         return {"field": self.request.GET.get("field", "")}
@@ -311,10 +310,7 @@ class SdvMarkView(RecordFormView):
     form_class = forms.SdvMarkForm
     title = "Source-data verification"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not perms.can_verify(request.user):
-            raise PermissionDenied(msg.ONLY_MONITORS_VERIFY)
-        return super().dispatch(request, *args, **kwargs)
+    action = roles.VERIFY_SOURCE
 
     def get_initial(self):
         return {"field": self.request.GET.get("field", ""), "version": self.record.version}
@@ -339,10 +335,7 @@ class RecordLockView(RecordFormView):
     form_takes_record = False
     title = "Lock this record"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not perms.can_lock(request.user):
-            raise PermissionDenied(msg.ONLY_DATA_MANAGERS_LOCK)
-        return super().dispatch(request, *args, **kwargs)
+    action = roles.LOCK
 
     def form_valid(self, form):
         lock = run_service(
@@ -452,6 +445,7 @@ class QueryMoveView(QueryDetailView):
 
 
 class QueryAnswerView(QueryMoveView):
+    action = roles.ANSWER_QUERY
     context_name = "answer_form"
     done = "Answer sent to the monitor."
 
@@ -469,6 +463,7 @@ class QueryAnswerView(QueryMoveView):
 
 
 class QueryCloseView(QueryMoveView):
+    action = roles.RAISE_QUERY
     form_class = forms.QueryCloseForm
     context_name = "close_form"
     done = "Query closed."
@@ -480,6 +475,7 @@ class QueryCloseView(QueryMoveView):
 
 
 class QueryReopenView(QueryMoveView):
+    action = roles.RAISE_QUERY
     form_class = forms.QueryReopenForm
     context_name = "reopen_form"
     done = "Query re-opened and sent back to the site."
@@ -521,6 +517,7 @@ class SignatureView(TrialRoleRequiredMixin, FormView):
 
     template_name = "monitoring/signatures.html"
     form_class = forms.SignForm
+    post_action = roles.SIGN
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and user_role(request.user) is not None:
@@ -538,11 +535,6 @@ class SignatureView(TrialRoleRequiredMixin, FormView):
             **_role_flags(self.request.user),
             **kwargs,
         )
-
-    def post(self, request, *args, **kwargs):
-        if not perms.can_sign(request.user):
-            raise PermissionDenied(msg.ONLY_INVESTIGATORS_SIGN)
-        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         # Not run_service: its savepoint would roll back the recorded failed attempt, which
@@ -596,6 +588,7 @@ class LockListView(TrialRoleRequiredMixin, FormView):
 
     template_name = "monitoring/locks.html"
     form_class = forms.LockForm
+    post_action = roles.LOCK
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -608,10 +601,6 @@ class LockListView(TrialRoleRequiredMixin, FormView):
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        perms.require_locker(request.user)
-        return super().post(request, *args, **kwargs)
-
     def form_valid(self, form):
         lock = run_service(form, services.lock_create, user=self.request.user, **form.cleaned_data)
         if lock is None:
@@ -623,10 +612,10 @@ class LockListView(TrialRoleRequiredMixin, FormView):
 class UnlockView(TrialRoleRequiredMixin, FormView):
     template_name = "form.html"
     form_class = forms.ReasonForm
+    action = roles.LOCK
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and user_role(request.user) is not None:
-            perms.require_locker(request.user)
             self.lock = selectors.lock_get_for_user(user=request.user, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 

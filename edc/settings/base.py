@@ -22,7 +22,7 @@ DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "edc.access.admin_site.EdcAdminConfig",  # django.contrib.admin, read-only, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "edc.access.context_processors.role",
+                "edc.web.protocol_words",
             ],
         },
     },
@@ -211,10 +212,52 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 # --- end of authentication block --------------------------------------------------------------
 
+# --- Two-step sign-in (MFA with TOTP; issue 18 §3, 21 CFR 11.300) -----------------------------
+# After the password, a user with an authenticator app (a confirmed TOTP device) enters its
+# 6-digit code, or one of their 10 single-use recovery codes; a user whose role is in
+# EDC_MFA_REQUIRED_ROLES (who signs or manages users) and has no app yet is sent to set one up.
+# Until then edc.access.mfa_middleware keeps the session on those pages. Wrong codes count
+# towards the django-axes lockout above. The API token endpoint asks for the code too ("otp").
+# `manage.py reset_mfa USERNAME --reason ...` removes a user's app and codes (audited).
+# Off only in the local demo (edc.settings.local) and the test settings; always on in production.
+EDC_MFA_ENABLED = env_bool("EDC_MFA_ENABLED", True)
+# Role codes (edc.access.constants.Role): investigators sign, data managers manage users and
+# lock data. Other roles may set up two-step sign-in from their account page.
+EDC_MFA_REQUIRED_ROLES = env_list("EDC_MFA_REQUIRED_ROLES", "investigator,data_manager")
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# django-otp's middleware marks request.user as verified; it must follow AuthenticationMiddleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+# After the session timeout (an expired session is signed out first), before axes' middleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+    "edc.access.mfa_middleware.TwoStepRequiredMiddleware",
+)
+OTP_TOTP_ISSUER = "Trial EDC NCT00349934"  # the account's name in the authenticator app
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a key or a QR code
+# Keep typed codes out of axes' failure records.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp"]
+# --- end of two-step sign-in block ------------------------------------------------------------
+
+# --- User management (issue 18 §2) -------------------------------------------------------------
+# An account a data manager creates gets a temporary password, replaced at first sign-in
+# (edc.access.first_sign_in): the middleware (after the two-step one) keeps such a session on
+# the password page, and the validator's password_changed hook forgets the temporary password.
+AUTH_PASSWORD_VALIDATORS += [{"NAME": "edc.access.first_sign_in.PasswordReplacedValidator"}]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+    "edc.access.first_sign_in.FirstSignInMiddleware",
+)
+# --- end of user management block -------------------------------------------------------------
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trial EDC API — NCT00349934",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page are for signed-in trial users (edc.access.roles.LIBRARY_ROUTES).
+    "SERVE_PERMISSIONS": ["edc.access.api.RolePermission"],
     # Swagger UI served from our own static files (the server may have no internet).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -306,3 +349,31 @@ LOGGING = {
 # django-simple-history: the reason for change is stored on every historical row.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Content-Security-Policy (issue 18 §3, django-csp 4) ----------------------------------------
+# Every response says: scripts, styles, images, fonts and requests from this origin only; no
+# inline <script>, <style>, style="" or on*="" (no 'unsafe-inline', no 'unsafe-eval' — ever);
+# not framed; forms post here only. Templates load static/ files instead (tests/edc/test_csp.py
+# scans them; tests/e2e/test_csp.py opens every role's pages in Chromium). The middleware sits
+# right after SecurityMiddleware, so the 503 page (database away) and static files get it too.
+# Only the API docs page adds `img-src data:` (Swagger UI's stylesheet icons; edc/urls.py).
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# --- end of Content-Security-Policy block -------------------------------------------------------

@@ -1,7 +1,7 @@
 """Embedded default: SQLite and eager Celery unless DATABASE_URL / REDIS_URL are set."""
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS
+from .base import INSTALLED_APPS, env_bool
 from .base import SECRET_KEY as _SECRET_KEY
 
 DEBUG = True
@@ -18,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 # The demo trial (users with a published password) exists only outside production.
 # Listed first, so its `load_demo` replaces the refusal that production gets (edc.operations).
 INSTALLED_APPS = ["edc.demo", *INSTALLED_APPS]
+
+# Two-step sign-in is off in the demo, so its printed logins sign in with the password alone
+# (the login page says so). EDC_MFA_ENABLED=1 turns it on here too.
+EDC_MFA_ENABLED = env_bool("EDC_MFA_ENABLED", False)

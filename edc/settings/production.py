@@ -23,3 +23,5 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Two-step sign-in (TOTP) is always on in production, whatever the environment says.
+EDC_MFA_ENABLED = True

@@ -34,3 +34,7 @@ INSTALLED_APPS = ["edc.demo", *INSTALLED_APPS]
 # The token endpoint's throttle is per process (the cache) and would carry across tests;
 # tests/edc/test_authentication.py lowers it to prove it.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth-token": "10000/minute"}  # noqa: F405
+
+# Two-step sign-in is off for the suite (its tests sign in with force_login);
+# tests/edc/test_mfa.py and tests/e2e/test_mfa.py turn it on.
+EDC_MFA_ENABLED = False

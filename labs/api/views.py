@@ -8,9 +8,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as RequestInvalid
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from edc.access import roles
 from edc.api.filters import FilterBackend, FilterSet, IsoDateTimeFilter
 from edc.api.pagination import PageNumberPagination
 from patients.selectors import patients_visible_to
@@ -18,7 +18,6 @@ from patients.selectors import patients_visible_to
 from .. import imports, selectors, services
 from ..constants import RowStatus
 from ..models import LabResult
-from ..permissions import can_import
 from . import serializers as s
 
 UNKNOWN_PATIENT = "Unknown patient."
@@ -174,15 +173,6 @@ class ReportPagination(PageNumberPagination):
     max_page_size = 5000
 
 
-class ImportPermission(BasePermission):
-    """Data managers (every site) and site staff (their sites); not monitors or statisticians."""
-
-    message = "Only data managers and site staff import laboratory results."
-
-    def has_permission(self, request, view) -> bool:
-        return can_import(request.user)
-
-
 class LabImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Central-lab CSV import: upload = dry run, then commit; large files run in the background.
 
@@ -191,7 +181,7 @@ class LabImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """
 
     serializer_class = s.ImportBatchSerializer
-    permission_classes = [ImportPermission]
+    read_action = write_action = roles.IMPORT_LABS
 
     def get_queryset(self):
         return selectors.batches_visible_to(self.request.user).order_by("id")

@@ -4,7 +4,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from edc.access.selectors import is_deidentified, sites_visible_to
+from edc.access.roles import is_deidentified
+from edc.access.selectors import sites_visible_to
 from edc.api.filters import FilterBackend
 
 from .. import services

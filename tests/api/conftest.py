@@ -18,7 +18,7 @@ from assessments import services as assessment_services
 from assessments.models import AdverseEvent, TumourAssessment, VitalSigns
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from edc.access.constants import Role
-from edc.access.services import roles_sync, staff_assign
+from edc.access.services import roles_sync, staff_assign, training_setup
 from edc.deviations.models import Deviation
 from edc.deviations.services import deviations_sweep
 from edc.exports import services as export_services
@@ -56,6 +56,7 @@ class ApiWorld:
 
 def _user(role: str, username: str, sites=()):
     user = UserFactory(username=username)
+    training_setup(user=user, role=role)
     staff_assign(user=user, role=role, sites=list(sites))
     return user
 

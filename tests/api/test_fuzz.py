@@ -100,7 +100,7 @@ def prepare(case, data, world) -> None:
     """
     form = (case.media_type or "").startswith(FORM_MEDIA_TYPES)
     assume(not form or isinstance(case.body, dict) or case.body is NOT_SET)
-    for name in [name for name, value in (case.query or {}).items() if value in ("", [])]:
+    for name in [name for name, value in (case.query or {}).items() if value in ("", [], {})]:
         del case.query[name]  # "?x=" means no x, everywhere in this API (django-filter's rule)
     known = [prefix for prefix in world.ids if case.path.startswith(prefix + "/{")]
     for name in case.path_parameters or {}:

@@ -55,7 +55,7 @@ def followup_payload(patient, baseline_json, *, day=57, factor=0.6, **overrides)
 
 
 def ae_payload(patient, **overrides) -> dict:
-    values = ae_values(patient, **overrides)
+    values = ae_values(patient, **{"serious": False} | overrides)
     return {
         "patient": patient.pk,
         **{k: (str(v) if isinstance(v, dt.date) else v) for k, v in values.items()},

@@ -431,6 +431,12 @@ def test_duplicate_lesion_in_one_assessment_is_refused():
             day(168),
         ),
         ([result(56, SD, new_lesion_equivocal=True), result(112, PD)], day(112)),
+        # Disease seen after a CR (targets back: PR or SD) is progression on that date, even
+        # with a not-evaluable scan in between.
+        ([result(56, CR), result(112, PR)], day(112)),
+        ([result(56, CR), result(84, NE), result(112, SD)], day(112)),
+        # PR only because the non-target lesions were not assessed: no disease seen.
+        ([result(56, CR), result(112, PR, target_response=CR, non_target=NT_NE)], None),
     ],
 )
 def test_first_progression_date(results, expected):
@@ -452,7 +458,14 @@ SD_MIN = RECIST.sd_min_days_from_c1d1
         ([(56, PR), (56 + MIN_CONFIRM - 1, PR)], BestResponse(SD, False, day(56))),
         ([(56, PR), (84, CR)], BestResponse(PR, True, day(56))),  # PR confirmed by CR
         ([(56, PR), (84, CR), (112, CR)], BestResponse(CR, True, day(84))),
-        ([(56, CR), (84, PR)], BestResponse(PR, True, day(56))),  # CR then PR: PR (Table 3)
+        # Disease seen after a CR is progression (Table 3 note a): CR then PR or SD is SD if
+        # the CR met the SD duration, else PD; that PR confirms nothing.
+        ([(56, CR), (84, PR)], BestResponse(SD, False, day(56))),
+        ([(35, CR), (70, PR)], BestResponse(PD, False, day(70))),
+        ([(35, CR), (70, SD)], BestResponse(PD, False, day(70))),
+        ([(56, CR), (84, NE), (112, PR)], BestResponse(SD, False, day(56))),
+        ([(56, PR), (70, CR), (112, PR)], BestResponse(SD, False, day(56))),
+        ([(56, PR), (84, CR), (112, PR)], BestResponse(PR, True, day(56))),  # confirmed before
         ([(56, PR), (70, PR), (84, PR)], BestResponse(PR, True, day(56))),
         ([(56, CR), (84, NE), (112, CR)], BestResponse(CR, True, day(56))),  # NE in between
         ([(56, PR), (84, SD), (112, PR)], BestResponse(SD, False, day(56))),  # SD breaks it
@@ -507,6 +520,36 @@ def test_response_at_a_back_dated_progression_scan_is_not_counted():
 )
 def test_objective_response_is_a_confirmed_cr_or_pr(bor, expected):
     assert is_objective_response(bor) is expected
+
+
+def test_disease_after_complete_response_is_progression_by_category_as_by_measurement():
+    baseline = tp(BASELINE_DATE, lesion("40", "T1"), node("20", "N1"))
+    measured = evaluate(
+        baseline,
+        [
+            tp(day(56), lesion("0", "T1"), node("8", "N1")),  # CR
+            tp(day(112), lesion("3", "T1"), node("8", "N1")),  # -93 % vs baseline: a PR size
+        ],
+    )
+    by_category = [result(56, CR), result(112, PR)]
+    assert [r.overall_response for r in measured] == [CR, PD]
+    for results in (measured, by_category):
+        assert first_progression_date(results) == day(112)
+        assert best_overall_response(results, C1D1) == BestResponse(SD, False, day(56))
+
+
+def test_a_lesion_back_after_complete_response_is_progression_across_a_missed_measurement():
+    baseline = tp(BASELINE_DATE, lesion("40", "T1"), node("20", "N1"))
+    results = evaluate(
+        baseline,
+        [
+            tp(day(56), lesion("0", "T1"), node("8", "N1")),
+            tp(day(112), lesion("0", "T1"), node(None, "N1", not_evaluable=True)),
+            tp(day(168), lesion("3", "T1"), node("8", "N1")),
+        ],
+    )
+    assert [r.overall_response for r in results] == [CR, NE, PD]
+    assert first_progression_date(results) == day(168)
 
 
 def test_a_patient_course_from_measurements_to_confirmed_partial_response():

@@ -186,6 +186,7 @@ def test_ae_edit_needs_a_reason_and_shows_a_stale_version_conflict(
         "relation_imp321": ae.relation_imp321,
         "action_taken": ae.action_taken,
         "outcome": ae.outcome,
+        "serious": "False",  # seriousness is answered, never assumed from an empty box
         "version": "1",
         "reason": "",
     }
@@ -229,7 +230,7 @@ def test_ae_entry_refuses_a_grade_the_term_does_not_define(web, investigator, pa
         "action_taken": "none",
         "outcome": "fatal",
         "death_date": str(patient.c1d1_date + dt.timedelta(days=6)),
-        "serious": "on",
+        "serious": "True",
     }
     response = web(investigator).post(reverse("assessments:ae_new", args=[patient.pk]), data)
     assert response.status_code == 200

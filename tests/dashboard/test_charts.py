@@ -139,9 +139,58 @@ def test_endpoint_figure_shows_each_group_with_its_interval():
     assert "15/30 = 50 % (95 % CI 31.3–68.7 %)" in figure.svg  # in the desc and the tooltip
     assert "Proportion of patients (%)" in figure.svg
     header, rows = charts.endpoints_table(groups)
+    assert header[-2:] == ["historical_rate", "p_value_one_sided"]
     assert rows == [
-        ["overall", "Objective response rate", 15, 30, "0.5000", "0.3130", "0.6870", "0.95"]
+        ["overall", "Objective response rate", 15, 30, "0.5000", "0.3130", "0.6870", "0.95", "", ""]
     ]
+
+
+ORR_15_OF_30 = charts.EndpointEstimate(
+    "Objective response rate", 15, 30, 0.5, 0.31297, 0.68703, 0.25, 0.0027495341641403867
+)
+
+
+def test_objective_response_is_compared_with_the_historical_rate_in_words():
+    assert charts.response_sentence(ORR_15_OF_30) == (
+        "15/30 responders, 50 % (95 % CI 31.3–68.7 %); above the historical 25 %, p = 0.0027"
+    )
+    cohort = charts.EndpointEstimate(
+        "Objective response rate", 5, 10, 0.5, 0.18709, 0.81291, 0.25, 0.07812690734863281
+    )
+    assert charts.response_sentence(cohort) == (
+        "5/10 responders, 50 % (95 % CI 18.7–81.3 %); "
+        "not different from the historical 25 %, p = 0.078"
+    )
+    nobody = charts.EndpointEstimate("Objective response rate", 0, 0, None, 0.0, 1.0, 0.25, 1.0)
+    assert charts.response_sentence(nobody) == "no patient yet"
+    assert charts.comparison_text(nobody) == ""
+
+
+@pytest.mark.parametrize(
+    ("p_value", "text"),
+    [
+        (0.0027495, "p = 0.0027"),
+        (0.078127, "p = 0.078"),
+        (0.22412, "p = 0.22"),
+        (1.0, "p = 1"),
+        (0.0498, "p = 0.0498"),  # never rounded across alpha = 0.05 to "0.05"
+        (0.05066, "p = 0.051"),
+        (9.9e-14, "p < 0.001"),
+    ],
+)
+def test_p_values_read_with_two_significant_digits(p_value, text):
+    assert charts.fmt_p(p_value) == text
+
+
+def test_endpoint_figure_and_table_carry_the_historical_comparison():
+    groups = [charts.EndpointGroup("overall", "All cohorts", (ORR_15_OF_30,))]
+    figure = charts.endpoints_chart(groups)
+    assert_accessible(figure)
+    assert "above the historical 25 %, p = 0.0027" in figure.svg
+    assert 'class="reference"' in figure.svg and "historical 25 %" in figure.svg
+    assert "historical control" in figure.caption
+    header, rows = charts.endpoints_table(groups)
+    assert rows[0][-2:] == ["0.2500", "0.00274953"]
 
 
 def test_immune_figure_reuses_the_lab_bars_per_cohort():

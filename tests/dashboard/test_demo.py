@@ -31,6 +31,26 @@ def test_demo_dashboard_shows_orr_15_of_30_benefit_27_of_30_and_3_progressors(cl
     assert cbr.startswith("27/30 · 90 %")
     assert progressors.startswith("3/30")
     assert "(31.3–68.7 %)" in orr  # exact 95 % interval of 15/30
+    # Beside the ORR, the publication's comparison with its historical control (25 %):
+    # P(X >= 15 | n = 30, p = 0.25) = 0.00275, exact one-sided binomial test.
+    assert "above the historical 25 %, p = 0.0027" in orr
+    summary = re.search(r'data-summary="overall">(.*?)</li>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", summary) == (
+        "All cohorts: 15/30 responders, 50 % (95 % CI 31.3–68.7 %); "
+        "above the historical 25 %, p = 0.0027."
+    )
+    assert "exact one-sided binomial test" in html and "Clopper–Pearson" in html
+    # 5/10 per cohort is 50 % too, but P(X >= 5 | n = 10, p = 0.25) = 0.078: not shown above.
+    for cohort in ("A", "B", "C"):
+        text = re.search(rf'data-summary="{cohort}">(.*?)</li>', html, re.S).group(1)
+        assert text.endswith(
+            ": 5/10 responders, 50 % (95 % CI 18.7–81.3 %); "
+            "not different from the historical 25 %, p = 0.078."
+        )
+    endpoints_csv = client.get(reverse("dashboard:csv", args=["endpoints"])).content.decode()
+    assert "overall,Objective response rate,15,30,0.5000,0.3130,0.6870,0.95,0.2500,0.00274953" in (
+        endpoints_csv.splitlines()
+    )
 
     # The figures draw every treated patient the statistician can see: all 30.
     spider = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()

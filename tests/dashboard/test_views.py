@@ -137,3 +137,24 @@ def test_the_dashboard_costs_the_same_queries_for_one_patient_or_many(
     for plot in ("spider", "swimmer", "enrolment-site", "immune-a"):
         download = reverse("dashboard:csv", args=[plot])
         assert _count_queries(client, download) <= expected
+
+
+def test_objective_response_is_compared_with_the_historical_rate_beside_the_orr(
+    statistician, web, two_sites
+):
+    """1 responder of 2: P(X >= 1 | 2, 0.25) = 1 - 0.75² = 0.4375, not above 25 %."""
+    client = web(statistician)
+    html = client.get(reverse("dashboard:index")).content.decode()
+    overall = re.search(r'data-group="overall">.*?</tr>', html, re.S).group(0)
+    assert "not different from the historical 25 %, p = 0.44" in overall
+    summary = re.search(r'data-summary="overall">(.*?)</li>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", summary) == (
+        "All cohorts: 1/2 responders, 50 % (95 % CI 1.3–98.7 %); "
+        "not different from the historical 25 %, p = 0.44."
+    )
+    assert "exact one-sided binomial test" in html
+    assert "two-sided 95 % exact (Clopper–Pearson)" in html
+    rows = client.get(reverse("dashboard:csv", args=["endpoints"])).content.decode().splitlines()
+    assert rows[0].endswith(",historical_rate,p_value_one_sided")
+    orr = [r for r in rows if r.startswith("overall,Objective response rate,")]
+    assert orr == ["overall,Objective response rate,1,2,0.5000,0.0126,0.9874,0.95,0.2500,0.4375"]

@@ -67,7 +67,14 @@ def test_cycle_day1_out_of_window_edges(enrolled, give_paclitaxel, offset, out):
     patient = enrolled(c1d1_days_ago=50)
     give_paclitaxel(patient, "PAC-C1D1")
     planned = patient.calendar.get(code="PAC-C2D1").planned_date
-    give_paclitaxel(patient, "PAC-C2D1", on=planned + dt.timedelta(days=offset))
+    # Outside the window the entry asks for a confirmation, then the deviation is raised.
+    confirmed = ["date_outside_window"] if out else []
+    give_paclitaxel(
+        patient,
+        "PAC-C2D1",
+        on=planned + dt.timedelta(days=offset),
+        acknowledge_warnings=confirmed,
+    )
     assert ("PAC-C2D1" in found("visit_out_of_window")) is out
 
 
@@ -76,7 +83,12 @@ def test_cycle_day1_out_of_window_edges(enrolled, give_paclitaxel, offset, out):
 )
 def test_paclitaxel_dose_off_plan_beyond_ten_percent(enrolled, give_paclitaxel, actual, off):
     patient = enrolled(c1d1_days_ago=5)
-    give_paclitaxel(patient, "PAC-C1D1", actual_dose_mg=Decimal(actual))  # planned 145.6 mg
+    give_paclitaxel(  # planned 145.6 mg; off plan, the entry asks for a confirmation first
+        patient,
+        "PAC-C1D1",
+        actual_dose_mg=Decimal(actual),
+        acknowledge_warnings=["dose_off_plan"] if off else [],
+    )
     assert ("PAC-C1D1" in found("paclitaxel_dose_off_plan")) is off
 
 
@@ -90,8 +102,10 @@ def test_imp321_dose_other_than_cohort_and_timing_rules(enrolled, give_paclitaxe
         event_code="IMP-C1D2",
         data={
             "injected_at": at(patient.c1d1_date + dt.timedelta(days=1)),
-            "dose_mg": Decimal("1.25"),
+            # Above 1.5 × the cohort dose (0.375 mg) would be refused outright.
+            "dose_mg": Decimal("0.3"),
             "dose_reason": "Wrong kit",
+            "acknowledge_warnings": ["dose_off_plan"],
         },
     )
     c1d15 = patient.calendar.get(code="PAC-C1D15").actual_date
@@ -103,6 +117,7 @@ def test_imp321_dose_other_than_cohort_and_timing_rules(enrolled, give_paclitaxe
             "injected_at": at(c1d15 + dt.timedelta(days=3)),
             "dose_mg": Decimal("0.25"),
             "no_preceding_dose_reason": "Bank holiday",
+            "acknowledge_warnings": ["not_day_after_paclitaxel"],
         },
     )
     assert found("imp321_dose_not_cohort") == {"IMP-1"}

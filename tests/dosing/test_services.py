@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dosing import constants as msg
-from dosing import services
+from dosing import rules, services
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from dosing.selectors import exposure_for_patient
 from edc.audit.exceptions import ReasonRequired, StaleVersion
@@ -66,8 +66,15 @@ def test_a_dose_above_one_and_a_half_times_planned_is_refused(on_treatment, give
     with pytest.raises(ValidationError) as exc:
         give_paclitaxel(patient, "PAC-C1D1", actual_dose_mg=Decimal("218.5"))
     assert "more than 1.5" in exc.value.message_dict["actual_dose_mg"][0]
-    dose = give_paclitaxel(patient, "PAC-C1D1", actual_dose_mg=Decimal("218.4"))
-    assert dose.actual_dose_mg == Decimal("218.4")  # accepted, flagged later as a deviation
+    # 1.5 × planned is accepted once the "off plan" warning is confirmed (and is a deviation).
+    dose = give_paclitaxel(
+        patient,
+        "PAC-C1D1",
+        actual_dose_mg=Decimal("218.4"),
+        acknowledge_warnings=[rules.WARN_DOSE_OFF_PLAN],
+    )
+    assert dose.actual_dose_mg == Decimal("218.4")
+    assert dose.warnings_acknowledged.startswith("Dose more than 10 % away")
 
 
 def test_a_reduced_dose_level_needs_a_reason(on_treatment, give_paclitaxel):
@@ -161,12 +168,13 @@ def test_imp321_dose_defaults_to_the_cohort_and_another_dose_needs_a_reason(
     pac = give_paclitaxel(patient, "PAC-C1D1")
     event = patient.calendar.get(code="IMP-C1D2")
     assert event.planned_date == pac.administration_date + dt.timedelta(days=1)
-    data = {"injected_at": at(event.planned_date), "dose_mg": Decimal("1.25")}
+    data = {"injected_at": at(event.planned_date), "dose_mg": Decimal("0.3")}
     with pytest.raises(ValidationError) as exc:
         services.imp321_record(user=investigator, patient=patient, event_code="IMP-C1D2", data=data)
-    assert exc.value.message_dict == {
-        "dose_reason": [msg.DOSE_REASON_REQUIRED.format(dose=Decimal("0.25"))]
-    }
+    assert exc.value.message_dict["dose_reason"] == [
+        msg.DOSE_REASON_REQUIRED.format(dose=Decimal("0.25"))
+    ]
+    assert [w.code for w in exc.value.warnings] == [rules.WARN_DOSE_OFF_PLAN]
     injection = services.imp321_record(
         user=investigator,
         patient=patient,
@@ -187,13 +195,19 @@ def test_imp321_without_paclitaxel_the_day_before_needs_confirmation(
     with pytest.raises(ValidationError) as exc:
         services.imp321_record(user=investigator, patient=patient, event_code="IMP-C1D2", data=data)
     assert "no_preceding_dose_reason" in exc.value.message_dict
+    assert [w.code for w in exc.value.warnings] == [rules.WARN_NOT_DAY_AFTER_PACLITAXEL]
     injection = services.imp321_record(
         user=investigator,
         patient=patient,
         event_code="IMP-C1D2",
-        data=data | {"no_preceding_dose_reason": "Patient arrived late, PI approved"},
+        data=data
+        | {
+            "no_preceding_dose_reason": "Patient arrived late, PI approved",
+            "acknowledge_warnings": [rules.WARN_NOT_DAY_AFTER_PACLITAXEL],
+        },
     )
     assert injection.no_preceding_dose_reason.startswith("Patient arrived late")
+    assert "3 days after" in injection.warnings_acknowledged
 
 
 def test_imp321_two_days_after_paclitaxel_is_within_tolerance(

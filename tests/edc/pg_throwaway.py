@@ -191,12 +191,13 @@ import json
 from django.contrib.auth import get_user_model
 from edc.access.constants import Role
 from edc.access.models import Site
-from edc.access.services import roles_sync, staff_assign
+from edc.access.services import roles_sync, staff_assign, training_setup
 
 roles_sync()
 site = Site.objects.create(code="FR01", name="Paris", country="FR")
 User = get_user_model()
 inv = User.objects.create_user("inv_fr01", password={PASSWORD!r}, first_name="Ines")
+training_setup(user=inv, role=Role.INVESTIGATOR)
 staff_assign(user=inv, role=Role.INVESTIGATOR, sites=[site])
 stat = User.objects.create_user("stat", password={PASSWORD!r}, first_name="Sam")
 staff_assign(user=stat, role=Role.STATISTICIAN)

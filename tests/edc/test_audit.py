@@ -151,3 +151,23 @@ def test_enrolment_history_names_the_investigator_and_the_reason(enrolled, inves
     assert entry.subject_id == patient.subject_id
     assert patient.history.last().history_type == "+"
     assert patient.c1d1_date == dt.date.today() - dt.timedelta(days=10)
+
+
+def test_the_write_path_checks_locks_and_clears_sdv_through_registered_hooks():
+    """edc.audit imports nothing above it; monitoring registers its duties at start-up."""
+    from edc.audit import hooks
+    from edc.monitoring.locks import lock_check
+    from edc.monitoring.reactions import data_changed
+
+    before, after = hooks.registered()
+    assert lock_check in before and data_changed in after
+
+
+def test_an_audited_write_without_a_lock_check_fails_closed(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from edc.audit import hooks
+
+    monkeypatch.setattr(hooks, "_BEFORE_WRITE", [])
+    with pytest.raises(ImproperlyConfigured):
+        hooks.before_write(object())

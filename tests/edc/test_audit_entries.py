@@ -1,21 +1,15 @@
 """The audit-trail review index: one AuditEntry per audited write, in the same transaction."""
 
 import pytest
-from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.forms.models import model_to_dict
-from django.test import RequestFactory
 
-from edc.audit.admin import AuditedAdmin
 from edc.audit.append_only import append_only_tables
 from edc.audit.exceptions import AuditBypassError
 from edc.audit.models import AuditAction, AuditEntry
 from edc.audit.services import audited_delete, audited_update
-from edc.monitoring import services as monitoring
-from edc.monitoring.constants import LOCKED_MESSAGE, LockScope
 from patients import services
-from patients.models import Cohort, Consent, Patient
+from patients.models import Cohort, Consent
 
 
 def entries_of(instance):
@@ -127,34 +121,3 @@ def test_postgres_refuses_update_and_delete_of_audit_entries(require_postgres, s
             cursor.execute(sql)
     assert AuditEntry.objects.count() == count
     assert not AuditEntry.objects.filter(reason="x").exists()
-
-
-def _admin_save(instance, *, user, reason: str, **changes):
-    model_admin = AuditedAdmin(type(instance), admin.site)
-    request = RequestFactory().post("/admin/")
-    request.user = user
-    form_class = model_admin.get_form(request, instance, change=True)
-    data = {k: v for k, v in model_to_dict(instance).items() if v is not None}
-    form = form_class(data={**data, **changes, "reason_for_change": reason}, instance=instance)
-    if not form.is_valid():
-        return form
-    model_admin.save_model(request, form.instance, form, change=True)
-    return form
-
-
-def test_an_admin_edit_writes_an_audit_entry_and_respects_locks(screened, data_manager):
-    patient = screened()
-    data_manager.is_staff = data_manager.is_superuser = True  # admin edits need change rights
-    data_manager.save()
-    _admin_save(patient, user=data_manager, reason="Fixed in admin", year_of_birth=1965)
-    entry = entries_of(patient).last()
-    assert entry.user == data_manager and entry.reason == "Fixed in admin"
-    assert entry.changes == [{"field": "year_of_birth", "old": 1970, "new": 1965}]
-    monitoring.lock_create(
-        user=data_manager, scope=LockScope.PATIENT, patient=patient, reason="Frozen"
-    )
-    form = _admin_save(
-        Patient.objects.get(pk=patient.pk), user=data_manager, reason="Again", year_of_birth=1960
-    )
-    assert LOCKED_MESSAGE in form.non_field_errors()
-    assert Patient.objects.get(pk=patient.pk).year_of_birth == 1965

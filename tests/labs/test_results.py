@@ -127,7 +127,7 @@ def test_an_unknown_unit_or_a_non_number_is_refused(enrolled, lab, investigator)
     assert "not accepted" in exc.value.message_dict["unit"][0]
     with pytest.raises(ValidationError) as exc:
         record(investigator, patient, lab, "ANC", "abc", "10^9/L", at(1))
-    assert "not a finite number" in exc.value.message_dict["value"][0]
+    assert "“abc” is not a number" in exc.value.message_dict["value"][0]
 
 
 @pytest.mark.django_db

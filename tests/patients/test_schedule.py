@@ -1,4 +1,4 @@
-"""Calendar arithmetic against PROTOCOL.md "Treatment schedule" — pure, no database.
+"""Calendar arithmetic against docs/protocol.md "Treatment schedule" — pure, no database.
 
 Day numbers and windows are written out literally here on purpose: these tests check that the
 protocol declaration and the calendar built from it match the paper/protocol text.

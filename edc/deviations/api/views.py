@@ -2,7 +2,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from edc.access.constants import Role
+from edc.access import roles
 from edc.api.filters import FilterBackend
 from edc.api.serializers import WithheldFieldsMixin
 
@@ -44,7 +44,7 @@ class DeviationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Deviations of the caller's sites; site staff and data managers acknowledge/resolve."""
 
     serializer_class = DeviationSerializer
-    write_roles = (Role.INVESTIGATOR, Role.COORDINATOR, Role.DATA_MANAGER)
+    write_action = roles.REVIEW_DEVIATIONS
     filter_backends = [FilterBackend]
     filterset_fields = {
         "rule": ["exact"],

@@ -1,4 +1,4 @@
-"""Every deviation type of PROTOCOL.md, one small module each (see base.py for the contract)."""
+"""Every deviation type of docs/protocol.md, one small module each (contract: base.py)."""
 
 from . import (
     dosed_after_end_of_treatment,

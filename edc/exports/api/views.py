@@ -9,7 +9,7 @@ import base64
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, renderers, status, viewsets
+from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.throttling import ScopedRateThrottle
 
+from edc.access import roles
 from edc.access.authentication import (
     ERROR_DETAIL,
     AuthTokenSerializer,
@@ -26,7 +27,8 @@ from edc.access.authentication import (
     token_issue,
     token_revoke,
 )
-from edc.access.constants import API, TOKEN_REVOKED_BY_OWNER, Role
+from edc.access.constants import API, TOKEN_REVOKED_BY_OWNER
+from edc.access.mfa import token_second_step
 from edc.api.negotiation import ContentNegotiation
 from edc.api.pagination import PAGE_SIZE_INVALID
 from edc.api.params import MAX_ID
@@ -94,17 +96,32 @@ class AnyMediaRenderer(renderers.JSONRenderer):
 STREAM_RENDERERS = [renderers.JSONRenderer, AnyMediaRenderer]
 
 
+class AuthTokenRequestSerializer(AuthTokenSerializer):
+    otp = serializers.CharField(
+        label="Two-step code",
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=40,
+        help_text="For accounts with two-step sign-in: the 6-digit code from the authenticator "
+        "app (as a string), or one of the account's recovery codes.",
+    )
+
+
 class AuthTokenViewSet(viewsets.ViewSet):
     """POST username and password, receive the API token (``Authorization: Token <key>``).
 
     The token expires ``API_TOKEN_TTL_HOURS`` after issue (then a POST gives a new one);
     DELETE with the token revokes it. Failed attempts count towards the account's lockout
     (django-axes, as the login page) and the endpoint is throttled per client address.
+    An account with two-step sign-in (edc.access.mfa) also sends ``otp``: missing → 400
+    (``{"otp": [...]}``), wrong (counted towards the lockout) or app not set up yet → 401.
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    serializer_class = AuthTokenSerializer
+    edc_action = roles.PUBLIC  # the API's sign-in (lockout and throttling apply)
+    serializer_class = AuthTokenRequestSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth-token"
 
@@ -116,9 +133,14 @@ class AuthTokenViewSet(viewsets.ViewSet):
         return super().as_view(actions, **initkwargs)
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=AuthTokenRequestSerializer,
         responses={
             200: OpenApiResponse(description='{"token": "<key>"}'),
+            401: OpenApiResponse(
+                ERROR_DETAIL,
+                description="Two-step code wrong or expired, or two-step sign-in not set up yet "
+                "(set it up in the browser first).",
+            ),
             429: OpenApiResponse(
                 ERROR_DETAIL, description="Account locked after failed sign-ins, or throttled."
             ),
@@ -127,7 +149,9 @@ class AuthTokenViewSet(viewsets.ViewSet):
     def create(self, request):
         # axes flags the Django request (the one its middleware sees), not DRF's wrapper.
         django_request = request._request
-        serializer = AuthTokenSerializer(data=request.data, context={"request": django_request})
+        serializer = AuthTokenRequestSerializer(
+            data=request.data, context={"request": django_request}
+        )
         if not serializer.is_valid():
             # Answered, not raised: the failure axes counted must be committed, not rolled back.
             if getattr(django_request, "axes_locked_out", False):
@@ -135,7 +159,14 @@ class AuthTokenViewSet(viewsets.ViewSet):
                     {"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
                 )
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        token = token_issue(user=serializer.validated_data["user"], request=django_request)
+        user = serializer.validated_data["user"]
+        refused = token_second_step(
+            request=django_request, user=user, code=serializer.validated_data.get("otp", "")
+        )
+        if refused is not None:  # answered, not raised: a counted failure must be committed
+            code, body = refused
+            return Response(body, status=code)
+        token = token_issue(user=user, request=django_request)
         return Response({"token": token.key})
 
     @extend_schema(
@@ -308,8 +339,8 @@ class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     serializer_class = s.ExportJobSerializer
     content_negotiation_class = ContentNegotiation
-    # Requesting a package writes no trial data: every trial role may (RolePermission).
-    write_roles = frozenset(Role)
+    # Requesting a package writes no trial data: every role that exports may.
+    write_action = roles.EXPORT
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

@@ -7,6 +7,7 @@ from functools import cache
 from assessments import ctcae
 from assessments.constants import ActionTaken, AEOutcome, Relation, SAECriterion
 from assessments.models import AdverseEvent
+from edc import protocol
 from patients.models import Patient
 
 from ..context import ExportContext
@@ -292,7 +293,7 @@ DOMAIN = Domain(
         ),
         Variable(
             "AESAELT",
-            "SAE Reported Later Than 24 h",
+            f"SAE Reported Later Than {protocol.SAE_REPORT_LIMIT}",
             TEXT,
             lambda r: ("Y" if r.data["reported_late"] else "N") if r.data["serious"] else None,
             sql=lambda c: _if_serious(c, c.ref("reported_late")),

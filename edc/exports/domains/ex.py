@@ -204,7 +204,7 @@ DOMAIN = Domain(
     stream=STREAM,
     label="Exposure",
     description=(
-        "Paclitaxel 80 mg/m² IV on D1, D8, D15 of 28-day cycles and IMP321 s.c. on D2 and D16 "
+        f"{protocol.TREATMENT_REGIMEN} "
         "(cohort dose); doses held or not done are kept with EXOCCUR = N."
     ),
     keys=("STUDYID", "USUBJID", "EXTRT", "EXSTDTC"),

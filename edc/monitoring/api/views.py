@@ -1,6 +1,6 @@
 """REST API of the monitor workspace: the same selectors and services as the pages.
 
-Writes are limited by role (``write_roles`` per action, checked again by the services); rows
+Writes are limited by role (``action_permissions`` per action, checked again by the services); rows
 of another site are 404s because every queryset comes from a scoped selector.
 """
 
@@ -11,7 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from edc.access.selectors import is_deidentified
+from edc.access import roles
+from edc.access.roles import is_deidentified
 from edc.api.pagination import CursorPagination
 from edc.api.params import choice_param, id_param, text_param
 from edc.audit.selectors import audit_entries_filter, audit_entries_for_user, record_history
@@ -20,7 +21,6 @@ from edc.exports.services import export_log_finish, export_log_start
 from edc.exports.validators import ExportParams
 from patients.selectors import patient_get_for_user
 
-from .. import permissions as perms
 from .. import selectors, services
 from ..constants import QueryStatus
 from ..forms import AuditFilterForm
@@ -63,13 +63,9 @@ def _valid(serializer_class, request) -> dict:
 
 
 class MonitoringViewSet(viewsets.GenericViewSet):
-    """Role-gated writes per action (``action_write_roles``); serializers know the reader."""
+    """Role-gated writes per action (``action_permissions``); serializers know the reader."""
 
-    action_write_roles: dict[str, frozenset] = {}
-
-    @property
-    def write_roles(self) -> frozenset:
-        return self.action_write_roles.get(self.action, frozenset())
+    action_permissions: dict[str, str] = {}
 
     def get_serializer_context(self):
         return {
@@ -158,11 +154,11 @@ class DataQueryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monitor
 
     serializer_class = s.DataQuerySerializer
     filter_backends: list = []
-    action_write_roles = {
-        "create": perms.QUERY_RAISERS,
-        "answer": perms.QUERY_ANSWERERS,
-        "close": perms.QUERY_RAISERS,
-        "reopen": perms.QUERY_RAISERS,
+    action_permissions = {
+        "create": roles.RAISE_QUERY,
+        "answer": roles.ANSWER_QUERY,
+        "close": roles.RAISE_QUERY,
+        "reopen": roles.RAISE_QUERY,
     }
     queryset = DataQuery.objects.none()
 
@@ -238,7 +234,7 @@ class SdvMarkViewSet(mixins.ListModelMixin, MonitoringViewSet):
 
     serializer_class = s.SdvMarkSerializer
     filter_backends: list = []
-    action_write_roles = {"create": perms.SDV_VERIFIERS}
+    action_permissions = {"create": roles.VERIFY_SOURCE}
     queryset = SdvMark.objects.none()
 
     def get_queryset(self):
@@ -305,7 +301,7 @@ class SignatureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Monitor
 
     serializer_class = s.SignatureSerializer
     filter_backends: list = []
-    action_write_roles = {"create": perms.SIGNERS}
+    action_permissions = {"create": roles.SIGN}
     queryset = Signature.objects.none()
 
     def get_queryset(self):
@@ -347,7 +343,7 @@ class LockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MonitoringVi
 
     serializer_class = s.LockSerializer
     filter_backends: list = []
-    action_write_roles = {"create": perms.LOCKERS, "unlock": perms.LOCKERS}
+    action_permissions = {"create": roles.LOCK, "unlock": roles.LOCK}
     queryset = Lock.objects.none()
 
     def get_queryset(self):

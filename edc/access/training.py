@@ -1,0 +1,90 @@
+"""Training per trial role (21 CFR 11.10(i)): which guide a role's users must have read.
+
+The training material of a role is its user guide, the same page the header's Help link opens
+(``docs/guide-*.md``, served at ``/help/``). Each guide has an explicit version here, read by
+users and auditors as "Investigator and study coordinator guide v1 (2026-12-06)".
+
+**When a guide changes in a way that changes how people work, raise its version and date
+here**: from then on a role that enters or signs data can be given (or its rights widened) only
+to users who acknowledged the new version on their "My training" page. Users keep the rights
+they already hold; the user list shows their training as out of date until they acknowledge it.
+Each acknowledgement also stores the SHA-256 of the guide file as it was read.
+
+A role that can enter data or sign (``edc.access.roles.ENTER_DATA`` / ``SIGN``) requires its
+training before it is assigned; the other roles' guides can be acknowledged too (recorded the
+same way), but do not gate anything.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from edc.help.pages import GUIDE_OF_ROLE, page_path
+
+from . import roles
+from .constants import Role
+
+
+@dataclass(frozen=True)
+class Training:
+    role: str
+    guide: str  # the help guide's slug (edc.help.pages.GUIDES)
+    title: str
+    version: str
+    issued: dt.date
+
+    @property
+    def label(self) -> str:
+        """What the user acknowledges and the training record keeps, e.g.
+        "Investigator and study coordinator guide v1 (2026-12-06)"."""
+        return f"{self.title} v{self.version} ({self.issued.isoformat()})"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    @property
+    def statement(self) -> str:
+        return (
+            f"I have read and understood the {self.label} and will work as it describes in my "
+            f"role of {self.role_label.lower()}."
+        )
+
+
+SITE_STAFF_GUIDE = ("Investigator and study coordinator guide", "1", dt.date(2026, 12, 6))
+TITLES_VERSIONS = {
+    Role.INVESTIGATOR: SITE_STAFF_GUIDE,
+    Role.COORDINATOR: SITE_STAFF_GUIDE,
+    Role.MONITOR: ("Monitor guide", "1", dt.date(2026, 12, 6)),
+    Role.STATISTICIAN: ("Statistician guide", "1", dt.date(2026, 12, 6)),
+    Role.DATA_MANAGER: ("Data manager guide", "1", dt.date(2026, 12, 6)),
+}
+
+TRAININGS: dict[str, Training] = {
+    role: Training(role, GUIDE_OF_ROLE[role], title, version, issued)
+    for role, (title, version, issued) in TITLES_VERSIONS.items()
+}
+
+
+def training_for(role: str) -> Training:
+    return TRAININGS[role]
+
+
+def current_version(role: str) -> str:
+    """The label of the guide version a user of ``role`` must have acknowledged."""
+    return TRAININGS[role].label
+
+
+def requires_training(role: str | None) -> bool:
+    """Roles that enter or sign data are assigned only to users trained for them."""
+    if not role:
+        return False
+    return roles.role_allows(role, roles.ENTER_DATA) or roles.role_allows(role, roles.SIGN)
+
+
+def guide_sha256(role: str) -> str:
+    """SHA-256 of the role's guide file as served now ("" when the file is not installed)."""
+    path = page_path(TRAININGS[role].guide)
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
