@@ -114,15 +114,32 @@ def test_correction_needs_the_opened_version_stale_is_409(api, investigator, coo
         .json()
     )
     url = f"/api/v1/tumour-assessments/{baseline['id']}/"
-    no_reason = api(coordinator).patch(url, {"version": 1, "reason": "", "method": "mri"})
+    no_reason = api(coordinator).patch(
+        url, {"version": 1, "reason": "", "method": "mri"}, format="json"
+    )
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
-    ok = api(coordinator).patch(url, {"version": 1, "reason": "Was an MRI", "method": "mri"})
+    ok = api(coordinator).patch(
+        url, {"version": 1, "reason": "Was an MRI", "method": "mri"}, format="json"
+    )
     assert ok.status_code == 200, ok.json()
     assert ok.json()["version"] == 2 and ok.json()["method"] == "mri"
     assert len(ok.json()["target_lesions"]) == 2  # lists not sent are kept
-    stale = api(investigator).patch(url, {"version": 1, "reason": "Mine", "method": "ct"})
+    stale = api(investigator).patch(
+        url, {"version": 1, "reason": "Mine", "method": "ct"}, format="json"
+    )
     assert stale.status_code == 409
     assert stale.json()["current_version"] == 2
+
+
+def test_a_form_encoded_tumour_assessment_is_refused_so_lesion_lists_cannot_be_lost(
+    api, investigator, patient
+):
+    """Form fields cannot carry the nested lesion lists: a form body would read as "none"."""
+    response = api(investigator).post(
+        "/api/v1/tumour-assessments/", {"patient": patient.pk, "kind": "baseline"}
+    )
+    assert response.status_code == 415
+    assert not TumourAssessment.objects.exists()
 
 
 @pytest.mark.parametrize("role", ROLES_WITHOUT_WRITE)
