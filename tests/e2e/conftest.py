@@ -5,15 +5,25 @@ writes its screenshots to ``test-artifacts/e2e/<test>/``; the ones the user guid
 also copied to ``docs/img/`` (not under CI; ``E2E_DOC_IMAGES=0``/``1`` decides explicitly).
 """
 
+import datetime as dt
 import os
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from assessments import services as assessment_services
+from assessments.constants import ImagingMethod, Organ, Relation
+from dosing import services as dosing_services
+from edc.deviations.models import Deviation
+from edc.deviations.services import deviations_sweep
+from edc.monitoring import services as monitoring_services
+from edc.monitoring.records import record_ref
 from tests.conftest import IN_CI, require_real_service
+from tests.factories import paclitaxel_data
 
 from .support import PASSWORD
 
@@ -129,3 +139,70 @@ def login(page):
         return page
 
     return log_in
+
+
+@pytest.fixture
+def trial(enrolled, investigator, monitor, blood_counts):
+    """An FR01 patient 60 days into the study: blood counts, a C1D1 dose corrected once, a
+    baseline and a week-8 tumour assessment, a grade 3 adverse event, an open query on the
+    dose's weight and the deviations of the nightly sweep (the visits not recorded)."""
+    patient = enrolled(c1d1_days_ago=60)
+    c1d1 = patient.c1d1_date
+    blood_counts(patient, on=c1d1 - dt.timedelta(days=1), anc="2.1", platelets="210")
+    dose = dosing_services.paclitaxel_record(
+        user=investigator, patient=patient, event_code="PAC-C1D1", data=paclitaxel_data(c1d1)
+    )
+    dose = dosing_services.paclitaxel_update(
+        user=investigator,
+        record=dose,
+        data={"weight_kg": Decimal("72")},
+        reason="Weight re-measured on the ward scale",
+        expected_version=dose.version,
+    )
+    lesion = assessment_services.TargetLesionInput
+    baseline = assessment_services.tumour_baseline_create(
+        user=investigator,
+        patient=patient,
+        assessment_date=c1d1 - dt.timedelta(days=3),
+        method=ImagingMethod.CT,
+        target_lesions=[
+            lesion(label="T1", organ=Organ.LIVER, diameter_mm=Decimal(30), location="segment VII"),
+            lesion(label="T2", organ=Organ.LUNG, diameter_mm=Decimal(20), location="right lobe"),
+        ],
+    )
+    assessment_services.tumour_followup_create(
+        user=investigator,
+        patient=patient,
+        assessment_date=c1d1 + dt.timedelta(days=56),
+        method=ImagingMethod.CT,
+        measurements=[
+            assessment_services.MeasurementInput(lesion_id=t.pk, diameter_mm=t.diameter_mm * 6 / 10)
+            for t in baseline.target_lesions.order_by("label")
+        ],
+    )
+    ae = assessment_services.adverse_event_create(
+        user=investigator,
+        patient=patient,
+        meddra_code="10029366",  # Neutrophil count decreased
+        grade=3,
+        start_date=c1d1 + dt.timedelta(days=10),
+        stop_date=c1d1 + dt.timedelta(days=17),
+        relation_paclitaxel=Relation.PROBABLE,
+        relation_imp321=Relation.UNLIKELY,
+        action_taken="held",
+        outcome="recovered",
+    )
+    query = monitoring_services.query_raise(
+        user=monitor,
+        record=record_ref(dose),
+        field="weight_kg",
+        question="72 kg is 2 kg more than at screening: please confirm against the source.",
+    )
+    deviations_sweep()
+    return {
+        "patient": patient,
+        "dose": dose,
+        "ae": ae,
+        "query": query,
+        "deviation": Deviation.objects.filter(patient=patient).order_by("pk").first(),
+    }
