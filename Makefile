@@ -15,16 +15,20 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the app with the demo trial at http://127.0.0.1:8000 (SQLite, eager Celery by default).
+## One line per step; load_demo also syncs the role groups (sync_roles); the system checks run
+## once, by runserver.
 demo: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py sync_roles
-	$(BIN)/python manage.py load_demo
+	@started=$$(date +%s); echo "Database: applying the migrations…"; \
+	$(BIN)/python manage.py migrate --noinput --verbosity 0 --skip-checks && \
+	echo "  Database ready                           $$(( $$(date +%s) - started )) s"
+	@$(BIN)/python manage.py load_demo --skip-checks
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Run the whole test suite: lint, format check, then pytest.
+## Run the whole test suite: lint, format check, the import floors (docs/architecture.md), then pytest.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 ## The production install end to end: fresh venv with `pip install .`, production settings,

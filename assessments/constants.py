@@ -171,7 +171,7 @@ class Relation(models.TextChoices):
 
 
 class ActionTaken(models.TextChoices):
-    NONE = "none", "None"
+    NONE = "none", "No action taken"
     DOSE_REDUCED = "dose_reduced", "Dose reduced"
     HELD = "held", "Dose held"
     DISCONTINUED = "discontinued", "Treatment discontinued"

@@ -1,4 +1,4 @@
-"""Demo data: tumour measurements that reproduce the paper's endpoints, a few AEs, vitals.
+"""Demo data: tumour measurements that reproduce the paper's endpoints, and the two SAEs.
 
 The publication (J Transl Med 2010;8:71) reports, for the 30 patients: objective response
 rate 50 % (15/30), clinical benefit 90 % (27/30 without progression at 6 months) and 3
@@ -11,6 +11,12 @@ disagreement flag; endpoints never read it.)
 Assessments fall on the patient's planned TUM-W8/W16/W24 dates (read from the calendar), never
 after the withdrawal of consent or today; the 3 progressions are seen at week 24, after the
 last paclitaxel dose, so no dosing follows a progression.
+
+Every follow-up carries the investigator's own timepoint reading (the form is complete
+without it only in name); it agrees with the computation except in the two patients above.
+Vital signs and the common toxicity of the regimen are entered with the doses (dosing.demo,
+which sees them); here the two serious adverse events, one reported late. Each write is
+recorded on its day of the trial (``edc.audit.clock.back_entry_on``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from edc import protocol
 from edc.access.constants import Role
 from edc.access.roles import can_enter_data
 from edc.access.selectors import user_role
+from edc.audit.clock import back_entry, back_entry_on
 from patients.models import CalendarEvent, Patient
 from patients.services import consent_date_of
 from patients.validators import today
@@ -256,15 +263,16 @@ def _baseline(patient, *, user, rng: random.Random, needs_non_target: bool):
                     label=non_target_label(number), organ=organ, location=location
                 )
             )
-    return services.tumour_baseline_create(
-        user=user,
-        patient=patient,
-        assessment_date=day,
-        method=ImagingMethod.CT,
-        target_lesions=targets,
-        non_target_lesions=non_targets,
-        comments="Baseline CT chest-abdomen-pelvis.",
-    )
+    with back_entry_on(day, 15, rng.randint(0, 59)):
+        return services.tumour_baseline_create(
+            user=user,
+            patient=patient,
+            assessment_date=day,
+            method=ImagingMethod.CT,
+            target_lesions=targets,
+            non_target_lesions=non_targets,
+            comments="Baseline CT chest-abdomen-pelvis.",
+        )
 
 
 def _measurements(baseline, step: Step, rng: random.Random) -> list[services.MeasurementInput]:
@@ -287,10 +295,30 @@ def _measurements(baseline, step: Step, rng: random.Random) -> list[services.Mea
     return rows
 
 
+def _reading(step: Step, nadir: float, has_non_targets: bool) -> str:
+    """The investigator's timepoint reading of a step (RECIST 1.1, as the computation reads
+    it unless the scenario records a disagreement)."""
+    if step.investigator:
+        return step.investigator
+    progression = (
+        step.new_lesion != NewLesion.NONE
+        or (has_non_targets and step.non_target == NonTargetStatus.UNEQUIVOCAL_PROGRESSION)
+        or (step.scale != CR and float(step.scale) >= 1.2 * nadir)
+    )
+    if progression:
+        return ResponseChoice.PD
+    if step.not_evaluable:
+        return ResponseChoice.NE
+    if step.scale == CR:
+        return ResponseChoice.CR
+    return ResponseChoice.PR if float(step.scale) <= 0.7 else ResponseChoice.SD
+
+
 def _followups(patient, baseline, steps, events, *, user, rng: random.Random) -> None:
     has_non_targets = baseline.non_target_lesions.exists()
     last_allowed = _last_allowed(patient)
     by_code = {e.code: e for e in events}
+    nadir = 1.0
     for code, step in zip(FOLLOW_UP_CODES, steps, strict=True):
         event = by_code.get(code)
         if event is None:
@@ -300,19 +328,25 @@ def _followups(patient, baseline, steps, events, *, user, rng: random.Random) ->
         non_target = ""
         if has_non_targets:
             non_target = NonTargetStatus.ABSENT if step.scale == CR else step.non_target
-        services.tumour_followup_create(
-            user=user,
-            patient=patient,
-            assessment_date=day,
-            method=ImagingMethod.CT,
-            measurements=_measurements(baseline, step, rng),
-            non_target_status=non_target,
-            new_lesion=step.new_lesion,
-            new_lesion_description=(
-                "New liver lesion, 14 mm, segment II" if step.new_lesion != NewLesion.NONE else ""
-            ),
-            investigator_response=step.investigator,
-        )
+        reading = _reading(step, nadir, has_non_targets)
+        if step.scale != CR and not step.not_evaluable:
+            nadir = min(nadir, float(step.scale))
+        with back_entry_on(day, 15, rng.randint(0, 59)):
+            services.tumour_followup_create(
+                user=user,
+                patient=patient,
+                assessment_date=day,
+                method=ImagingMethod.CT,
+                measurements=_measurements(baseline, step, rng),
+                non_target_status=non_target,
+                new_lesion=step.new_lesion,
+                new_lesion_description=(
+                    "New liver lesion, 14 mm, segment II"
+                    if step.new_lesion != NewLesion.NONE
+                    else ""
+                ),
+                investigator_response=reading,
+            )
 
 
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -320,49 +354,9 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def _adverse_events(patients: list[Patient], staff: dict) -> None:
-    """A few AEs: haematological and neurological toxicity, an injection-site reaction, an SAE
-    reported in time and one reported late (after the 24 hours)."""
+    """The two serious adverse events: one reported within 24 hours, one 58 hours after."""
     active = [p for p in patients if p.consent_withdrawn_on is None]
     plans = [
-        (
-            active[0],
-            {
-                "meddra_code": "10029366",  # Neutrophil count decreased
-                "grade": 3,
-                "start": 14,
-                "stop": 21,
-                "relation_paclitaxel": Relation.PROBABLE,
-                "relation_imp321": Relation.UNLIKELY,
-                "action_taken": ActionTaken.HELD,
-                "outcome": AEOutcome.RECOVERED,
-            },
-        ),
-        (
-            active[1],
-            {
-                "meddra_code": "10034620",  # Peripheral sensory neuropathy
-                "grade": 2,
-                "start": 90,
-                "stop": None,
-                "relation_paclitaxel": Relation.DEFINITE,
-                "relation_imp321": Relation.NOT_RELATED,
-                "action_taken": ActionTaken.DOSE_REDUCED,
-                "outcome": AEOutcome.NOT_RECOVERED,
-            },
-        ),
-        (
-            active[2],
-            {
-                "meddra_code": "10022095",  # Injection site reaction
-                "grade": 1,
-                "start": 2,
-                "stop": 5,
-                "relation_paclitaxel": Relation.NOT_RELATED,
-                "relation_imp321": Relation.DEFINITE,
-                "action_taken": ActionTaken.NONE,
-                "outcome": AEOutcome.RECOVERED,
-            },
-        ),
         (
             active[3],
             {
@@ -370,7 +364,6 @@ def _adverse_events(patients: list[Patient], staff: dict) -> None:
                 "grade": 3,
                 "start": 10,
                 "stop": 16,
-                "serious": True,
                 "aware": (0, 9, 30),
                 "reported": (0, 15, 0),
                 "relation_paclitaxel": Relation.PROBABLE,
@@ -386,7 +379,6 @@ def _adverse_events(patients: list[Patient], staff: dict) -> None:
                 "grade": 3,
                 "start": 40,
                 "stop": 52,
-                "serious": True,
                 "aware": (1, 8, 0),
                 "reported": (3, 18, 0),
                 "relation_paclitaxel": Relation.POSSIBLE,
@@ -395,80 +387,32 @@ def _adverse_events(patients: list[Patient], staff: dict) -> None:
                 "outcome": AEOutcome.RECOVERED,
             },
         ),
-        (
-            active[5],
-            {
-                "meddra_code": "10016256",  # Fatigue
-                "grade": 1,
-                "start": 3,
-                "stop": 12,
-                "relation_paclitaxel": Relation.POSSIBLE,
-                "relation_imp321": Relation.POSSIBLE,
-                "action_taken": ActionTaken.NONE,
-                "outcome": AEOutcome.RECOVERED,
-            },
-        ),
-        (
-            active[6],
-            {
-                "meddra_code": "10001760",  # Alopecia
-                "grade": 2,
-                "start": 30,
-                "stop": None,
-                "relation_paclitaxel": Relation.DEFINITE,
-                "relation_imp321": Relation.NOT_RELATED,
-                "action_taken": ActionTaken.NONE,
-                "outcome": AEOutcome.NOT_RECOVERED,
-            },
-        ),
     ]
     for patient, plan in plans:
         start = patient.c1d1_date + dt.timedelta(days=plan["start"])
-        stop = patient.c1d1_date + dt.timedelta(days=plan["stop"]) if plan["stop"] else None
-        if (stop or start) > today():
+        stop = patient.c1d1_date + dt.timedelta(days=plan["stop"])
+        if stop >= today():
             continue
-        serious = plan.get("serious", False)
-        aware = reported = None
-        if serious:
-            aware = _at(start + dt.timedelta(days=plan["aware"][0]), *plan["aware"][1:])
-            reported = _at(start + dt.timedelta(days=plan["reported"][0]), *plan["reported"][1:])
-        services.adverse_event_create(
-            user=staff[patient.site.code],
-            patient=patient,
-            meddra_code=plan["meddra_code"],
-            grade=plan["grade"],
-            start_date=start,
-            stop_date=stop,
-            serious=serious,
-            sae_criteria=[SAECriterion.HOSPITALISATION] if serious else [],
-            sae_aware_at=aware,
-            sae_reported_at=reported,
-            relation_paclitaxel=plan["relation_paclitaxel"],
-            relation_imp321=plan["relation_imp321"],
-            action_taken=plan["action_taken"],
-            outcome=plan["outcome"],
-        )
-
-
-def _vitals_at_c1d1(patient, *, user, rng: random.Random) -> None:
-    event = CalendarEvent.objects.filter(
-        patient=patient, code=protocol.paclitaxel_code(1, 1)
-    ).first()
-    day = (event.actual_date if event and event.actual_date else None) or patient.c1d1_date
-    systolic = rng.randint(105, 145)
-    services.vital_signs_create(
-        user=user,
-        patient=patient,
-        visit=protocol.paclitaxel_code(1, 1),
-        measured_on=day,
-        weight_kg=_mm(rng.uniform(50, 90)),
-        height_cm=_mm(rng.uniform(150, 178)),
-        systolic_bp=systolic,
-        diastolic_bp=rng.randint(60, min(90, systolic - 25)),
-        heart_rate=rng.randint(60, 96),
-        temperature_c=_mm(rng.uniform(36.2, 37.3)),
-        ecog=rng.choice((0, 0, 1)),
-    )
+        aware = _at(start + dt.timedelta(days=plan["aware"][0]), *plan["aware"][1:])
+        reported = _at(start + dt.timedelta(days=plan["reported"][0]), *plan["reported"][1:])
+        # Entered on the SAE form when reported; the stop date known by then (discharge).
+        with back_entry(max(reported, _at(stop, 17))):
+            services.adverse_event_create(
+                user=staff[patient.site.code],
+                patient=patient,
+                meddra_code=plan["meddra_code"],
+                grade=plan["grade"],
+                start_date=start,
+                stop_date=stop,
+                serious=True,
+                sae_criteria=[SAECriterion.HOSPITALISATION],
+                sae_aware_at=aware,
+                sae_reported_at=reported,
+                relation_paclitaxel=plan["relation_paclitaxel"],
+                relation_imp321=plan["relation_imp321"],
+                action_taken=plan["action_taken"],
+                outcome=plan["outcome"],
+            )
 
 
 def build(*, users: dict, rng) -> None:
@@ -485,7 +429,6 @@ def build(*, users: dict, rng) -> None:
         needs_non_target = any(s.non_target != NonTargetStatus.PRESENT for s in steps)
         baseline = _baseline(patient, user=user, rng=rng, needs_non_target=needs_non_target)
         _followups(patient, baseline, steps, events, user=user, rng=rng)
-        _vitals_at_c1d1(patient, user=user, rng=rng)
     _adverse_events(sorted(patients, key=lambda p: p.subject_id), staff)
     _check_paper_endpoints(users)
 

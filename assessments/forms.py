@@ -10,6 +10,7 @@ from functools import cache
 from django import forms
 
 from edc.protocol import RECIST
+from edc.softcheck import RULE_DATE_OUTSIDE_WINDOW, WARN_DATE_OUTSIDE_WINDOW
 from edc.validators import (
     DIASTOLIC_BP,
     HEART_RATE,
@@ -19,26 +20,22 @@ from edc.validators import (
     TEMPERATURE_C,
     WEIGHT_KG,
 )
-from edc.web import StudyDatesMixin, mark_required
+from edc.web import AuditedEditForm
+from edc.widgets import DATE, DATETIME
+from patients.forms import StudyDatesMixin
 
 from . import constants as c
 from . import ctcae, rules
-from .services import MeasurementInput, NonTargetLesionInput, TargetLesionInput
+from .services import (
+    AE_FIELDS,
+    VITALS_FIELDS,
+    MeasurementInput,
+    NonTargetLesionInput,
+    TargetLesionInput,
+)
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 MM = {"max_digits": 5, "decimal_places": 1, "required": False}
-
-
-class EditMixin(forms.Form):
-    """Edits of saved records carry the version the user opened and a reason for change."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    # Required to save (the service refuses without it): marked required like any other field.
-    reason = mark_required(
-        forms.CharField(label="Reason for change", widget=TEXTAREA, required=False)
-    )
 
 
 def _diameter_field(label: str = "Diameter (mm)", **attrs) -> forms.DecimalField:
@@ -62,7 +59,7 @@ class BaselineForm(StudyDatesMixin, forms.Form):
     non_target_lesions = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class BaselineEditForm(EditMixin, BaselineForm):
+class BaselineEditForm(AuditedEditForm, BaselineForm):
     pass
 
 
@@ -210,6 +207,13 @@ class FollowupForm(StudyDatesMixin, forms.Form):
         help_text="The EDC computes the RECIST response; a different reading is flagged.",
     )
     comments = forms.CharField(widget=TEXTAREA, required=False)
+    # Soft checks the user confirms (templates/_warnings.html shows them only when raised).
+    acknowledge_warnings = forms.MultipleChoiceField(
+        label="Confirm the warnings",
+        choices=[(WARN_DATE_OUTSIDE_WINDOW, RULE_DATE_OUTSIDE_WINDOW)],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, lesions=(), non_target_lesions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -279,7 +283,7 @@ class FollowupForm(StudyDatesMixin, forms.Form):
         }
 
 
-class FollowupEditForm(EditMixin, FollowupForm):
+class FollowupEditForm(AuditedEditForm, FollowupForm):
     pass
 
 
@@ -396,13 +400,11 @@ class AdverseEventForm(StudyDatesMixin, forms.Form):
         self.fields["grade"].choices = _blank("— choose the grade", grade_choices(term))
 
     def service_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        data.pop("reason", None)
-        return data
+        """The values the service takes: its field list (``AE_FIELDS``), this form's fields."""
+        return {name: self.cleaned_data.get(name) for name in AE_FIELDS}
 
 
-class AdverseEventEditForm(EditMixin, AdverseEventForm):
+class AdverseEventEditForm(AuditedEditForm, AdverseEventForm):
     pass
 
 
@@ -448,11 +450,9 @@ class VitalSignsForm(StudyDatesMixin, forms.Form):
     )
 
     def service_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("version", None)
-        data.pop("reason", None)
-        return data
+        """The values the service takes: its field list (``VITALS_FIELDS``), this form's fields."""
+        return {name: self.cleaned_data.get(name) for name in VITALS_FIELDS}
 
 
-class VitalSignsEditForm(EditMixin, VitalSignsForm):
+class VitalSignsEditForm(AuditedEditForm, VitalSignsForm):
     pass

@@ -9,6 +9,7 @@ beside the investigator's own reading.
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 
 from edc.audit.models import AuditedModel
 from patients.models import Patient
@@ -30,7 +31,7 @@ class TumourAssessment(AuditedModel):
     assessment_date = models.DateField()
     method = models.CharField(max_length=12, choices=c.ImagingMethod.choices)
     # The calendar event this assessment fulfils (TUM-BL, TUM-W8, ...); blank = unscheduled.
-    calendar_code = models.CharField(max_length=20, blank=True, editable=False)
+    calendar_code = models.CharField("calendar event", max_length=20, blank=True, editable=False)
     # Follow-up only.
     non_target_status = models.CharField(
         max_length=24, choices=c.NonTargetStatus.choices, blank=True
@@ -47,16 +48,31 @@ class TumourAssessment(AuditedModel):
     )
     # Computed by assessments.recist when saved (follow-up responses; sum at every timepoint).
     computed_sum_mm = models.DecimalField(
-        max_digits=6, decimal_places=1, null=True, blank=True, editable=False
+        "sum of diameters (mm, computed)",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        editable=False,
     )
     computed_target_response = models.CharField(
-        max_length=16, choices=c.ResponseChoice.choices, blank=True, editable=False
+        "target response (computed)",
+        max_length=16,
+        choices=c.ResponseChoice.choices,
+        blank=True,
+        editable=False,
     )
     computed_overall_response = models.CharField(
-        max_length=16, choices=c.ResponseChoice.choices, blank=True, editable=False
+        "overall response (computed)",
+        max_length=16,
+        choices=c.ResponseChoice.choices,
+        blank=True,
+        editable=False,
     )
     response_disagrees = models.BooleanField(default=False, editable=False)
     comments = models.TextField(blank=True)
+    # Soft checks the user confirmed before saving (edc.validators.stored_acknowledgements).
+    warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
 
     class Meta:
         ordering = ["patient_id", "assessment_date"]
@@ -95,8 +111,8 @@ class TumourAssessment(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        kind = self.get_kind_display().lower()
-        return f"{self.patient} {kind} tumour assessment {self.assessment_date}"
+        kind = self.get_kind_display().capitalize()
+        return f"{kind} tumour assessment {date_format(self.assessment_date)} — {self.patient}"
 
     @property
     def is_baseline(self) -> bool:
@@ -111,6 +127,7 @@ class TargetLesion(AuditedModel):
     EVENT_LOOKUP = "assessment__calendar_code"
     # Removed by the assessment services through audited_delete (edc.operations.dbroles).
     AUDITED_DELETE = True
+    FREE_TEXT_FIELDS = frozenset({"location"})  # as typed (edc.audit.privacy)
 
     assessment = models.ForeignKey(
         TumourAssessment, on_delete=models.PROTECT, related_name="target_lesions"
@@ -156,6 +173,7 @@ class NonTargetLesion(AuditedModel):
     EVENT_LOOKUP = "assessment__calendar_code"
     # Removed by the assessment services through audited_delete (edc.operations.dbroles).
     AUDITED_DELETE = True
+    FREE_TEXT_FIELDS = frozenset({"location"})  # as typed (edc.audit.privacy)
 
     assessment = models.ForeignKey(
         TumourAssessment, on_delete=models.PROTECT, related_name="non_target_lesions"
@@ -165,6 +183,7 @@ class NonTargetLesion(AuditedModel):
     location = models.CharField(max_length=120, blank=True)
 
     class Meta:
+        verbose_name = "non-target lesion"
         ordering = ["assessment_id", "label"]
         constraints = [
             models.UniqueConstraint(
@@ -193,7 +212,9 @@ class LesionMeasurement(AuditedModel):
         TumourAssessment, on_delete=models.PROTECT, related_name="measurements"
     )
     lesion = models.ForeignKey(TargetLesion, on_delete=models.PROTECT, related_name="measurements")
-    diameter_mm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    diameter_mm = models.DecimalField(
+        "diameter (mm)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
     too_small = models.BooleanField("Too small to measure", default=False)
     not_evaluable = models.BooleanField(default=False)
 
@@ -245,6 +266,8 @@ class AdverseEvent(AuditedModel):
 
     Dose reductions in ``dosing`` point here (a FK to ``assessments.AdverseEvent``).
     """
+
+    FREE_TEXT_FIELDS = frozenset({"term_specify"})  # as typed (edc.audit.privacy)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
     meddra_code = models.CharField("MedDRA code", max_length=8)
@@ -310,7 +333,8 @@ class AdverseEvent(AuditedModel):
 
     def __str__(self) -> str:
         term = f"{self.term}: {self.term_specify}" if self.term_specify else self.term
-        return f"{self.patient} {term} grade {self.grade} from {self.start_date}"
+        start = date_format(self.start_date)
+        return f"Adverse event {term}, grade {self.grade}, from {start} — {self.patient}"
 
     @property
     def grade_definition(self) -> str:
@@ -326,9 +350,11 @@ class VitalSigns(AuditedModel):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="vital_signs")
     visit = models.CharField(max_length=12, choices=c.VITALS_VISITS)
-    measured_on = models.DateField()
-    weight_kg = models.DecimalField(max_digits=4, decimal_places=1)
-    height_cm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    measured_on = models.DateField("date measured")
+    weight_kg = models.DecimalField("weight (kg)", max_digits=4, decimal_places=1)
+    height_cm = models.DecimalField(
+        "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
     systolic_bp = models.PositiveSmallIntegerField("Systolic BP (mmHg)")
     diastolic_bp = models.PositiveSmallIntegerField("Diastolic BP (mmHg)")
     heart_rate = models.PositiveSmallIntegerField("Heart rate (/min)")
@@ -356,4 +382,4 @@ class VitalSigns(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} vital signs {self.measured_on}"
+        return f"Vital signs {date_format(self.measured_on)} — {self.patient}"

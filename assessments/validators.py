@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from edc import protocol
 from edc.protocol import RECIST
+from edc.softcheck import WARN_DATE_OUTSIDE_WINDOW, SoftCheck, outside_window
 from edc.validators import LESION_DIAMETER_MM, ErrorCollector, collect_errors
 
 from . import constants as msg
@@ -289,3 +290,52 @@ def validate_blood_pressure(*, systolic: int, diastolic: int) -> None:
 def validate_ecog(value: int) -> None:
     if value not in msg.ECOG_SCORES:
         raise ValidationError({"ecog": msg.ECOG_OUT_OF_RANGE})
+
+
+# --- Soft checks of tumour assessments ------------------------------------------------------------
+# A follow-up fulfils the nearest free planned tumour event within half an interval of its date
+# (assessments.services.tumours._tumour_event_code, the same rule); further away it is an
+# unscheduled assessment, which has no window.
+FOLLOW_UP_MATCH_DAYS = protocol.TUMOUR_ASSESSMENT_INTERVAL_DAYS // 2
+# The soft checks of a tumour assessment (their codes are the API's ``acknowledge_warnings``).
+TUMOUR_WARNING_CODES = (WARN_DATE_OUTSIDE_WINDOW,)
+
+
+def tumour_followup_event(events: Iterable, *, assessment_date: dt.date, current_code: str = ""):
+    """The planned follow-up event (``CalendarEvent``) a follow-up dated ``assessment_date``
+    fulfils, or ``None`` for an unscheduled one. ``current_code``: the event it fulfils now."""
+    candidates = [
+        e
+        for e in events
+        if e.kind == protocol.TUMOUR
+        and e.sequence != 0  # the baseline
+        and (e.code == current_code or (not e.has_data and not e.cancelled_reason))
+    ]
+    if not candidates:
+        return None
+    nearest = min(
+        candidates, key=lambda e: (abs((e.planned_date - assessment_date).days), e.planned_date)
+    )
+    if abs((nearest.planned_date - assessment_date).days) > FOLLOW_UP_MATCH_DAYS:
+        return None
+    return nearest
+
+
+def tumour_window_check(
+    events: Iterable, *, assessment_date: dt.date, current_code: str = ""
+) -> SoftCheck | None:
+    """A follow-up dated outside the window of the planned assessment it fulfils: confirmed
+    before saving; saving it still records the visit-out-of-window deviation."""
+    event = tumour_followup_event(
+        events, assessment_date=assessment_date, current_code=current_code
+    )
+    if event is None:
+        return None
+    return outside_window(
+        field="assessment_date",
+        event=event.label,
+        when=assessment_date,
+        planned=event.planned_date,
+        earliest=event.earliest,
+        latest=event.latest,
+    )

@@ -203,7 +203,11 @@ class FollowupView(PatientFormView):
         )
 
     def perform(self, form):
-        kwargs = {"user": self.request.user, **form.service_kwargs()}
+        kwargs = {
+            "user": self.request.user,
+            "acknowledge_warnings": form.cleaned_data.get("acknowledge_warnings") or (),
+            **form.service_kwargs(),
+        }
         if self.assessment is None:
             return run_service(
                 form, services.tumour_followup_create, patient=self.patient, **kwargs

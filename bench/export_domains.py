@@ -398,14 +398,21 @@ def select_statements(queries) -> list[str]:
     return out
 
 
+CPU_TIMES: list[float] = []  # this process's CPU time of each ``median_time`` call's runs
+
+
 def median_time(run, repeat: int):
     """The median wall time of ``repeat`` calls of ``run`` (this machine's run-to-run noise
-    is about ±10 %), and the last call's result."""
-    times = []
+    is about ±10 %), and the last call's result. The median of this process's CPU time of
+    the same calls goes to ``CPU_TIMES`` (Python's own work, less sensitive than wall time to
+    other processes sharing the CPUs; a COPY's work is the server's and is not in it)."""
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = run()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    CPU_TIMES.append(statistics.median(cpu))
     return statistics.median(times), result
 
 
@@ -415,15 +422,17 @@ def measure(n: int, user, repeat: int) -> list[dict]:
         # The Python path: its time, and the queries it runs (the rows as stored), which
         # are the COPY baseline for both paths.
         with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             export(domain, user, python=True)
             python_seconds = time.perf_counter() - start
+            python_cpu = time.process_time() - start_cpu
         statements = select_statements(queries.captured_queries)
         copy, _ = median_time(partial(copy_seconds, statements), repeat)
         # What a download runs: PostgreSQL's rendering where the domain has one.
         with CaptureQueriesContext(connection) as served:
             export(domain, user)
         seconds, (rows, size) = median_time(partial(export, domain, user), repeat)
+        cpu = CPU_TIMES[-1]
         tracemalloc.start()
         export(domain, user)
         _current, peak = tracemalloc.get_traced_memory()
@@ -435,6 +444,8 @@ def measure(n: int, user, repeat: int) -> list[dict]:
                 "bytes": size,
                 "seconds": seconds,
                 "python_seconds": python_seconds,
+                "cpu": cpu,
+                "python_cpu": python_cpu,
                 "queries": len(served.captured_queries),
                 "copy": copy,
                 "peak": peak,
@@ -444,6 +455,7 @@ def measure(n: int, user, repeat: int) -> list[dict]:
             f"{n:>6} {domain.code}: {rows:>9} rows {seconds:7.2f} s {rows / seconds:>9.0f} rows/s  "
             f"COPY {copy:6.2f} s  ratio {seconds / copy:5.2f}x  "
             f"(Python path {python_seconds:6.2f} s, {python_seconds / copy:5.2f}x)  "
+            f"CPU {cpu:6.2f} s (Python path {python_cpu:6.2f} s)  "
             f"peak {peak / 2**20:6.2f} MiB  {len(served.captured_queries)} queries",
             flush=True,
         )
@@ -482,9 +494,11 @@ def main() -> None:
         seconds = sum(r["seconds"] for r in results)
         copy = sum(r["copy"] for r in results)
         summary[n] = (rows, seconds, copy, max(r["peak"] for r in results))
+        cpu = sum(r["cpu"] for r in results)
+        python_cpu = sum(r["python_cpu"] for r in results)
         print(
             f"{n:>6} ALL: {rows} rows {seconds:.1f} s {rows / seconds:.0f} rows/s  "
-            f"COPY {copy:.1f} s "
+            f"COPY {copy:.1f} s CPU {cpu:.2f} s (Python path {python_cpu:.2f} s) "
             f"ratio {seconds / copy:.2f}x  peak {summary[n][3] / 2**20:.2f} MiB  "
             f"maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
             flush=True,

@@ -23,7 +23,7 @@ class InjectionSite(models.TextChoices):
 
 
 class LocalReaction(models.TextChoices):
-    NONE = "none", "None"
+    NONE = "none", "No reaction"
     ERYTHEMA = "erythema", "Erythema"
     INDURATION = "induration", "Induration"
     PAIN = "pain", "Pain / tenderness"

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from edc import protocol
 from edc.validators import HEIGHT_CM, WEIGHT_KG
-from edc.web import StudyDatesMixin, mark_required
+from edc.web import AuditedEditForm
+from edc.widgets import DATE, DATETIME
+from patients.forms import StudyDatesMixin
 
 from . import rules, validators
 from .constants import (
@@ -22,28 +24,7 @@ from .constants import (
     LocalReaction,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-class EditReasonMixin(forms.Form):
-    """Edits of saved data carry the version the user opened and a reason for change."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    reason = forms.CharField(
-        label="Reason for change",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when you change saved data.",
-    )
-
-    def __init__(self, *args, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not editing:
-            del self.fields["version"]
-            del self.fields["reason"]
-        else:
-            mark_required(self.fields["reason"])
 
 
 class DoseDatesMixin(StudyDatesMixin):
@@ -75,11 +56,12 @@ class WarningsMixin(forms.Form):
     )
 
 
-class PaclitaxelForm(DoseDatesMixin, WarningsMixin, EditReasonMixin):
+class PaclitaxelForm(DoseDatesMixin, WarningsMixin, AuditedEditForm):
     study_date_fields = ("administration_date",)
 
     administration_date = forms.DateField(label="Date", widget=DATE)
-    status = forms.ChoiceField(choices=AdministrationStatus.choices)
+    # A clinical fact the user states: blank first, never pre-selected.
+    status = forms.ChoiceField(choices=[("", "— choose"), *AdministrationStatus.choices])
     status_reason = forms.CharField(
         label="Reason (held / not done)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -144,14 +126,14 @@ class PaclitaxelForm(DoseDatesMixin, WarningsMixin, EditReasonMixin):
     ]
 
 
-class Imp321Form(DoseDatesMixin, WarningsMixin, EditReasonMixin):
+class Imp321Form(DoseDatesMixin, WarningsMixin, AuditedEditForm):
     study_date_fields = ("injected_at",)
 
     injected_at = forms.DateTimeField(
         label="Date and time",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DATETIME,
     )
-    status = forms.ChoiceField(choices=InjectionStatus.choices)
+    status = forms.ChoiceField(choices=[("", "— choose"), *InjectionStatus.choices])
     status_reason = forms.CharField(label="Reason (not done)", required=False)
     dose_mg = forms.DecimalField(label="Dose (mg)", required=False, max_digits=5, decimal_places=2)
     dose_reason = forms.CharField(
@@ -162,7 +144,7 @@ class Imp321Form(DoseDatesMixin, WarningsMixin, EditReasonMixin):
     injection_site = forms.ChoiceField(choices=[("", "—"), *InjectionSite.choices], required=False)
     # An observation: never pre-answered ("None" is a choice the user makes).
     local_reaction = forms.ChoiceField(
-        choices=[("", "— choose (None if there was no reaction)"), *LocalReaction.choices]
+        choices=[("", "— choose (“No reaction” if there was none)"), *LocalReaction.choices]
     )
     local_reaction_details = forms.CharField(required=False)
     no_preceding_dose_reason = forms.CharField(

@@ -25,23 +25,29 @@ class PaclitaxelAdministration(AuditedModel):
     event = models.OneToOneField(CalendarEvent, on_delete=models.PROTECT, related_name="paclitaxel")
     cycle = models.PositiveSmallIntegerField()
     day = models.PositiveSmallIntegerField()
-    administration_date = models.DateField()
+    administration_date = models.DateField("date of administration")
     status = models.CharField(max_length=10, choices=AdministrationStatus.choices)
     status_reason = models.TextField(blank=True)
-    height_cm = models.DecimalField(max_digits=5, decimal_places=1)
-    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+    height_cm = models.DecimalField("height (cm)", max_digits=5, decimal_places=1)
+    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1)
     bsa_m2 = models.DecimalField("BSA (m²)", max_digits=4, decimal_places=2)
-    dose_level_mg_m2 = models.DecimalField(max_digits=4, decimal_places=1)
-    planned_dose_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    dose_level_mg_m2 = models.DecimalField("dose level (mg/m²)", max_digits=4, decimal_places=1)
+    planned_dose_mg = models.DecimalField("planned dose (mg)", max_digits=6, decimal_places=1)
     reduction_reason = models.TextField(blank=True)
-    actual_dose_mg = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    actual_dose_mg = models.DecimalField(
+        "actual dose given (mg)", max_digits=6, decimal_places=1, null=True, blank=True
+    )
     infusion_start = models.TimeField(null=True, blank=True)
     infusion_stop = models.TimeField(null=True, blank=True)
     # Hold check as shown at entry (latest haematology within the protocol's look-back).
-    anc_at_check = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    platelets_at_check = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    anc_at_check = models.DecimalField(
+        "ANC at the hold check (10⁹/L)", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    platelets_at_check = models.DecimalField(
+        "platelets at the hold check (10⁹/L)", max_digits=6, decimal_places=1, null=True, blank=True
+    )
     # True: a threshold was not reached, the protocol says hold; None: no usable lab.
-    hold_criteria_met = models.BooleanField(null=True, blank=True)
+    hold_criteria_met = models.BooleanField("hold criteria met", null=True, blank=True)
     hold_override_confirmed = models.BooleanField(default=False)
     # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
     warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
@@ -66,19 +72,19 @@ class PaclitaxelAdministration(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} paclitaxel C{self.cycle}D{self.day}"
+        return f"Paclitaxel C{self.cycle} D{self.day} — {self.patient}"
 
 
 class Imp321Injection(AuditedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="imp321")
     event = models.OneToOneField(CalendarEvent, on_delete=models.PROTECT, related_name="imp321")
     injection_number = models.PositiveSmallIntegerField()
-    status = models.CharField(
-        max_length=10, choices=InjectionStatus.choices, default=InjectionStatus.GIVEN
-    )
+    status = models.CharField(max_length=10, choices=InjectionStatus.choices)
     status_reason = models.TextField(blank=True)
-    injected_at = models.DateTimeField()
-    dose_mg = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    injected_at = models.DateTimeField("date and time of injection")
+    dose_mg = models.DecimalField(
+        "dose (mg)", max_digits=5, decimal_places=2, null=True, blank=True
+    )
     dose_reason = models.TextField(blank=True)
     kit_number = models.CharField(max_length=30, blank=True)
     lot_number = models.CharField(max_length=30, blank=True)
@@ -95,11 +101,14 @@ class Imp321Injection(AuditedModel):
         related_name="injections",
         help_text="The paclitaxel dose this injection follows.",
     )
-    no_preceding_dose_reason = models.TextField(blank=True)
+    no_preceding_dose_reason = models.TextField(
+        "reason for no paclitaxel dose the day before", blank=True
+    )
     # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
     warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
 
     class Meta:
+        verbose_name = "IMP321 injection"
         ordering = ["patient", "injection_number"]
         constraints = [
             models.UniqueConstraint(
@@ -112,4 +121,4 @@ class Imp321Injection(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} IMP321 injection {self.injection_number}"
+        return f"IMP321 injection {self.injection_number} — {self.patient}"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import date_format
+
 from edc import protocol
 from edc.softcheck import SoftCheck, deviation_severity
 
@@ -124,14 +126,6 @@ def planned_dose_mg(bsa_m2: Decimal, dose_level_mg_m2: Decimal) -> Decimal:
 
 
 # --- Actual vs planned -------------------------------------------------------------------------
-def dose_deviation(actual_mg: Decimal, planned_mg: Decimal) -> Decimal:
-    """Signed relative difference (actual − planned) / planned; 0.10 means 10 % above plan."""
-    planned = Decimal(planned_mg)
-    if planned <= 0:
-        raise ValueError("Planned dose must be positive.")
-    return (Decimal(actual_mg) - planned) / planned
-
-
 def dose_off_plan(actual_mg: Decimal, planned_mg: Decimal) -> bool:
     """True when the actual dose differs from plan by *more than* DOSE_DEVIATION_TOLERANCE.
 
@@ -319,9 +313,11 @@ class DateProposal:
 
 def _window_note(proposed: date, *, earliest: date, latest: date, today: date) -> str:
     if proposed > today:
-        return PROPOSED_IN_FUTURE.format(date=proposed)
+        return PROPOSED_IN_FUTURE.format(date=date_format(proposed))
     if not earliest <= proposed <= latest:
-        return PROPOSED_OUTSIDE_WINDOW.format(date=proposed, earliest=earliest, latest=latest)
+        return PROPOSED_OUTSIDE_WINDOW.format(
+            date=date_format(proposed), earliest=date_format(earliest), latest=date_format(latest)
+        )
     return ""
 
 
@@ -357,8 +353,10 @@ def propose_imp321_date(
         return DateProposal(proposed, " ".join(p for p in (PROPOSED_NO_PACLITAXEL, note) if p))
     proposed = paclitaxel_date + timedelta(days=protocol.IMP321_DAYS_AFTER_PACLITAXEL)
     if proposed > today:
-        return DateProposal(proposed, PROPOSED_IN_FUTURE.format(date=proposed))
-    return DateProposal(proposed, PROPOSED_DAY_AFTER_PACLITAXEL.format(date=paclitaxel_date))
+        return DateProposal(proposed, PROPOSED_IN_FUTURE.format(date=date_format(proposed)))
+    # Dates in the note as the pages print them ("06 Dec 2026").
+    note = PROPOSED_DAY_AFTER_PACLITAXEL.format(date=date_format(paclitaxel_date))
+    return DateProposal(proposed, note)
 
 
 # --- Hold criteria -----------------------------------------------------------------------------
@@ -379,8 +377,9 @@ def hold_check(*, day: int, anc: Decimal | None, platelets: Decimal | None) -> H
     """Check ANC and platelets (× 10⁹/L) against the protocol threshold for cycle day ``day``.
 
     D1: ANC ≥ 1.5 and platelets ≥ 100; D8/D15: ANC ≥ 1.0 and platelets ≥ 75 — a value equal to
-    the threshold meets it. Pass only results usable for this dose (see
-    :func:`lab_usable_for_dose`); pass None for a missing one.
+    the threshold meets it. Pass only results usable for this dose — the latest collected from
+    ``HOLD_LAB_LOOKBACK_DAYS`` before the dose day to the dose day, which
+    ``labs.selectors.haematology_for_dose`` selects in SQL; pass None for a missing one.
     """
     threshold = protocol.HOLD_THRESHOLDS.get(day)
     if threshold is None:
@@ -404,14 +403,6 @@ def hold_check(*, day: int, anc: Decimal | None, platelets: Decimal | None) -> H
     if missing:
         return HoldCheck(met=None, reasons=missing)
     return HoldCheck(met=True, reasons=[])
-
-
-def lab_usable_for_dose(lab_date: date, dose_date: date) -> bool:
-    """True when the lab was drawn on the dose day or up to HOLD_LAB_LOOKBACK_DAYS before it.
-
-    Same day to 3 days before: usable; 4 days before, or any day after the dose: not.
-    """
-    return 0 <= (dose_date - lab_date).days <= protocol.HOLD_LAB_LOOKBACK_DAYS
 
 
 # --- Exposure ----------------------------------------------------------------------------------

@@ -129,7 +129,6 @@ class PaclitaxelView(DoseFormView):
         )
         return {
             "administration_date": self.proposal().date,
-            "status": "given",
             "height_cm": first.height_cm if first else None,
             "dose_level_mg_m2": previous.dose_level_mg_m2
             if previous
@@ -184,7 +183,6 @@ class Imp321View(DoseFormView):
         return {
             "injected_at": dt.datetime.combine(self.proposal().date, dt.time(9, 0)),
             "dose_mg": protocol.cohort(self.patient.cohort.code).imp321_dose_mg,
-            "status": "given",
         }
 
     def get_form(self, form_class=None):

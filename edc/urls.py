@@ -4,9 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from patients import urls as patients_urls
+
 from . import views
 from .access import views as access_views
 from .api.router import router
+from .monitoring.views import PatientCasebookView
+
+casebook_url = path("<int:pk>/", PatientCasebookView.as_view(), name="detail")
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -17,7 +22,11 @@ urlpatterns = [
     # Own account: password change, two-step sign-in (edc.access.mfa_views).
     path("accounts/", include("edc.access.account_urls")),
     path("access/", include("edc.access.urls")),
-    path("patients/", include("patients.urls")),
+    # The casebook page (patients:detail) is the monitoring floor's: it shows every app's forms.
+    path(
+        "patients/",
+        include(([*patients_urls.urlpatterns, casebook_url], patients_urls.app_name)),
+    ),
     path("dosing/", include("dosing.urls")),
     path("assessments/", include("assessments.urls")),
     path("labs/", include("labs.urls")),

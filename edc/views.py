@@ -1,6 +1,5 @@
 """The home page: each trial role starts from what needs doing at the sites it can see."""
 
-from django.utils import timezone
 from django.views.generic import TemplateView
 
 from edc.access import roles
@@ -9,6 +8,7 @@ from edc.access.roles import can_enter_data
 from edc.access.selectors import user_role
 from edc.dashboard import selectors
 from edc.web import TrialRoleRequiredMixin
+from patients.calendar import trial_today, week_of
 
 
 def _site_staff(user, today) -> dict:
@@ -16,7 +16,7 @@ def _site_staff(user, today) -> dict:
     return {
         "next_events": selectors.patients_with_next_event(user=user, today=today),
         "visits": selectors.visits_to_do(user=user, today=today),
-        "week_end": selectors.week_end(today),
+        "week_end": week_of(today).sunday,
         "queries": selectors.query_totals(user=user),
         "deviations": selectors.deviation_totals(user=user),
     }
@@ -70,7 +70,7 @@ class HomeView(TrialRoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         role = user_role(user)
-        today = timezone.localdate()
+        today = trial_today()  # the trial's date, the same at every site
         site_staff = can_enter_data(user)
         section = _site_staff if site_staff else SECTIONS[role]
         return super().get_context_data(

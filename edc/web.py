@@ -1,14 +1,12 @@
 """Browser plumbing shared by every app's views: role gates and service-error display."""
 
-import datetime as dt
 from functools import wraps
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.forms import Form
-from django.utils import timezone
+from django.forms import CharField, Form, HiddenInput, IntegerField, Textarea
 from rest_framework.permissions import SAFE_METHODS
 
 from edc import protocol
@@ -69,53 +67,35 @@ def protocol_words(request) -> dict:
     return {"protocol_text": protocol.PROTOCOL_TEXT}
 
 
-class StudyDatesMixin:
-    """A form about one patient checks its clinical dates as the services do — not in the
-    future, not before consent, not after consent withdrawal
-    (``patients.validators.validate_study_date``) — so a wrong date is reported with the
-    form's other field errors, not in a later round. ``study_date_fields`` names them (a
-    date-time is checked on its local date); the service checks them again on save."""
-
-    study_date_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, patient=None, **kwargs):
-        self.patient = patient
-        super().__init__(*args, **kwargs)
-
-    def check_study_date(self, name: str, value) -> None:
-        """Raise ValidationError({name: …}) when ``value`` (a date or date-time) is refused."""
-        from patients.services import consent_date_of
-        from patients.validators import validate_study_date
-
-        validate_study_date(
-            timezone.localdate(value) if isinstance(value, dt.datetime) else value,
-            name,
-            consent_date=consent_date_of(self.patient),
-            consent_withdrawn_on=self.patient.consent_withdrawn_on,
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.patient is None:
-            return cleaned
-        for name in self.study_date_fields:
-            value = cleaned.get(name)
-            if value is None:
-                continue
-            try:
-                self.check_study_date(name, value)
-            except ValidationError as exc:
-                for message in exc.message_dict.get(name, exc.messages):
-                    self.add_error(name, message)
-        return cleaned
-
-
 def mark_required(field):
     """A field the save needs although the form lets it through empty (the service checks it,
     e.g. the reason for change): its label gets the required marker and its input
     ``required`` (templates/_label.html), like every required field. Returns the field."""
     field.widget.attrs["required"] = True
     return field
+
+
+class AuditedEditForm(Form):
+    """The one base of every form that edits a saved record: the version the user opened
+    (hidden; a save over a newer version is refused, showing what changed) and the reason for
+    change (the service refuses a save without it; marked required like any required field).
+
+    Shown after the record's own fields (unless the form sets ``field_order``). A form that
+    also enters new records passes ``editing=False`` for those, which drops both fields.
+    """
+
+    version = IntegerField(widget=HiddenInput)
+    reason = mark_required(
+        CharField(label="Reason for change", widget=Textarea(attrs={"rows": 2}), required=False)
+    )
+
+    def __init__(self, *args, editing: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not editing:
+            del self.fields["version"], self.fields["reason"]
+        elif self.field_order is None:
+            for name in ("version", "reason"):
+                self.fields[name] = self.fields.pop(name)
 
 
 def run_service(form: Form, service, /, **kwargs):

@@ -8,6 +8,10 @@ date; a held dose gets the low count that held it), and a post-injection immune 
 D1s planned up to today stand in. Nothing is dated after today or after a withdrawal of
 consent. Immune values rise from baseline in monocytes, dendritic cells, NK cells and
 effector-memory CD8 T cells, more in the higher-dose cohorts, as the paper reports.
+
+Each write is recorded when it was made in the trial (``edc.audit.clock.back_entry_on``):
+the laboratories before the first screening, a panel the afternoon its sample was drawn, an
+immune panel two days after its draw (flow cytometry).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.utils import timezone
 
 from edc import protocol
 from edc.access.models import Site
+from edc.audit.clock import back_entry_on
 from patients.models import CalendarEvent, Patient
 from patients.services import consent_date_of
 
@@ -33,6 +38,7 @@ LAB_NAMES = {
     "BE01": "Laboratoire clinique, Institut Jules Bordet",
 }
 RANGES_FROM = dt.date(2024, 1, 1)
+LABS_SET_UP_ON = dt.date(2025, 2, 24)
 # (analyte, sex, low, high), standard units.
 RANGES = (
     ("ANC", "", "1.8", "7.5"),
@@ -182,7 +188,8 @@ def build(*, users: dict, rng) -> None:
     """Add the lab data to the demo trial (called by edc.demo.builder after dosing)."""
     if Laboratory.objects.exists():
         return
-    labs = _labs(users["datamanager"])
+    with back_entry_on(LABS_SET_UP_ON, 11, 0):
+        labs = _labs(users["datamanager"])
     staff = {
         "FR01": users["investigator"],
         "FR02": users["investigator.lyon"],
@@ -204,24 +211,29 @@ def build(*, users: dict, rng) -> None:
             if not _within(collected_at, consent=consent, patient=patient):
                 continue
             anc = Decimal("0.8") if held else None
-            services.lab_panel_record(
-                user=user,
-                patient=patient,
-                lab=lab,
-                panel=HAEMATOLOGY,
-                collected_at=collected_at,
-                values=_panel_values(HAEMATOLOGY, rng, site_code=patient.site.code, anc=anc),
-            )
-            if is_d1:
+            with back_entry_on(timezone.localdate(collected_at), 14, rng.randint(0, 59)):
                 services.lab_panel_record(
                     user=user,
                     patient=patient,
                     lab=lab,
-                    panel=CHEMISTRY,
+                    panel=HAEMATOLOGY,
                     collected_at=collected_at,
-                    values=_panel_values(CHEMISTRY, rng, site_code=patient.site.code),
+                    values=_panel_values(HAEMATOLOGY, rng, site_code=patient.site.code, anc=anc),
                 )
+                if is_d1:
+                    services.lab_panel_record(
+                        user=user,
+                        patient=patient,
+                        lab=lab,
+                        panel=CHEMISTRY,
+                        collected_at=collected_at,
+                        values=_panel_values(CHEMISTRY, rng, site_code=patient.site.code),
+                    )
         _immune_draws(patient, index, calendar, lab=lab, user=user, consent=consent, rng=rng)
+
+
+def _last_day(patient: Patient) -> dt.date:
+    return min(timezone.localdate(), patient.consent_withdrawn_on or timezone.localdate())
 
 
 def _immune_draws(patient, index, calendar, *, lab, user, consent, rng) -> None:
@@ -235,16 +247,17 @@ def _immune_draws(patient, index, calendar, *, lab, user, consent, rng) -> None:
         code: min(_value(mean, rng, spread=0.2, places=2), Decimal("95"))
         for code, mean in IMMUNE_BASELINE.items()
     }
-    services.immune_draw_record(
-        user=user,
-        patient=patient,
-        event_code=DrawEvent.BASELINE,
-        drawn_at=baseline_at,
-        sample_id=f"{patient.subject_id}-IMM-BL",
-        processing_minutes=rng.randint(30, 180),
-        lab=lab,
-        values={a.code: (baseline[a.code], a.unit) for a in analytes_for_panel(IMMUNE)},
-    )
+    with back_entry_on(min(baseline_day + dt.timedelta(days=2), _last_day(patient)), 15, 0):
+        services.immune_draw_record(
+            user=user,
+            patient=patient,
+            event_code=DrawEvent.BASELINE,
+            drawn_at=baseline_at,
+            sample_id=f"{patient.subject_id}-IMM-BL",
+            processing_minutes=rng.randint(30, 180),
+            lab=lab,
+            values={a.code: (baseline[a.code], a.unit) for a in analytes_for_panel(IMMUNE)},
+        )
     gain = COHORT_GAIN.get(patient.cohort.code, 0.3)
     for code in (DrawEvent.AFTER_INJECTION_6, DrawEvent.AFTER_INJECTION_12):
         event = events.get(code)
@@ -257,13 +270,15 @@ def _immune_draws(patient, index, calendar, *, lab, user, consent, rng) -> None:
             continue
         if ImmuneDraw.objects.filter(patient=patient, event_code=code).exists():
             continue
-        services.immune_draw_record(
-            user=user,
-            patient=patient,
-            event_code=code,
-            drawn_at=drawn_at,
-            sample_id=f"{patient.subject_id}-{code}",
-            processing_minutes=rng.randint(30, 180),
-            lab=lab,
-            values=_immune_values(baseline, gain, rng),
-        )
+        entered = timezone.localdate(drawn_at) + dt.timedelta(days=2)
+        with back_entry_on(min(entered, _last_day(patient)), 15, 0):
+            services.immune_draw_record(
+                user=user,
+                patient=patient,
+                event_code=code,
+                drawn_at=drawn_at,
+                sample_id=f"{patient.subject_id}-{code}",
+                processing_minutes=rng.randint(30, 180),
+                lab=lab,
+                values=_immune_values(baseline, gain, rng),
+            )

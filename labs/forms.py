@@ -10,21 +10,16 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from edc.web import StudyDatesMixin, mark_required
+from edc.web import AuditedEditForm
+from edc.widgets import DATE, DATETIME
+from patients.forms import StudyDatesMixin
 
 from . import validators
 from .catalogue import IMMUNE, analytes_for_panel
 from .constants import DrawEvent, Sex
 from .models import ANALYTE_CHOICES, Laboratory
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 VALUE = forms.TextInput(attrs={"inputmode": "decimal", "size": 8, "autocomplete": "off"})
-REASON = mark_required(
-    forms.CharField(
-        label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-)
 
 
 def _value_errors(form, analyte_code: str, value_field: str, unit_field: str) -> None:
@@ -103,15 +98,13 @@ class PanelForm(CollectedAtMixin, PanelValuesMixin, forms.Form):
         self.add_analyte_fields(analytes_for_panel(panel))
 
 
-class ResultEditForm(CollectedAtMixin, forms.Form):
+class ResultEditForm(CollectedAtMixin, AuditedEditForm):
     study_date_fields = ("collected_at",)
 
     collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
     value = forms.CharField(widget=VALUE)
     unit = forms.ChoiceField()
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = REASON
 
     def __init__(self, *args, analyte_code: str, units: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,7 +144,7 @@ class DrawForm(CollectedAtMixin, ProcessingTimeMixin, PanelValuesMixin, forms.Fo
         self.add_analyte_fields(analytes_for_panel(IMMUNE))
 
 
-class DrawEditForm(CollectedAtMixin, ProcessingTimeMixin, forms.Form):
+class DrawEditForm(CollectedAtMixin, ProcessingTimeMixin, AuditedEditForm):
     study_date_fields = ("drawn_at",)
 
     drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
@@ -159,8 +152,6 @@ class DrawEditForm(CollectedAtMixin, ProcessingTimeMixin, forms.Form):
     processing_time = forms.DecimalField(label="Time to processing", min_value=0, decimal_places=2)
     processing_unit = forms.ChoiceField(label="Time unit", choices=PROCESSING_UNITS)
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = REASON
 
 
 class LaboratoryForm(forms.Form):
@@ -186,12 +177,10 @@ class ReferenceRangeForm(forms.Form):
         self.fields["lab"].queryset = labs
 
 
-class ReferenceRangeEditForm(forms.Form):
+class ReferenceRangeEditForm(AuditedEditForm):
     low = forms.DecimalField(label="Lower limit (standard unit)", max_digits=14, decimal_places=6)
     high = forms.DecimalField(label="Upper limit (standard unit)", max_digits=14, decimal_places=6)
     effective_from = forms.DateField(widget=DATE)
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    reason = REASON
 
 
 class ImportUploadForm(forms.Form):

@@ -8,6 +8,7 @@ Every model is audited and written only through ``labs.services`` / ``labs.impor
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
 
 from edc.access.models import Site
 from edc.audit.models import AuditedModel
@@ -79,7 +80,8 @@ class ReferenceRange(AuditedModel):
     def __str__(self) -> str:
         sex = f" ({self.get_sex_display()})" if self.sex else ""
         return (
-            f"{self.lab.code} {self.analyte}{sex} {self.low}-{self.high} from {self.effective_from}"
+            f"{self.lab.code} {self.analyte}{sex} {self.low}-{self.high}"
+            f" from {date_format(self.effective_from)}"
         )
 
     @property
@@ -98,11 +100,13 @@ class ImmuneDraw(AuditedModel):
     # The calendar event a draw fulfils (IMM-BL, IMM-INJ6, IMM-INJ12): an event signature
     # covers it and a change to it invalidates that signature.
     EVENT_LOOKUP = "event_code"
+    # The sample ID is a laboratory barcode that links back to the hospital record.
+    IDENTIFYING_FIELDS = frozenset({"sample_id"})
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="immune_draws")
     event_code = models.CharField("Draw", max_length=12, choices=DrawEvent.choices)
-    drawn_at = models.DateTimeField()
-    sample_id = models.CharField(max_length=40, unique=True)
+    drawn_at = models.DateTimeField("date and time drawn")
+    sample_id = models.CharField("sample ID", max_length=40, unique=True)
     processing_minutes = models.PositiveIntegerField(
         "Time to processing (minutes)", help_text="From the draw to the start of processing."
     )
@@ -118,7 +122,7 @@ class ImmuneDraw(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} {self.event_code} {self.sample_id}"
+        return f"Immune draw {self.sample_id} — {self.patient}"
 
 
 class ImportBatch(AuditedModel):
@@ -157,11 +161,12 @@ class ImportBatch(AuditedModel):
     committed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "lab import"
         ordering = ["-id"]
-        verbose_name_plural = "import batches"
+        verbose_name_plural = "lab imports"
 
     def __str__(self) -> str:
-        return f"Import #{self.pk} {self.filename}"
+        return f"Lab import {self.filename}"
 
     @property
     def uploaded_at(self):
@@ -201,6 +206,7 @@ class ImportChunk(AuditedModel):
     imported_rows = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = "part of a lab import"
         ordering = ["batch_id", "first_line"]
         constraints = [
             models.UniqueConstraint(
@@ -209,7 +215,7 @@ class ImportChunk(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Import #{self.batch_id} lines {self.first_line}-{self.last_line}"
+        return f"Lines {self.first_line}-{self.last_line} of {self.batch}"
 
 
 class LabResult(AuditedModel):
@@ -226,7 +232,7 @@ class LabResult(AuditedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
     lab = models.ForeignKey(Laboratory, on_delete=models.PROTECT, related_name="results")
     analyte = models.CharField(max_length=20, choices=ANALYTE_CHOICES)
-    collected_at = models.DateTimeField()
+    collected_at = models.DateTimeField("collection date and time")
     original_value = models.CharField(max_length=40, help_text="The value as reported.")
     original_unit = models.CharField(max_length=20)
     standard_value = _decimal()
@@ -271,7 +277,8 @@ class LabResult(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} {self.analyte} {self.standard_value} {self.standard_unit}"
+        value = f"{self.standard_value} {self.standard_unit}"
+        return f"Lab result {self.analyte} {value} — {self.patient}"
 
     @property
     def analyte_name(self) -> str:

@@ -42,10 +42,6 @@ def laboratories_visible_to(user) -> QuerySet[Laboratory]:
     return scope_to_user_sites(qs, user, site_lookup="site")
 
 
-def laboratory_get_for_user(*, user, pk) -> Laboratory:
-    return _get_or_404(laboratories_visible_to(user), pk)
-
-
 def reference_ranges_visible_to(user) -> QuerySet[ReferenceRange]:
     qs = ReferenceRange.objects.select_related("lab", "lab__site")
     return scope_to_user_sites(qs, user, site_lookup="lab__site")
@@ -63,11 +59,6 @@ def reference_range_for(
         lab_id=lab_id, analyte=analyte_code, sex__in=[sex, ""], effective_from__lte=on
     )
     return select_range(candidates, lab_id=lab_id, analyte_code=analyte_code, sex=sex, on=on)
-
-
-def ranges_of_lab(lab_id: int) -> list[ReferenceRange]:
-    """Every range of a laboratory, for callers judging many results (imports)."""
-    return list(ReferenceRange.objects.filter(lab_id=lab_id))
 
 
 # --- Results -------------------------------------------------------------------------------------

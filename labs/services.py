@@ -52,19 +52,6 @@ def laboratory_create(*, user, site: Site, code: str, name: str) -> Laboratory:
     return audited_create(Laboratory(site=site, code=code, name=name.strip()), user=user)
 
 
-@transaction.atomic
-def laboratory_update(
-    *, user, lab: Laboratory, name: str, reason: str, expected_version: int | None
-) -> Laboratory:
-    return audited_update(
-        lab,
-        user=user,
-        reason=_require_reason(reason),
-        expected_version=expected_version,
-        changes={"name": name.strip()},
-    )
-
-
 def _check_range(
     *, lab: Laboratory, analyte_code: str, sex: str, effective_from: dt.date, exclude_pk=None
 ) -> None:

@@ -9,7 +9,6 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -218,14 +217,14 @@ class TrendView(PatientMixin, TrialRoleRequiredMixin, TemplateView):
         pictures = []
         for code in TREND_ANALYTES:
             a = ANALYTES_BY_CODE[code]
-            svg = charts.trend_chart(
+            figure = charts.trend_chart(
                 ident=f"trend-{code.lower()}",
                 title=f"{a.name} ({code})",
                 unit=a.unit,
                 points=points[code],
                 dose_dates=dose_dates,
             )
-            pictures.append({"code": code, "name": a.name, "svg": mark_safe(svg)})  # noqa: S308
+            pictures.append({"code": code, "name": a.name, "figure": figure})
         return super().get_context_data(pictures=pictures, dose_count=len(dose_dates), **kwargs)
 
 
@@ -347,22 +346,23 @@ class ImmuneCohortView(TrialRoleRequiredMixin, TemplateView):
                 for code in FOLLOW_UPS:
                     s = by_key.get((cohort, code, population))
                     value = s.mean_pct_change if s else None
+                    name = ANALYTES_BY_CODE[population].name
                     label = (
-                        f"{population} {DrawEvent(code).label}: {value:+}% (n={s.n_pct})"
+                        f"{name} {DrawEvent(code).label}: {value:+}% (n={s.n_pct})"
                         if value is not None
                         else ""
                     )
                     bars.append(charts.Bar(series=code, value=value, label=label))
-                groups.append((population, bars))
+                groups.append((ANALYTES_BY_CODE[population].name, bars))
             declared = protocol.cohort(cohort)
-            svg = charts.bar_chart(
+            figure = charts.bar_chart(
                 ident=f"immune-{cohort.lower()}",
                 title=f"{declared.label}: change from baseline (%)",
                 y_label="Mean change from baseline (%)",
                 groups=groups,
                 series=series,
             )
-            pictures.append({"cohort": declared, "svg": mark_safe(svg)})  # noqa: S308
+            pictures.append({"cohort": declared, "figure": figure})
         table = [
             {
                 "summary": s,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from edc import protocol
 from edc.audit.services import audited_create, audited_update
@@ -17,6 +18,35 @@ from . import schedule
 from .models import CalendarEvent, Patient
 
 SCHEDULE_FIELDS = ("planned_date", "earliest", "latest")
+
+
+# --- Dates every page shares ----------------------------------------------------------------------
+def trial_today() -> dt.date:
+    """Today in the trial's time zone (``settings.TIME_ZONE``): the same date at every site,
+    whatever time zone is active for the request."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+@dataclass(frozen=True)
+class Week:
+    """A calendar week, Monday to Sunday (ISO 8601), both days included."""
+
+    monday: dt.date
+    sunday: dt.date
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.monday <= day <= self.sunday
+
+
+def week_of(day: dt.date) -> Week:
+    """The ISO week (Monday to Sunday) holding ``day``."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return Week(monday, monday + dt.timedelta(days=6))
+
+
+def this_week() -> Week:
+    """ "This week" on every page and at every site: the ISO week of :func:`trial_today`."""
+    return week_of(trial_today())
 
 
 def _actual_dates(events) -> dict[str, dt.date]:

@@ -1,12 +1,55 @@
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from edc import protocol
 from edc.access.models import Site
-from edc.web import mark_required
+from edc.web import AuditedEditForm
+from edc.widgets import DATE
 
 from .constants import EndReason, Sex
+from .services import consent_date_of
+from .validators import validate_study_date
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+class StudyDatesMixin:
+    """A form about one patient checks its clinical dates as the services do — not in the
+    future, not before consent, not after consent withdrawal
+    (``patients.validators.validate_study_date``) — so a wrong date is reported with the
+    form's other field errors, not in a later round. ``study_date_fields`` names them (a
+    date-time is checked on its local date); the service checks them again on save."""
+
+    study_date_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, patient=None, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+    def check_study_date(self, name: str, value) -> None:
+        """Raise ValidationError({name: …}) when ``value`` (a date or date-time) is refused."""
+        validate_study_date(
+            timezone.localdate(value) if isinstance(value, dt.datetime) else value,
+            name,
+            consent_date=consent_date_of(self.patient),
+            consent_withdrawn_on=self.patient.consent_withdrawn_on,
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.patient is None:
+            return cleaned
+        for name in self.study_date_fields:
+            value = cleaned.get(name)
+            if value is None:
+                continue
+            try:
+                self.check_study_date(name, value)
+            except ValidationError as exc:
+                for message in exc.message_dict.get(name, exc.messages):
+                    self.add_error(name, message)
+        return cleaned
 
 
 class ScreenForm(forms.Form):
@@ -21,18 +64,11 @@ class ScreenForm(forms.Form):
         self.fields["site"].queryset = sites if sites is not None else Site.objects.none()
 
 
-class PatientEditForm(forms.Form):
+class PatientEditForm(AuditedEditForm):
     screening_number = forms.CharField(max_length=20)
     screening_date = forms.DateField(widget=DATE)
     year_of_birth = forms.IntegerField(min_value=1900, max_value=2100)
     sex = forms.ChoiceField(choices=Sex.choices)
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    # Required to save a correction (the service refuses without it): marked like the others.
-    reason = mark_required(
-        forms.CharField(
-            label="Reason for change", widget=forms.Textarea(attrs={"rows": 2}), required=False
-        )
-    )
 
 
 class ConsentForm(forms.Form):

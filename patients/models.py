@@ -5,7 +5,26 @@ from edc import protocol
 from edc.access.models import Site
 from edc.audit.models import AuditedModel
 
+from . import constants as msg
 from .constants import EndReason, PatientStatus, Sex
+
+# The only moves a patient's status makes (patients.services.patient_set_status, as data
+# queries, deviations and export jobs have theirs): screening ends in enrolment or screen
+# failure; a patient not yet off study can end the study; off study is final.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    PatientStatus.SCREENING: frozenset(
+        {PatientStatus.ENROLLED, PatientStatus.SCREEN_FAILED, PatientStatus.OFF_STUDY}
+    ),
+    PatientStatus.SCREEN_FAILED: frozenset({PatientStatus.OFF_STUDY}),
+    PatientStatus.ENROLLED: frozenset({PatientStatus.OFF_STUDY}),
+    PatientStatus.OFF_STUDY: frozenset(),
+}
+# What the user reads when a move is refused, by the status asked for.
+STATUS_REFUSED = {
+    PatientStatus.ENROLLED: msg.NOT_IN_SCREENING,
+    PatientStatus.SCREEN_FAILED: msg.NOT_IN_SCREENING,
+    PatientStatus.OFF_STUDY: msg.ALREADY_OFF_STUDY,
+}
 
 
 class Cohort(AuditedModel):
@@ -39,6 +58,8 @@ class Cohort(AuditedModel):
 class Patient(AuditedModel):
     SITE_LOOKUP = "site"
     PATIENT_LOOKUP = "pk"
+    # Withheld from de-identified readers (edc.audit.privacy); the patients API gives an age.
+    IDENTIFYING_FIELDS = frozenset({"screening_number", "year_of_birth", "screening_date"})
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
     screening_number = models.CharField(max_length=20)
@@ -51,7 +72,7 @@ class Patient(AuditedModel):
         max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING
     )
     # Enrolment
-    subject_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    subject_id = models.CharField("subject ID", max_length=12, unique=True, null=True, blank=True)
     cohort = models.ForeignKey(
         Cohort, on_delete=models.PROTECT, null=True, blank=True, related_name="patients"
     )
@@ -99,7 +120,7 @@ class Consent(AuditedModel):
         ordering = ["consent_date", "id"]
 
     def __str__(self) -> str:
-        return f"Consent {self.form_version} on {self.consent_date}"
+        return f"Consent (version {self.form_version}) — {self.patient}"
 
 
 class EligibilityAnswer(AuditedModel):
@@ -119,7 +140,7 @@ class EligibilityAnswer(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.criterion}: {'yes' if self.answer else 'no'}"
+        return f"Eligibility criterion {self.criterion} — {self.patient}"
 
 
 class CalendarEvent(AuditedModel):
@@ -157,7 +178,7 @@ class CalendarEvent(AuditedModel):
         indexes = [models.Index(fields=["kind", "latest"], name="calendar_kind_latest_idx")]
 
     def __str__(self) -> str:
-        return f"{self.patient} {self.code}"
+        return f"{self.label} — {self.patient}"
 
     @property
     def has_data(self) -> bool:

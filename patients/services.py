@@ -20,7 +20,31 @@ from . import calendar, validators
 from . import constants as msg
 from .constants import EndReason, PatientStatus
 from .eligibility import EligibilityResult, evaluate
-from .models import Cohort, Consent, EligibilityAnswer, Patient
+from .models import STATUS_REFUSED, STATUS_TRANSITIONS, Cohort, Consent, EligibilityAnswer, Patient
+
+
+def patient_status_check(patient: Patient, status: str) -> None:
+    """Refuse a status move the transition map (``STATUS_TRANSITIONS``) does not allow."""
+    if status not in STATUS_TRANSITIONS[patient.status]:
+        raise ValidationError({"__all__": STATUS_REFUSED[status]})
+
+
+@transaction.atomic
+def patient_set_status(
+    *, user, patient: Patient, status: str, reason: str, changes: Mapping | None = None
+) -> Patient:
+    """The one way a patient's status changes: the row is locked, the move checked against
+    ``STATUS_TRANSITIONS`` and saved audited with ``reason``, with the ``changes`` that go
+    with it (enrolment data, end-of-study date and reason…)."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient_status_check(locked, status)
+    return audited_update(
+        locked,
+        user=user,
+        reason=reason,
+        expected_version=None,
+        changes={**(changes or {}), "status": status},
+    )
 
 
 def _require_reason(reason: str, field: str, message: str) -> str:
@@ -134,19 +158,13 @@ def eligibility_of(patient: Patient) -> EligibilityResult:
 @transaction.atomic
 def patient_screen_fail(*, user, patient: Patient, reason: str) -> Patient:
     reason = _require_reason(reason, "screen_failure_reason", msg.SCREEN_FAIL_REASON_REQUIRED)
-    if patient.status != PatientStatus.SCREENING:
-        raise ValidationError({"__all__": msg.NOT_IN_SCREENING})
-    return audited_update(
-        patient,
+    return patient_set_status(
         user=user,
+        patient=patient,
+        status=PatientStatus.SCREEN_FAILED,
         reason=f"Screen failure: {reason}",
-        expected_version=None,
-        changes={"status": PatientStatus.SCREEN_FAILED, "screen_failure_reason": reason},
+        changes={"screen_failure_reason": reason},
     )
-
-
-def open_cohort() -> Cohort | None:
-    return Cohort.objects.filter(is_open=True).order_by("code").first()
 
 
 @transaction.atomic
@@ -167,8 +185,7 @@ def patient_enrol(
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.subject_id:
         raise ValidationError({"__all__": msg.ALREADY_ENROLLED})
-    if patient.status != PatientStatus.SCREENING:
-        raise ValidationError({"__all__": msg.NOT_IN_SCREENING})
+    patient_status_check(patient, PatientStatus.ENROLLED)
     consent_date = consent_date_of(patient)
     if consent_date is None:
         raise ValidationError({"__all__": msg.NO_CONSENT})
@@ -213,13 +230,12 @@ def patient_enrol(
     site._change_reason = f"Subject ID {subject_id} assigned"
     site.save(update_fields=["next_subject_seq"])
     reason = "Enrolment" + (f" under eligibility waiver: {waiver_reason}" if waiver_reason else "")
-    patient = audited_update(
-        patient,
+    patient = patient_set_status(
         user=user,
+        patient=patient,
+        status=PatientStatus.ENROLLED,
         reason=reason,
-        expected_version=None,
         changes={
-            "status": PatientStatus.ENROLLED,
             "subject_id": subject_id,
             "cohort": cohort,
             "enrolled_on": enrolled_on,
@@ -277,15 +293,13 @@ def patient_end_study(
     consent_withdrawn: bool = False,
 ) -> Patient:
     """End treatment and study participation. Withdrawal of consent freezes later data."""
-    if patient.status == PatientStatus.OFF_STUDY:
-        raise ValidationError({"__all__": msg.ALREADY_OFF_STUDY})
+    patient_status_check(patient, PatientStatus.OFF_STUDY)
     if reason_code not in EndReason.values:
         raise ValidationError({"reason_code": "Choose a reason for the end of study."})
     validators.validate_not_future(end_date, "end_date")
     if patient.enrolled_on and end_date < patient.enrolled_on:
         raise ValidationError({"end_date": msg.END_DATE_BEFORE_ENROLMENT})
     changes = {
-        "status": PatientStatus.OFF_STUDY,
         "end_of_study_date": end_date,
         "end_of_study_reason": reason_code,
     }
@@ -294,11 +308,11 @@ def patient_end_study(
     if consent_withdrawn or reason_code == EndReason.WITHDRAWAL:
         changes["consent_withdrawn_on"] = end_date
     label = EndReason(reason_code).label
-    patient = audited_update(
-        patient,
+    patient = patient_set_status(
         user=user,
+        patient=patient,
+        status=PatientStatus.OFF_STUDY,
         reason=f"End of study: {label}",
-        expected_version=None,
         changes=changes,
     )
     calendar.calendar_cancel_remaining(

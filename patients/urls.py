@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.PatientListView.as_view(), name="list"),
     path("new/", views.PatientScreenView.as_view(), name="screen"),
     path("cohorts/", views.CohortView.as_view(), name="cohorts"),
-    path("<int:pk>/", views.PatientDetailView.as_view(), name="detail"),
+    # "<int:pk>/" (detail), the casebook: edc.monitoring.views.PatientCasebookView (edc/urls.py).
     path("<int:pk>/edit/", views.PatientEditView.as_view(), name="edit"),
     path("<int:pk>/consent/", views.ConsentView.as_view(), name="consent"),
     path("<int:pk>/eligibility/", views.EligibilityView.as_view(), name="eligibility"),

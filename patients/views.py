@@ -2,34 +2,16 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView
 
-from edc import protocol
 from edc.access import roles
 from edc.access.roles import can_enter_data
 from edc.access.selectors import sites_visible_to
-from edc.monitoring.formstatus import FormStatus
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 
 from . import forms, services
-from .eligibility import evaluate
 from .models import Cohort
-from .selectors import (
-    patient_casebook,
-    patient_form_statuses,
-    patient_get_for_user,
-    patient_timeline,
-    patients_visible_to,
-    timeline_forms_to_enter,
-)
-
-# The data-entry page of each kind of calendar event (by URL name; apps above this one).
-EVENT_FORMS = {
-    protocol.PACLITAXEL: "dosing:paclitaxel",
-    protocol.IMP321: "dosing:imp321",
-    protocol.TUMOUR: "assessments:tumour_event",
-    protocol.IMMUNE: "labs:immune_draw",
-}
+from .selectors import patient_get_for_user, patients_visible_to
 
 
 class PatientListView(TrialRoleRequiredMixin, ListView):
@@ -45,35 +27,6 @@ class PatientListView(TrialRoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_enter=can_enter_data(self.request.user), **kwargs)
-
-
-class PatientDetailView(TrialRoleRequiredMixin, TemplateView):
-    template_name = "patients/patient_detail.html"
-
-    def get_context_data(self, **kwargs):
-        patient = patient_casebook(user=self.request.user, pk=self.kwargs["pk"])
-        answers = {a.criterion: a for a in patient.eligibility.all()}
-        result = evaluate({k: a.answer for k, a in answers.items()})
-        events = patient.calendar.all()
-        forms = patient_form_statuses(patient=patient, events=events)
-        timeline, next_event, cycle_day = patient_timeline(
-            patient=patient, events=events, forms=forms.events
-        )
-        return super().get_context_data(
-            patient=patient,
-            timeline=timeline,
-            next_event=next_event,
-            cycle_day=cycle_day,
-            event_forms=EVENT_FORMS,
-            patient_forms=forms.patient_forms,
-            to_enter=timeline_forms_to_enter(timeline),
-            form_statuses=list(FormStatus),
-            consents=list(patient.consents.all()),
-            criteria=[(c, answers.get(c.code)) for c in protocol.ELIGIBILITY_CRITERIA],
-            eligibility=result,
-            can_enter=can_enter_data(self.request.user),
-            **kwargs,
-        )
 
 
 class PatientScreenView(DataEntryRequiredMixin, FormView):

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from edc.api.serializers import BlankChoicesMixin, DateTimeField, WithheldFieldsMixin
+from edc.softcheck import WARN_DATE_OUTSIDE_WINDOW
 
 from .. import constants as c
 from ..models import (
@@ -14,9 +15,17 @@ from ..models import (
     TumourAssessment,
     VitalSigns,
 )
-from ..services import MeasurementInput, NonTargetLesionInput, TargetLesionInput
+from ..services import VITALS_FIELDS, MeasurementInput, NonTargetLesionInput, TargetLesionInput
+from ..validators import TUMOUR_WARNING_CODES
 
 MM = {"max_digits": 5, "decimal_places": 1}
+# The same words as the browser form's.
+NEW_LESION_REQUIRED = "Say whether there is a new lesion."
+ACKNOWLEDGE_HELP = (
+    "Codes of the warnings you confirm (a 400 answer lists them under `warnings`): "
+    f"`{WARN_DATE_OUTSIDE_WINDOW}` — a follow-up dated outside the window of its planned "
+    "assessment (saving it still records the protocol deviation)."
+)
 
 
 # --- Tumour assessments (read) -------------------------------------------------------------------
@@ -128,13 +137,24 @@ class TumourAssessmentCreateSerializer(serializers.Serializer):
     non_target_status = serializers.ChoiceField(
         choices=c.NonTargetStatus.choices, required=False, allow_blank=True, default=""
     )
-    new_lesion = serializers.ChoiceField(
-        choices=c.NewLesion.choices, required=False, default=c.NewLesion.NONE
-    )
+    # A clinical judgement: a follow-up states it ("none" included); never assumed.
+    new_lesion = serializers.ChoiceField(choices=c.NewLesion.choices, required=False)
     new_lesion_description = serializers.CharField(required=False, allow_blank=True, default="")
     investigator_response = serializers.ChoiceField(
         choices=c.ResponseChoice.choices, required=False, allow_blank=True, default=""
     )
+
+    acknowledge_warnings = serializers.ListField(
+        child=serializers.ChoiceField(choices=TUMOUR_WARNING_CODES),
+        required=False,
+        default=list,
+        help_text=ACKNOWLEDGE_HELP,
+    )
+
+    def validate(self, attrs):
+        if attrs.get("kind") == c.AssessmentKind.FOLLOW_UP and "new_lesion" not in attrs:
+            raise serializers.ValidationError({"new_lesion": NEW_LESION_REQUIRED})
+        return attrs
 
 
 class TumourAssessmentUpdateSerializer(serializers.Serializer):
@@ -155,6 +175,11 @@ class TumourAssessmentUpdateSerializer(serializers.Serializer):
     new_lesion_description = serializers.CharField(required=False, allow_blank=True)
     investigator_response = serializers.ChoiceField(
         choices=c.ResponseChoice.choices, required=False, allow_blank=True
+    )
+    acknowledge_warnings = serializers.ListField(
+        child=serializers.ChoiceField(choices=TUMOUR_WARNING_CODES),
+        required=False,
+        help_text=ACKNOWLEDGE_HELP,
     )
 
 
@@ -339,22 +364,8 @@ class VitalSignsSerializer(BlankChoicesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = VitalSigns
-        fields = [
-            "id",
-            "version",
-            "patient",
-            "subject_id",
-            "visit",
-            "measured_on",
-            "weight_kg",
-            "height_cm",
-            "systolic_bp",
-            "diastolic_bp",
-            "heart_rate",
-            "temperature_c",
-            "ecog",
-            "updated_at",
-        ]
+        # The record's values are the service's field list (VITALS_FIELDS), as the form's.
+        fields = ["id", "version", "patient", "subject_id", *VITALS_FIELDS, "updated_at"]
         read_only_fields = fields
 
 

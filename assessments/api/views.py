@@ -94,6 +94,7 @@ class TumourAssessmentViewSet(_AuditedViewSet):
                 new_lesion=data["new_lesion"],
                 new_lesion_description=data["new_lesion_description"],
                 investigator_response=data["investigator_response"],
+                acknowledge_warnings=data["acknowledge_warnings"],
                 **common,
             )
         return self._out(assessment, status.HTTP_201_CREATED)
@@ -130,6 +131,7 @@ class TumourAssessmentViewSet(_AuditedViewSet):
                 investigator_response=data.get(
                     "investigator_response", assessment.investigator_response
                 ),
+                acknowledge_warnings=data.get("acknowledge_warnings", ()),
                 **common,
             )
         return self._out(updated)

@@ -142,7 +142,7 @@ class Imp321Serializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.Model
 
 class Imp321WriteSerializer(AcknowledgeWarningsMixin, serializers.Serializer):
     injected_at = DateTimeField()
-    status = serializers.ChoiceField(choices=InjectionStatus.choices, default="given")
+    status = serializers.ChoiceField(choices=InjectionStatus.choices)  # stated, never assumed
     status_reason = serializers.CharField(required=False, allow_blank=True, default="")
     dose_mg = serializers.DecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, default=None

@@ -56,3 +56,11 @@ SESSION_LIFETIME_EXPIRED = (
 TOKEN_EXPIRED = "This API token has expired; request a new one."
 TOKEN_INVALID = "This API token is not valid (it was revoked or never issued); request a new one."
 TOKEN_REVOKED_BY_OWNER = "Revoked by its owner through the API."
+
+
+class AttemptOutcome(models.TextChoices):
+    """One re-entry of a user's password to sign or acknowledge (edc.access.credentials)."""
+
+    SUCCESS = "success", "Signed"
+    WRONG_CREDENTIALS = "wrong_credentials", "Wrong user ID or password"
+    LOCKED_OUT = "locked_out", "Refused: signing locked"

@@ -1,9 +1,8 @@
-from edc.help.pages import guide_for_role
-
 from .constants import Role
 from .roles import MANAGE_USERS, role_allows
 from .selectors import user_role
 from .sessions import idle_seconds, warning_seconds
+from .training import guide_for_role
 
 
 def role(request):

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from edc.audit.models import AuditedModel
 
-from .constants import AuthEventKind, Role
+from .constants import AttemptOutcome, AuthEventKind, Role
 
 site_code_validator = RegexValidator(
     r"^[A-Z]{2}[0-9]{2}$", "A site code is two capital letters and two digits, e.g. FR01."
@@ -158,3 +158,24 @@ class TemporaryPassword(models.Model):
 
     def __str__(self) -> str:
         return f"Temporary password of {self.user} since {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class SigningAttempt(models.Model):
+    """Every re-entry of a password to sign (or acknowledge training), for the failed-attempt
+    lockout (21 CFR 11.300(d); edc.access.credentials). Append-only.
+
+    Its table keeps the name it was created with, in the monitoring app."""
+
+    APPEND_ONLY = True
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices)
+
+    class Meta:
+        db_table = "monitoring_signingattempt"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="signing_attempt_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.outcome} at {self.at}"

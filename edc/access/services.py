@@ -366,7 +366,7 @@ def user_mfa_reset(*, actor, user, reason: str, request=None) -> int:
 def training_acknowledge(*, user, role: str, guide_version: str) -> TrainingRecord:
     """Record that ``user`` read and understood ``role``'s guide, version ``guide_version``.
 
-    The page asks for the user's password first (edc.monitoring.services
+    The page asks for the user's password first (edc.access.credentials
     .signing_credentials_check), as for a signature. ``guide_version`` is the version the page
     showed: a guide that changed meanwhile is refused.
     """

@@ -18,17 +18,35 @@ same way), but do not gate anything.
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
-from edc.help.pages import GUIDE_OF_ROLE, page_path
+from django.conf import settings
 
 from . import roles
 from .constants import Role
+
+# The guide each role reads: its training material, and the page the header's Help link opens
+# (served by edc.help, which reads this table; the guides are docs/<slug>.md).
+GUIDES_DIR = Path(settings.BASE_DIR) / "docs"
+GUIDE_INDEX = "index"
+GUIDE_OF_ROLE = {
+    Role.INVESTIGATOR: "guide-investigator",
+    Role.COORDINATOR: "guide-investigator",
+    Role.MONITOR: "guide-monitor",
+    Role.STATISTICIAN: "guide-statistician",
+    Role.DATA_MANAGER: "guide-data-manager",
+}
+
+
+def guide_for_role(role: str | None) -> str:
+    """The slug of the guide written for ``role`` (the guides' index without a role)."""
+    return GUIDE_OF_ROLE.get(role, GUIDE_INDEX)
 
 
 @dataclass(frozen=True)
 class Training:
     role: str
-    guide: str  # the help guide's slug (edc.help.pages.GUIDES)
+    guide: str  # the guide's slug (docs/<slug>.md, served by edc.help)
     title: str
     version: str
     issued: dt.date
@@ -84,7 +102,7 @@ def requires_training(role: str | None) -> bool:
 
 def guide_sha256(role: str) -> str:
     """SHA-256 of the role's guide file as served now ("" when the file is not installed)."""
-    path = page_path(TRAININGS[role].guide)
-    if path is None or not path.is_file():
+    path = GUIDES_DIR / f"{TRAININGS[role].guide}.md"
+    if not path.is_file():
         return ""
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc.audit.display import entry_views
-from edc.monitoring.services import signing_credentials_check
 from edc.web import TrialRoleRequiredMixin, run_service
 
 from . import roles, services, user_selectors
 from . import user_constants as msg
 from . import user_forms as forms
+from .credentials import signing_credentials_check
 from .mfa import has_app
 from .training import TRAININGS, requires_training
 

@@ -3,6 +3,8 @@ de-identified view statisticians get (the role instead of the person, identifyin
 withheld, subject ids instead of screening numbers).
 """
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,6 +14,9 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 
 from edc.access.constants import Role
 
@@ -35,6 +40,7 @@ class FieldChange:
 class EntryView:
     entry: AuditEntry
     form: str
+    record: str  # the record by form and visit and the patient's study number (its __str__)
     patient: str
     site: str
     who: str
@@ -63,7 +69,7 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
 
 def form_name(label: str) -> str:
     model = model_of(label)
-    return str(model._meta.verbose_name).capitalize() if model else label
+    return capfirst(model._meta.verbose_name) if model else label
 
 
 def role_label(role: str) -> str:
@@ -85,8 +91,64 @@ def person_label(user) -> str:
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
-def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
-    """A stored value as the reviewer reads it (choice labels, Yes/No, ids of relations)."""
+Names = dict[tuple[str, Any], str]  # (model label, pk) → the record's name
+
+
+def record_names(pairs: Iterable[tuple[str, Any]]) -> Names:
+    """The names (``__str__``) of records given as (model label, pk): one query per model."""
+    wanted: dict[str, set] = defaultdict(set)
+    for label, pk in pairs:
+        if isinstance(pk, str | int) and pk != "":
+            wanted[label].add(pk)
+    names: Names = {}
+    for label, pks in wanted.items():
+        model = model_of(label)
+        if model is None:
+            continue
+        rows = model._base_manager.filter(pk__in=pks)
+        if _field(model, "patient") is not None:
+            rows = rows.select_related("patient__site")
+        for row in rows:
+            names[(label, row.pk)] = str(row)
+            names[(label, str(row.pk))] = str(row)
+    return names
+
+
+class KnownNames(dict):
+    """Names already at hand (the entries' patients), for lists that must not read each
+    record: another related record is named by its kind only."""
+
+
+def _related_name(field: models.Field, value: Any, names: Names | None) -> str:
+    model = field.related_model
+    label = model._meta.label_lower
+    if not isinstance(value, str | int):
+        return capfirst(model._meta.verbose_name)
+    if names is None:
+        names = record_names([(label, value)])
+    name = names.get((label, value)) or names.get((label, str(value)))
+    if name is None and isinstance(names, KnownNames):
+        return capfirst(model._meta.verbose_name)
+    return name or f"{capfirst(model._meta.verbose_name)} (deleted)"
+
+
+def _listed(value: list) -> str:
+    if all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(str(v) for v in value) or EMPTY
+    return f"{len(value)} records" if len(value) != 1 else "1 record"
+
+
+def value_text(
+    model: type[models.Model] | None,
+    name: str,
+    value: Any,
+    names: Names | None = None,
+    *,
+    export: bool = False,
+) -> str:
+    """A stored value as the reviewer reads it (choice labels, Yes/No, dates as the pages
+    print them, related records by name). ``export``: the CSV's plain values (ISO dates,
+    related records by kind and id), read without any query."""
     if value is None or value == "":
         return EMPTY
     field = _field(model, name)
@@ -95,30 +157,93 @@ def value_text(model: type[models.Model] | None, name: str, value: Any) -> str:
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field is not None and field.is_relation:
-        return f"{field.related_model._meta.verbose_name} #{value}"
+        if export:
+            return f"{field.related_model._meta.verbose_name} #{value}"
+        if isinstance(value, list | tuple):  # many-to-many: the related records' names
+            if names is None:
+                names = record_names((field.related_model._meta.label_lower, v) for v in value)
+            return ", ".join(_related_name(field, v, names) for v in value) or EMPTY
+        return _related_name(field, value, names)
+    if export:
+        return str(value)
+    if isinstance(value, list | tuple):
+        return _listed(list(value))
+    if isinstance(value, dict):
+        return f"{len(value)} values"
+    if isinstance(field, models.DateTimeField) or isinstance(value, dt.datetime):
+        parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+        if parsed is not None:
+            if timezone.is_aware(parsed):
+                parsed = timezone.localtime(parsed)
+            return date_format(parsed, "DATETIME_FORMAT")
+    if isinstance(field, models.DateField) or isinstance(value, dt.date):
+        parsed = value if isinstance(value, dt.date) else parse_date(str(value))
+        if parsed is not None:
+            return date_format(parsed)
     return str(value)
 
 
 def field_label(model: type[models.Model] | None, name: str) -> str:
     field = _field(model, name)
-    return str(field.verbose_name).capitalize() if field is not None else name
+    if field is not None:
+        return capfirst(field.verbose_name)
+    return name.replace("_", " ").capitalize()
 
 
-def entry_view(entry: AuditEntry, *, deidentified: bool) -> EntryView:
+def _relation_pairs(entries: list[AuditEntry]) -> Iterator[tuple[str, Any]]:
+    for entry in entries:
+        yield entry.model_label, entry.object_id
+        model = model_of(entry.model_label)
+        for change in entry.changes or ():
+            field = _field(model, change["field"])
+            if field is not None and field.is_relation and field.related_model is not None:
+                label = field.related_model._meta.label_lower
+                for value in (change["old"], change["new"]):
+                    for pk in value if isinstance(value, list | tuple) else [value]:
+                        yield label, pk
+
+
+def _record_name(entry: AuditEntry, form: str, names: Names, *, deidentified: bool) -> str:
+    name = names.get((entry.model_label, entry.object_id)) or names.get(
+        (entry.model_label, str(entry.object_id))
+    )
+    patient = entry.patient
+    if name is None and isinstance(names, KnownNames):
+        shown = patient_label(patient, deidentified=deidentified) if patient else ""
+        return f"{form} — {shown}" if shown else form
+    if name is None:
+        name = f"{form} (deleted)"
+    if deidentified and patient is not None and not patient.subject_id:
+        # Before enrolment a patient is named by screening number: not for statisticians.
+        name = f"{form} — {patient_label(patient, deidentified=True)}"
+    return name
+
+
+def entry_view(entry: AuditEntry, *, deidentified: bool, names: Names | None = None) -> EntryView:
     model = model_of(entry.model_label)
+    if names is None:
+        names = record_names(_relation_pairs([entry]))
     hidden = withheld_fields_of(entry.model_label) if deidentified else frozenset()
+
+    def shown(c: dict, key: str) -> str:
+        if c["field"] in hidden:
+            return WITHHELD
+        return value_text(model, c["field"], c[key], names)
+
     changes = tuple(
         FieldChange(
             field=c["field"],
             label=field_label(model, c["field"]),
-            old=WITHHELD if c["field"] in hidden else value_text(model, c["field"], c["old"]),
-            new=WITHHELD if c["field"] in hidden else value_text(model, c["field"], c["new"]),
+            old=shown(c, "old"),
+            new=shown(c, "new"),
         )
         for c in entry.changes
     )
+    form = capfirst(model._meta.verbose_name) if model else entry.model_label
     return EntryView(
         entry=entry,
-        form=str(model._meta.verbose_name).capitalize() if model else entry.model_label,
+        form=form,
+        record=_record_name(entry, form, names, deidentified=deidentified),
         patient=patient_label(entry.patient, deidentified=deidentified),
         site=entry.site.code if entry.site else EMPTY,
         who=role_label(entry.user_role) if deidentified else person_label(entry.user),
@@ -128,8 +253,24 @@ def entry_view(entry: AuditEntry, *, deidentified: bool) -> EntryView:
     )
 
 
-def entry_views(entries: Iterable[AuditEntry], *, deidentified: bool) -> list[EntryView]:
-    return [entry_view(entry, deidentified=deidentified) for entry in entries]
+def entry_views(
+    entries: Iterable[AuditEntry], *, deidentified: bool, read_records: bool = True
+) -> list[EntryView]:
+    """The entries as a reviewer reads them; the records they name are read in one query per
+    kind of record (not per entry). ``read_records=False`` (a long list whose cost must not
+    grow with the kinds of records on it): records are named by form and patient, and related
+    records by their kind (the patient by its study number)."""
+    entries = list(entries)
+    if read_records:
+        names = record_names(_relation_pairs(entries))
+    else:
+        names = KnownNames()
+        for entry in entries:
+            if entry.patient is not None:
+                shown = patient_label(entry.patient, deidentified=deidentified)
+                names[("patients.patient", entry.patient_id)] = shown
+                names[("patients.patient", str(entry.patient_id))] = shown
+    return [entry_view(entry, deidentified=deidentified, names=names) for entry in entries]
 
 
 CSV_HEADER = (
@@ -220,5 +361,5 @@ def csv_rows(rows: Iterable[dict], *, deidentified: bool) -> Iterator[list[str]]
             if name in hidden:
                 yield [*head, name, WITHHELD, WITHHELD]
             else:
-                old = value_text(model, name, change["old"])
-                yield [*head, name, old, value_text(model, name, change["new"])]
+                old = value_text(model, name, change["old"], export=True)
+                yield [*head, name, old, value_text(model, name, change["new"], export=True)]

@@ -54,6 +54,9 @@ class AuditedModel(models.Model):
     CLINICAL_DATA = True
     # Fields whose values are hidden from de-identified roles in the audit-trail review.
     IDENTIFYING_FIELDS: frozenset[str] = frozenset()
+    # Short free-text CharFields (every TextField is free text already): also withheld from
+    # de-identified readers (edc.audit.privacy).
+    FREE_TEXT_FIELDS: frozenset[str] = frozenset()
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, editable=False)

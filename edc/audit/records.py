@@ -6,6 +6,7 @@ on an instance, so the audit trail, queries, SDV, signatures and locks work for 
 any app without importing it.
 """
 
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -82,6 +83,16 @@ def _is_bookkeeping(field: models.Field) -> bool:
     return field.name in BOOKKEEPING_FIELDS and not field.editable
 
 
+@cache
+def _data_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    named_by = getattr(model, "AUDIT_NAMED_BY", {})
+    return tuple(
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not _is_bookkeeping(field) and field.name not in named_by
+    )
+
+
 def data_fields(model: type[models.Model]) -> list[models.Field]:
     """The fields whose values make up a record (no primary key, no bookkeeping).
 
@@ -89,12 +100,7 @@ def data_fields(model: type[models.Model]) -> list[models.Field]:
     "person"}`` leaves the ``user`` relation out, its ``person`` field ("Inès Martin
     (investigator)") being what the trail shows (edc.access.models.StaffProfile).
     """
-    named_by = getattr(model, "AUDIT_NAMED_BY", {})
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if not field.primary_key and not _is_bookkeeping(field) and field.name not in named_by
-    ]
+    return list(_data_fields(model))  # the model's fields do not change: read them once
 
 
 def record_version(instance: models.Model) -> int | None:
@@ -105,7 +111,7 @@ def record_version(instance: models.Model) -> int | None:
 
 def record_values(instance: models.Model) -> dict[str, Any]:
     """Field name → stored value (relations as ids) of the record's data fields."""
-    return {field.name: getattr(instance, field.attname) for field in data_fields(type(instance))}
+    return {field.name: getattr(instance, field.attname) for field in _data_fields(type(instance))}
 
 
 def diff_values(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:

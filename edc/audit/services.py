@@ -14,19 +14,30 @@ In the same transaction they also:
   untrue (``edc.monitoring.reactions``, registered in ``edc.audit.hooks``) — 21 CFR 11: a
   verification or a signature must never outlive the data it vouches for, so this is done
   here, fail-closed, and not by a signal that could be disconnected.
+
+Validation is ``full_clean`` without the checks the database makes itself: uniqueness and
+``Meta.constraints`` are enforced by the database's constraints, and a relation to a record
+this process has just read or written exists. Asking the database first cost one query per
+unique field and constraint on every save; now a save that breaks a constraint gets the
+database's refusal, rolled back, and the same field messages ``full_clean`` gives (read then,
+on the failure path only) — nothing is saved (:func:`_save_or_explain`).
+
+Each write is recorded at :func:`edc.audit.clock.audit_now` (the wall clock, except for the
+demo trial's back-entry on its own timeline).
 """
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
 
 from edc.access import roles
-from edc.access.selectors import user_role
+from edc.access.selectors import user_role, user_site_ids
 
 from . import hooks
+from .clock import audit_now, back_entry_time
 from .exceptions import AuditBypassError, ReasonRequired, StaleVersion
 from .models import AuditAction, AuditedModel, AuditEntry
 from .records import (
@@ -44,6 +55,95 @@ M = TypeVar("M", bound=AuditedModel)
 def _stamp(instance: AuditedModel, *, user, reason: str) -> None:
     instance._history_user = user
     instance._change_reason = reason
+    # django-simple-history stamps the wall clock unless told otherwise (back-entry only).
+    at = back_entry_time()
+    if at is not None:
+        instance._history_date = at
+    else:
+        instance.__dict__.pop("_history_date", None)
+
+
+def _known_relations(instance: models.Model) -> list[str]:
+    """Relations pointing at a record this process holds as saved: no need to look it up.
+
+    ``full_clean`` checks that every foreign key's target exists, one query each. When the
+    instance carries the related object itself, read from or saved to the database (the
+    services pass the patient, the event…), that query only repeats what is known; the
+    database's foreign key still refuses a dangling reference. Relations given by id only,
+    or restricted by ``limit_choices_to``, are still checked.
+    """
+    known = []
+    for field in instance._meta.concrete_fields:
+        if not field.is_relation or not field.many_to_one or field.remote_field.limit_choices_to:
+            continue
+        if not field.is_cached(instance):
+            continue
+        related = field.get_cached_value(instance)
+        value = getattr(instance, field.attname)
+        if (
+            related is not None
+            and value is not None
+            and not related._state.adding
+            and getattr(related, field.target_field.attname) == value
+        ):
+            known.append(field.name)
+    return known
+
+
+def _relation_ids(instance: models.Model) -> dict[str, object]:
+    return {
+        f.name: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.is_relation and f.many_to_one
+    }
+
+
+def _validate(instance: AuditedModel, *, unchanged: frozenset[str] = frozenset()) -> None:
+    """``full_clean`` minus the checks the database makes itself (unique, constraints).
+
+    ``unchanged``: relations an update leaves as they were read, under the row lock, from
+    the database (their target existed then; the foreign key keeps it so).
+    """
+    exclude = set(_known_relations(instance)) | {
+        f.name for f in instance._meta.concrete_fields if f.is_relation and f.name in unchanged
+    }
+    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+def _explain_refusal(instance: AuditedModel, error: IntegrityError) -> None:
+    """Turn the database's refusal of a save into the messages ``full_clean`` would give.
+
+    Called after the refused save was rolled back. Raises ``ValidationError`` (field →
+    message, as the forms show it) when a unique field or a constraint explains the refusal;
+    otherwise re-raises the database's error.
+    """
+    try:
+        instance.validate_unique()
+        instance.validate_constraints()
+    except ValidationError as explained:
+        raise explained from error
+    raise error
+
+
+def _save_or_explain(write):
+    """Run ``write`` (an audited save and its audit rows) in a savepoint; a constraint's
+    refusal rolls all of it back and reads as a field message (``_explain_refusal``)."""
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError as error:
+        instance = getattr(error, "_edc_instance", None)
+        if instance is None:
+            raise
+        _explain_refusal(instance, error)
+
+
+def _save(instance: AuditedModel) -> None:
+    try:
+        instance.save()
+    except IntegrityError as error:
+        error._edc_instance = instance  # explained once the savepoint is rolled back
+        raise
 
 
 def _acting_user(user):
@@ -60,9 +160,13 @@ def _writer_check(instance: AuditedModel, user) -> None:
     last line, in the one write path, so no service, task or admin action can write across
     sites for a person. System writes (no user: scheduled tasks) are not concerned.
     """
-    if _acting_user(user) is None or site_id_of(instance) is None:
+    if _acting_user(user) is None:
         return
-    if not roles.role_can(user, roles.READ, instance):
+    site_id = site_id_of(instance)  # read from the ids on the rows, no site row fetched
+    if site_id is None:
+        return
+    sites = user_site_ids(user)
+    if not roles.role_can(user, roles.READ) or (sites is not None and site_id not in sites):
         raise PermissionDenied(OUTSIDE_YOUR_SITES)
 
 
@@ -72,6 +176,7 @@ def audit_entry_write(
     """Append the review row of one write. Precondition: inside the write's transaction."""
     model = type(instance)
     return AuditEntry.objects.create(
+        at=audit_now(),
         action=action,
         content_type=ContentType.objects.get_for_model(model),
         object_id=instance.pk,
@@ -95,19 +200,22 @@ def _after_write(instance: AuditedModel, entry: AuditEntry) -> None:
 
 def audited_create(instance: M, *, user, reason: str = "Initial entry") -> M:
     """Validate and insert a new audited record (reason defaults to 'Initial entry')."""
-    with transaction.atomic():
+
+    def write():
         hooks.before_write(instance)
         _writer_check(instance, user)
         if _acting_user(user) is not None:
             instance.created_by = user
-        instance.full_clean()
+        _validate(instance)
         _stamp(instance, user=user, reason=reason)
-        instance.save()
+        _save(instance)
         changes = diff_values({}, record_values(instance))
         entry = audit_entry_write(
             instance, action=AuditAction.CREATE, user=user, reason=reason, changes=changes
         )
         _after_write(instance, entry)
+
+    _save_or_explain(write)
     return instance
 
 
@@ -158,7 +266,8 @@ def audited_update(
     """
     if not (reason or "").strip():
         raise ReasonRequired()
-    with transaction.atomic():
+
+    def write():
         model = type(instance)
         locked = model.objects.select_for_update().get(pk=instance.pk)
         hooks.before_write(locked)
@@ -168,12 +277,14 @@ def audited_update(
                 current_version=locked.version, changes=changes_since(locked, expected_version)
             )
         before = record_values(locked)
+        read = _relation_ids(locked)
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.version += 1
-        locked.full_clean()
+        proposed = _relation_ids(locked)
+        _validate(locked, unchanged=frozenset(n for n, v in read.items() if proposed[n] == v))
         _stamp(locked, user=user, reason=reason.strip())
-        locked.save()
+        _save(locked)
         entry = audit_entry_write(
             locked,
             action=AuditAction.CHANGE,
@@ -182,6 +293,9 @@ def audited_update(
             changes=diff_values(before, record_values(locked)),
         )
         _after_write(locked, entry)
+        return locked
+
+    locked = _save_or_explain(write)
     # Keep the caller's object in step with what was saved.
     instance.__dict__.update(
         {k: v for k, v in locked.__dict__.items() if not k.startswith("_state")}

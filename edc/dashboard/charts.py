@@ -1,76 +1,55 @@
-"""Figures of the trial dashboard: plain values in, SVG text (and the data as table rows) out.
+"""Figures of the trial dashboard: plain values in, a Vega-Lite ``Figure`` (title, caption,
+spec; ``edc.charts``) and the data as table rows out.
 
-Pure: no Django, no ORM, no JavaScript, no CDN. The views wrap the SVG in a ``<figure>`` with
-the caption and offer the same picture as an ``.svg`` download and its data as ``.csv``.
+Pure: no Django, no ORM. The page draws each spec with the vendored vega-embed (CSP-safe
+expression interpreter, ``static/js/charts.js``) inside a ``<figure>`` whose ``role="img"``
+is labelled by the title and described by the caption; the same spec downloads as SVG or PNG
+(rendered by vl-convert) and its data as CSV. Every line, bar and marker has a tooltip.
 
-Accessibility: every figure is an ``<svg role="img">`` labelled by its ``<title>`` and described
-by its ``<desc>`` (the caption); every line, bar and marker carries its own ``<title>`` (a
-tooltip, read by screen readers on focus). Colours are the Okabe–Ito colour-blind-safe
-palette, restricted to the hues with ≥ 3:1 contrast on white (WCAG 1.4.11), and every series
-also differs by dash pattern or by a text label, so no information is carried by colour alone.
-
-Every text coming from data is escaped here, so the returned markup is safe to embed.
-
-Conventions: a per-patient figure draws exactly one ``<path>`` per patient (the line or bar of
-that patient); axes, grid and markers use other elements. Time is in weeks since C1D1 (study
-day 1), the protocol's tumour-assessment cadence (8 weeks) spacing the ticks.
+Colours: the site's Okabe–Ito palette (``edc.charts``); cohorts also differ by dash pattern or
+a text label, so no information is carried by colour alone. Time is in weeks since C1D1
+(study day 1), the protocol's tumour-assessment cadence (8 weeks) spacing the ticks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
+
+import altair as alt
 
 from edc import protocol
+from edc.charts import (
+    INK,
+    MINUS,
+    MUTED,
+    PALETTE,
+    WIDTH,
+    Figure,
+    SeriesStyle,
+    dataset,
+    empty_chart,
+    figure,
+    reference_rules,
+    series_styles,
+    style_scales,
+)
 from labs import charts as lab_charts
 from labs.catalogue import ANALYTES_BY_CODE
 from labs.constants import DrawEvent
 from labs.immune import FOLLOW_UPS, POPULATIONS, ChangeFromBaseline
 
-WIDTH = 760
-INK = "#1b1f24"
-MUTED = "#555e69"
-GRID = "#d0d7de"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-# Okabe & Ito (2008) colours with at least 3:1 contrast on white: blue, vermillion, bluish
-# green, reddish purple, black. Dash patterns vary alongside so series stay distinct in grey.
-PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000")
-DASHES: tuple[str, ...] = ("", "8 4", "2 3", "10 3 2 3", "5 2")
-MINUS = "\u2212"
+__all__ = ["PALETTE", "Figure", "SeriesStyle", "series_styles"]
+
 WEEK = 7
-PLOT_RIGHT = 52.0  # right margin of plots with labelled reference lines
+NOT_ASSESSED = "not assessed"
+LINE_LEGEND = alt.Legend(symbolType="stroke", symbolSize=400)  # a line sample with its dashes
 
 
 # --- Shared pieces -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Figure:
-    """One figure: ``svg`` is safe markup; ``caption`` is plain text (also the SVG's desc)."""
-
-    ident: str
-    title: str
-    caption: str
-    svg: str
-
-
-@dataclass(frozen=True)
-class SeriesStyle:
-    colour: str
-    dash: str
-
-
-def series_styles(keys: Sequence[str]) -> dict[str, SeriesStyle]:
-    """A colour and a dash pattern per key, in order; unique pairs for up to 25 keys."""
-    styles = {}
-    for i, key in enumerate(keys):
-        dash = DASHES[(i + i // len(PALETTE)) % len(DASHES)]
-        styles[key] = SeriesStyle(PALETTE[i % len(PALETTE)], dash)
-    return styles
-
-
 def cohort_label(code: str) -> str:
     declared = protocol.COHORTS_BY_CODE.get(code)
     return declared.label if declared else f"Cohort {code}"
@@ -98,10 +77,6 @@ def fmt_pct(value: float | Decimal | None, digits: int = 1, *, signed: bool = Fa
     if signed and float(value) > 0:
         text = "+" + text
     return f"{text} %"
-
-
-def _attr(value: float) -> str:
-    return f"{value:.1f}"
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -> list[float]:
@@ -136,158 +111,47 @@ def week_ticks(max_weeks: float) -> list[float]:
     return [float(w) for w in range(0, end + 1, step)]
 
 
-@dataclass(frozen=True)
-class Scale:
-    """Linear map of the domain [lo, hi] onto the pixel range [start, end]."""
+def _cohort_encodings(codes: Sequence[str], *, dashes: bool = True) -> dict:
+    """Colour (and dash pattern) by cohort label, in protocol order, with one legend."""
+    styles = cohort_styles()
+    present = [c for c in [c.code for c in protocol.COHORTS] if c in codes]
+    present += sorted({c for c in codes if c not in styles})
+    for code in present:
+        styles.setdefault(code, SeriesStyle(INK, ()))
+    labels = [cohort_label(c) for c in present]
+    scales = style_scales(labels, [styles[c] for c in present])
+    legend = LINE_LEGEND if dashes else alt.Undefined
+    encodings = {
+        "color": alt.Color("cohort:N", title="Cohort", scale=scales["colour"], legend=legend)
+    }
+    if dashes:
+        encodings["strokeDash"] = alt.StrokeDash(
+            "cohort:N", title="Cohort", scale=scales["dash"], legend=legend
+        )
+    return encodings
 
-    lo: float
-    hi: float
-    start: float
-    end: float
 
-    def __call__(self, value: float | Decimal) -> float:
-        span = (self.hi - self.lo) or 1.0
-        return self.start + (float(value) - self.lo) / span * (self.end - self.start)
+def _pct_axis(values: Sequence[float], title: str) -> alt.Y:
+    ticks = _pct_change_ticks(values)
+    return alt.Y(
+        "pct:Q",
+        title=title,
+        scale=alt.Scale(domain=[ticks[0], ticks[-1]], nice=False),
+        axis=alt.Axis(values=ticks, format="d"),
+    )
 
 
-class Canvas:
-    """Collects the SVG parts of one figure; ``details`` adds data to the desc only."""
-
-    def __init__(self, *, ident: str, title: str, caption: str, height: float, details: str = ""):
-        self.ident = ident
-        self.title = title
-        self.caption = caption
-        self.height = height
-        self.parts: list[str] = [
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_attr(height)}" '
-            f'width="{WIDTH}" height="{_attr(height)}" role="img" '
-            f'aria-labelledby="{ident}-title {ident}-desc" class="chart" id="{ident}-svg" '
-            f'font-family="{FONT}" font-size="12" fill="{INK}">',
-            f'<title id="{ident}-title">{escape(title)}</title>',
-            f'<desc id="{ident}-desc">{escape(" ".join(filter(None, [caption, details])))}</desc>',
-            f'<rect x="0" y="0" width="{WIDTH}" height="{_attr(height)}" fill="#ffffff"/>',
-            f'<text x="12" y="20" font-size="14" font-weight="600">{escape(title)}</text>',
+def _recist_references() -> alt.LayerChart:
+    return reference_rules(
+        [
+            {"value": _pd_threshold(), "label": fmt_pct(_pd_threshold(), signed=True)},
+            {"value": _pr_threshold(), "label": fmt_pct(_pr_threshold())},
         ]
-
-    def add(self, markup: str) -> None:
-        self.parts.append(markup)
-
-    def text(
-        self,
-        x: float,
-        y: float,
-        text: str,
-        *,
-        anchor: str = "start",
-        size: int = 12,
-        fill: str = INK,
-        extra: str = "",
-    ) -> None:
-        self.parts.append(
-            f'<text x="{_attr(x)}" y="{_attr(y)}" text-anchor="{anchor}" font-size="{size}" '
-            f'fill="{fill}"{extra}>{escape(text)}</text>'
-        )
-
-    def empty(self, message: str) -> None:
-        self.text(WIDTH / 2, self.height / 2, message, anchor="middle", fill=MUTED)
-
-    def figure(self) -> Figure:
-        return Figure(self.ident, self.title, self.caption, "".join([*self.parts, "</svg>"]))
-
-
-def _y_axis(
-    canvas: Canvas,
-    scale: Scale,
-    ticks: Sequence[float],
-    *,
-    x0: float,
-    x1: float,
-    label: str,
-    fmt: Callable[[float], str],
-    zero_line: bool = False,
-) -> None:
-    for tick in ticks:
-        y = scale(tick)
-        stroke = MUTED if zero_line and tick == 0 else GRID
-        canvas.add(
-            f'<line x1="{_attr(x0)}" x2="{_attr(x1)}" y1="{_attr(y)}" y2="{_attr(y)}" '
-            f'stroke="{stroke}"/>'
-        )
-        canvas.text(x0 - 6, y + 4, fmt(tick), anchor="end", size=11)
-    middle = (scale.start + scale.end) / 2
-    canvas.text(
-        14,
-        middle,
-        label,
-        anchor="middle",
-        size=12,
-        extra=f' transform="rotate(-90 14 {_attr(middle)})" class="axis-label"',
     )
 
 
-def _x_axis(
-    canvas: Canvas,
-    scale: Scale,
-    ticks: Sequence[float],
-    *,
-    y: float,
-    label: str,
-    fmt: Callable[[float], str],
-    grid_top: float | None = None,
-) -> None:
-    canvas.add(
-        f'<line x1="{_attr(scale.start)}" x2="{_attr(scale.end)}" y1="{_attr(y)}" '
-        f'y2="{_attr(y)}" stroke="{MUTED}"/>'
-    )
-    for tick in ticks:
-        x = scale(tick)
-        if grid_top is not None:
-            canvas.add(
-                f'<line x1="{_attr(x)}" x2="{_attr(x)}" y1="{_attr(grid_top)}" y2="{_attr(y)}" '
-                f'stroke="{GRID}"/>'
-            )
-        canvas.text(x, y + 16, fmt(tick), anchor="middle", size=11)
-    canvas.text(
-        (scale.start + scale.end) / 2, y + 34, label, anchor="middle", extra=' class="axis-label"'
-    )
-
-
-def _legend(
-    canvas: Canvas,
-    items: Sequence[tuple[str, SeriesStyle]],
-    *,
-    y: float,
-    x0: float = 64,
-    kind: str = "line",
-) -> None:
-    """One row (wrapping) of swatches: a dashed line sample or a filled square."""
-    x = x0
-    for label, style in items:
-        width = 34 + 7 * len(label)
-        if x + width > WIDTH - 8 and x > x0:
-            x = x0
-            y += 18
-        if kind == "line":
-            dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
-            canvas.add(
-                f'<line x1="{_attr(x)}" x2="{_attr(x + 24)}" y1="{_attr(y - 4)}" '
-                f'y2="{_attr(y - 4)}" stroke="{style.colour}" stroke-width="3"{dash}/>'
-            )
-        else:
-            canvas.add(
-                f'<rect x="{_attr(x + 6)}" y="{_attr(y - 10)}" width="12" height="12" '
-                f'fill="{style.colour}"/>'
-            )
-        canvas.text(x + 30, y, label, size=11)
-        x += width
-
-
-def _reference_line(canvas: Canvas, y: float, *, x0: float, x1: float, label: str) -> None:
-    canvas.add(
-        f'<line class="reference" x1="{_attr(x0)}" x2="{_attr(x1)}" y1="{_attr(y)}" '
-        f'y2="{_attr(y)}" stroke="{MUTED}" stroke-dasharray="6 4"/>'
-    )
-    canvas.text(x1 + 4, y + 4, label, size=10, fill=MUTED)
+def _zero_line() -> alt.Chart:
+    return alt.Chart(dataset([{"zero": 0}])).mark_rule(color=MUTED).encode(y=alt.Y("zero:Q"))
 
 
 def _pr_threshold() -> float:
@@ -329,21 +193,6 @@ class EnrolmentPoint:
 ENROLMENT_GROUPINGS = {"site": "site", "cohort": "cohort"}
 
 
-def _month_ticks(start: dt.date, end: dt.date) -> list[dt.date]:
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    every = max(1, math.ceil(months / 8))
-    ticks = []
-    year, month = start.year, start.month
-    for i in range(months + 1):
-        tick = dt.date(year, month, 1)
-        if start <= tick <= end and i % every == 0:
-            ticks.append(tick)
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-    return ticks or [start]
-
-
 def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
     """Cumulative enrolment, one step line per site (``by="site"``) or cohort (``"cohort"``)."""
     if by not in ENROLMENT_GROUPINGS:
@@ -365,72 +214,72 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
     styles = cohort_styles() if by == "cohort" else series_styles(keys)
     for key in keys:  # a cohort missing from the protocol still gets a style
         styles.setdefault(key, series_styles(keys)[key])
-
-    if points:
-        first = min(p.enrolled_on for p in points)
-        last = max(p.enrolled_on for p in points)
-        counts = "; ".join(
-            f"{labels[k]}: {len(groups[k])}"
-            + (
-                f" of {protocol.COHORTS_BY_CODE[k].capacity}"
-                if by == "cohort" and k in protocol.COHORTS_BY_CODE
-                else ""
-            )
-            for k in keys
-        )
-        caption = (
-            f"Cumulative number of patients enrolled over time, one line per {by}: "
-            f"{len(points)} patients enrolled from {first.isoformat()} to {last.isoformat()} "
-            f"({counts})."
-        )
-    else:
-        caption = f"Cumulative number of patients enrolled over time, one line per {by}: none yet."
-    legend_rows = 1 + len(keys) // 4
-    height = 330 + 18 * legend_rows
-    canvas = Canvas(ident=ident, title=title, caption=caption, height=height)
     if not points:
-        canvas.empty("No patient enrolled yet.")
-        return canvas.figure()
-
-    end = last if last > first else first + dt.timedelta(days=30)
-    end += dt.timedelta(days=7)
-    top, bottom = 40.0, 260.0
-    x = Scale(first.toordinal(), end.toordinal(), 56.0, WIDTH - 20.0)
-    y_max = max(len(v) for v in groups.values())
-    y_ticks = nice_ticks(0, y_max, 5, integer=True)
-    y = Scale(0, y_ticks[-1], bottom, top)
-    _y_axis(
-        canvas,
-        y,
-        y_ticks,
-        x0=x.start,
-        x1=x.end,
-        label="Patients enrolled (cumulative)",
-        fmt=lambda v: fmt_number(v, 0),
+        caption = f"Cumulative number of patients enrolled over time, one line per {by}: none yet."
+        return figure(ident, title, caption, empty_chart("No patient enrolled yet."))
+    first = min(p.enrolled_on for p in points)
+    last = max(p.enrolled_on for p in points)
+    counts = "; ".join(
+        f"{labels[k]}: {len(groups[k])}"
+        + (
+            f" of {protocol.COHORTS_BY_CODE[k].capacity}"
+            if by == "cohort" and k in protocol.COHORTS_BY_CODE
+            else ""
+        )
+        for k in keys
     )
-    _x_axis(
-        canvas,
-        Scale(first.toordinal(), end.toordinal(), x.start, x.end),
-        [t.toordinal() for t in _month_ticks(first, end)],
-        y=bottom,
-        label="Date of enrolment",
-        fmt=lambda v: dt.date.fromordinal(int(v)).strftime("%b %Y"),
+    caption = (
+        f"Cumulative number of patients enrolled over time, one line per {by}: "
+        f"{len(points)} patients enrolled from {first.isoformat()} to {last.isoformat()} "
+        f"({counts})."
     )
+    end = (last if last > first else first + dt.timedelta(days=30)) + dt.timedelta(days=7)
+    rows = []
     for key in keys:
         dates = groups[key]
-        style = styles[key]
-        d = [f"M{_attr(x(dates[0].toordinal()))},{_attr(y(0))}"]
+        series = f"{labels[key]} ({len(dates)})"
+        rows.append({"series": series, "date": _day(dates[0]), "patients": 0, "tip": ""})
         for n, day in enumerate(dates, start=1):
-            d.append(f"H{_attr(x(day.toordinal()))}V{_attr(y(n))}")
-        d.append(f"H{_attr(x(end.toordinal()))}")
-        dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
-        canvas.add(
-            f'<path class="series" d="{"".join(d)}" fill="none" stroke="{style.colour}" '
-            f'stroke-width="2.5"{dash}><title>{escape(labels[key])}: {len(dates)} enrolled, '
-            f"the last on {dates[-1].isoformat()}</title></path>"
+            tip = f"{labels[key]}: {n} enrolled by {day.isoformat()}"
+            rows.append({"series": series, "date": _day(day), "patients": n, "tip": tip})
+        rows.append({"series": series, "date": _day(end), "patients": len(dates), "tip": ""})
+    months = (end.year - first.year) * 12 + end.month - first.month + 1
+    every = max(1, math.ceil(months / 8))
+    y_ticks = nice_ticks(0, max(len(v) for v in groups.values()), 5, integer=True)
+    series_labels = [f"{labels[k]} ({len(groups[k])})" for k in keys]
+    scales = style_scales(series_labels, [styles[k] for k in keys])
+    legend_title = "Site" if by == "site" else "Cohort"
+    chart = (
+        alt.Chart(dataset(rows))
+        .mark_line(interpolate="step-after", strokeWidth=2.5)
+        .encode(
+            x=alt.X(
+                "date:T",
+                title="Date of enrolment",
+                axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": every}),
+            ),
+            y=alt.Y(
+                "patients:Q",
+                title="Patients enrolled (cumulative)",
+                scale=alt.Scale(domain=[0, y_ticks[-1]], nice=False),
+                axis=alt.Axis(values=y_ticks, format="d"),
+            ),
+            color=alt.Color(
+                "series:N", title=legend_title, scale=scales["colour"], legend=LINE_LEGEND
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N", title=legend_title, scale=scales["dash"], legend=LINE_LEGEND
+            ),
+            tooltip=alt.Tooltip("tip:N", title="Enrolment"),
         )
-    _legend(canvas, [(f"{labels[k]} ({len(groups[k])})", styles[k]) for k in keys], y=bottom + 62)
-    return canvas.figure()
+        .properties(width=WIDTH, height=220)
+    )
+    return figure(ident, title, caption, chart)
+
+
+def _day(day: dt.date) -> str:
+    """A date as local midnight, so every browser draws it on that day."""
+    return f"{day.isoformat()}T00:00:00"
 
 
 def enrolment_table(points: Sequence[EnrolmentPoint]) -> tuple[list[str], list[list]]:
@@ -569,105 +418,86 @@ def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
         f"{g.label}: " + "; ".join(f"{e.measure} {estimate_text(e)}" for e in g.estimates) + "."
         for g in groups
     )
-    row_h = 34
-    top = 62.0
-    height = top + row_h * max(len(groups), 1) + 48
-    canvas = Canvas(
-        ident="endpoints",
-        title="Endpoints with confidence intervals",
-        caption=caption,
-        height=height,
-        details=details,
-    )
+    title = "Endpoints with confidence intervals"
     if not groups:
-        canvas.empty("No enrolled patient yet.")
-        return canvas.figure()
-    label_w = 150.0
-    gap = 24.0
-    panel_w = (WIDTH - label_w - 16 - gap * (len(measures) - 1)) / max(len(measures), 1)
-    bottom = top + row_h * len(groups)
+        return figure("endpoints", title, caption, empty_chart("No enrolled patient yet."))
+    colours = {
+        g.key: INK
+        if g.key == "overall"
+        else cohort_styles().get(g.key, SeriesStyle(INK, ())).colour
+        for g in groups
+    }
+    order = [g.label for g in groups]
+    gap = 24
+    panel_w = (WIDTH + 60 - gap * (len(measures) - 1)) / len(measures)
+    panels = []
     for m, measure in enumerate(measures):
-        x0 = label_w + m * (panel_w + gap)
-        x = Scale(0, 100, x0, x0 + panel_w)
-        canvas.text(
-            x0 + panel_w / 2,
-            top - 14,
-            measure,
-            anchor="middle",
-            size=12,
-            extra=' font-weight="600"',
+        rows = [
+            {
+                "group": g.label,
+                "colour": colours[g.key],
+                "low": g.estimates[m].ci_low * 100,
+                "high": g.estimates[m].ci_high * 100,
+                "rate": None if g.estimates[m].rate is None else g.estimates[m].rate * 100,
+                "rate_text": fmt_pct(
+                    None if g.estimates[m].rate is None else g.estimates[m].rate * 100
+                ),
+                "estimate": f"{g.label}, {measure}: {estimate_text(g.estimates[m])}",
+            }
+            for g in groups
+        ]
+        base = alt.Chart(dataset(rows))
+        x = alt.X(
+            "low:Q",
+            title="Proportion of patients (%)",
+            scale=alt.Scale(domain=[0, 100], nice=False),
+            axis=alt.Axis(values=[0, 25, 50, 75, 100]),
         )
-        _x_axis(
-            canvas,
-            x,
-            [0, 25, 50, 75, 100],
-            y=bottom,
-            label="",
-            fmt=lambda v: fmt_number(v, 0) if v % 50 == 0 else "",
-            grid_top=top - 6,
+        y = alt.Y(
+            "group:N",
+            sort=order,
+            title=None,
+            axis=alt.Axis(labelFontSize=11, labelLimit=150) if m == 0 else None,
         )
+        colour = alt.Color("colour:N", scale=None)
+        tip = alt.Tooltip("estimate:N", title="Estimate")
+        whisker = base.mark_rule(strokeWidth=2).encode(
+            x=x, x2=alt.X2("high"), y=y, color=colour, tooltip=tip
+        )
+        caps = [
+            base.mark_tick(thickness=2, size=10, opacity=1).encode(
+                x=alt.X(f"{end}:Q"), y=y, color=colour, tooltip=tip
+            )
+            for end in ("low", "high")
+        ]
+        dots = base.mark_circle(size=80, opacity=1).encode(
+            x=alt.X("rate:Q"), y=y, color=colour, tooltip=tip
+        )
+        labels = base.mark_text(dy=-11, fontSize=10).encode(
+            x=alt.X("rate:Q"), y=y, text=alt.Text("rate_text:N")
+        )
+        layers = [whisker, *caps, dots, labels]
         panel_reference = groups[0].estimates[m].reference_rate
         if panel_reference is not None:
-            rx = x(panel_reference * 100)
-            canvas.add(
-                f'<line class="reference" x1="{_attr(rx)}" x2="{_attr(rx)}" '
-                f'y1="{_attr(top - 6)}" y2="{_attr(bottom)}" stroke="{MUTED}" '
-                f'stroke-dasharray="6 4"><title>Historical control: '
-                f"{escape(fmt_pct(panel_reference * 100))}</title></line>"
+            layers.insert(
+                0,
+                reference_rules(
+                    [
+                        {
+                            "value": panel_reference * 100,
+                            "label": f"historical {fmt_pct(panel_reference * 100)}",
+                        }
+                    ],
+                    axis="x",
+                ),
             )
-            canvas.text(
-                rx,
-                bottom + 30,
-                f"historical {fmt_pct(panel_reference * 100)}",
-                size=10,
-                anchor="middle",
-                fill=MUTED,
+        panels.append(
+            alt.layer(*layers).properties(
+                width=panel_w, height=34 * len(groups), title=alt.Title(measure, fontSize=12)
             )
-        for g, group in enumerate(groups):
-            e = group.estimates[m]
-            cy = top + row_h * g + row_h / 2
-            lo, hi = x(e.ci_low * 100), x(e.ci_high * 100)
-            colour = (
-                INK
-                if group.key == "overall"
-                else cohort_styles().get(group.key, SeriesStyle(INK, "")).colour
-            )
-            tip = escape(f"{group.label}, {measure}: {estimate_text(e)}")
-            canvas.add(
-                f'<g class="estimate"><title>{tip}</title>'
-                f'<line x1="{_attr(lo)}" x2="{_attr(hi)}" y1="{_attr(cy)}" y2="{_attr(cy)}" '
-                f'stroke="{colour}" stroke-width="2"/>'
-                f'<line x1="{_attr(lo)}" x2="{_attr(lo)}" y1="{_attr(cy - 5)}" '
-                f'y2="{_attr(cy + 5)}" stroke="{colour}" stroke-width="2"/>'
-                f'<line x1="{_attr(hi)}" x2="{_attr(hi)}" y1="{_attr(cy - 5)}" '
-                f'y2="{_attr(cy + 5)}" stroke="{colour}" stroke-width="2"/>'
-            )
-            if e.rate is not None:
-                canvas.add(
-                    f'<circle cx="{_attr(x(e.rate * 100))}" cy="{_attr(cy)}" r="5" '
-                    f'fill="{colour}"/>'
-                )
-            canvas.add("</g>")
-            label = fmt_pct(None if e.rate is None else e.rate * 100)
-            canvas.text(
-                x(e.rate * 100 if e.rate is not None else 0),
-                cy - 8,
-                label,
-                anchor="middle",
-                size=10,
-            )
-    for g, group in enumerate(groups):
-        cy = top + row_h * g + row_h / 2
-        weight = ' font-weight="600"' if group.key == "overall" else ""
-        canvas.text(8, cy + 4, group.label, size=11, extra=weight)
-    canvas.text(
-        WIDTH / 2,
-        bottom + 34,
-        "Proportion of patients (%)",
-        anchor="middle",
-        extra=' class="axis-label"',
-    )
-    return canvas.figure()
+        )
+    chart = alt.hconcat(*panels, spacing=gap)
+    return figure("endpoints", title, caption, chart, details=details)
 
 
 def endpoints_table(groups: Sequence[EndpointGroup]) -> tuple[list[str], list[list]]:
@@ -731,76 +561,51 @@ def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
         f"{_thresholds_text()} Non-evaluable assessments are not drawn."
         + _not_shown_text(not_shown)
     )
-    height = 400.0
-    canvas = Canvas(
-        ident="spider",
-        title="Spider plot: change in tumour size over time",
-        caption=caption,
-        height=height,
-    )
+    title = "Spider plot: change in tumour size over time"
     if not lines:
-        canvas.empty("No tumour measurements after baseline yet.")
-        return canvas.figure()
-    top, bottom = 40.0, 320.0
-    values = [float(p.pct_change) for line in lines for p in line.points]
-    y_ticks = _pct_change_ticks(values)
-    y = Scale(y_ticks[0], y_ticks[-1], bottom, top)
-    max_weeks = max(p.day for line in lines for p in line.points) / WEEK
-    x_ticks = week_ticks(max_weeks)
-    x = Scale(0, x_ticks[-1], 64.0, WIDTH - PLOT_RIGHT)
-    _y_axis(
-        canvas,
-        y,
-        y_ticks,
-        x0=x.start,
-        x1=x.end,
-        label="Change in sum of diameters (%)",
-        fmt=lambda v: fmt_number(v, 0),
-        zero_line=True,
-    )
-    _x_axis(canvas, x, x_ticks, y=bottom, label="Weeks since C1D1", fmt=lambda v: fmt_number(v, 0))
-    _reference_line(
-        canvas,
-        y(_pd_threshold()),
-        x0=x.start,
-        x1=x.end,
-        label=fmt_pct(_pd_threshold(), signed=True),
-    )
-    _reference_line(
-        canvas, y(_pr_threshold()), x0=x.start, x1=x.end, label=fmt_pct(_pr_threshold())
-    )
-    styles = cohort_styles()
+        return figure(
+            "spider", title, caption, empty_chart("No tumour measurements after baseline yet.")
+        )
+    rows = []
     for line in lines:
-        style = styles.get(line.cohort, SeriesStyle(INK, ""))
-        pts = sorted(line.points, key=lambda p: p.day)
-        d = "".join(
-            f"{'M' if i == 0 else 'L'}{_attr(x(p.day / WEEK))},{_attr(y(p.pct_change))}"
-            for i, p in enumerate(pts)
-        )
-        last = pts[-1]
-        tip = (
-            f"{line.patient} ({cohort_label(line.cohort)}): "
-            f"{fmt_pct(last.pct_change, signed=True)} at week {fmt_number(last.day / WEEK)}"
-            + (f" ({last.response})" if last.response else "")
-        )
-        dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
-        canvas.add(
-            f'<path class="patient" d="{d}" fill="none" stroke="{style.colour}" '
-            f'stroke-width="2"{dash}><title>{escape(tip)}</title></path>'
-        )
-        for p in pts[1:]:
-            point_tip = (
-                f"{line.patient} {p.assessment_date.isoformat()} (week "
-                f"{fmt_number(p.day / WEEK)}): {fmt_pct(p.pct_change, signed=True)}"
-                + (f", {p.response}" if p.response else "")
+        for i, p in enumerate(sorted(line.points, key=lambda p: p.day)):
+            week = p.day / WEEK
+            rows.append(
+                {
+                    "patient": line.patient,
+                    "cohort": cohort_label(line.cohort),
+                    "week": week,
+                    "pct": float(p.pct_change),
+                    "baseline": i == 0,
+                    "assessment": f"{line.patient} {p.assessment_date.isoformat()} (week "
+                    f"{fmt_number(week)}): {fmt_pct(p.pct_change, signed=True)}"
+                    + (f", {p.response}" if p.response else ""),
+                }
             )
-            canvas.add(
-                f'<circle cx="{_attr(x(p.day / WEEK))}" cy="{_attr(y(p.pct_change))}" r="3" '
-                f'fill="{style.colour}"><title>{escape(point_tip)}</title></circle>'
-            )
-    present = [c.code for c in protocol.COHORTS if any(ln.cohort == c.code for ln in lines)]
-    _legend(canvas, [(cohort_label(code), styles[code]) for code in present], y=bottom + 62)
-    return canvas.figure()
+    x_ticks = week_ticks(max(r["week"] for r in rows))
+    x = alt.X(
+        "week:Q",
+        title="Weeks since C1D1",
+        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
+        axis=alt.Axis(values=x_ticks, format="d"),
+    )
+    y = _pct_axis([r["pct"] for r in rows], "Change in sum of diameters (%)")
+    cohorts = _cohort_encodings([line.cohort for line in lines])
+    tip = alt.Tooltip("assessment:N", title="Assessment")
+    paths = (
+        alt.Chart(dataset(rows))
+        .mark_line(strokeWidth=2)
+        .encode(x=x, y=y, detail=alt.Detail("patient:N"), tooltip=tip, **cohorts)
+    )
+    dots = (
+        alt.Chart(dataset([r for r in rows if not r["baseline"]]))
+        .mark_circle(size=30, opacity=1)
+        .encode(x=x, y=y, color=cohorts["color"], tooltip=tip)
+    )
+    chart = alt.layer(_zero_line(), _recist_references(), paths, dots).properties(
+        width=WIDTH, height=280
+    )
+    return figure("spider", title, caption, chart)
 
 
 def spider_table(lines: Sequence[SpiderLine]) -> tuple[list[str], list[list]]:
@@ -853,70 +658,52 @@ def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figu
         "decrease; colour shows the cohort and the letters above or below each bar the RECIST "
         f"best overall response. {_thresholds_text()}" + _not_shown_text(not_shown)
     )
-    height = 400.0
-    canvas = Canvas(
-        ident="waterfall",
-        title="Waterfall plot: best change in tumour size",
-        caption=caption,
-        height=height,
-    )
+    title = "Waterfall plot: best change in tumour size"
     if not bars:
-        canvas.empty("No tumour measurements after baseline yet.")
-        return canvas.figure()
+        return figure(
+            "waterfall", title, caption, empty_chart("No tumour measurements after baseline yet.")
+        )
     ordered = _waterfall_order(bars)
-    top, bottom = 40.0, 310.0
-    values = [float(b.best_pct_change) for b in ordered]
-    y_ticks = _pct_change_ticks(values)
-    y = Scale(y_ticks[0], y_ticks[-1], bottom, top)
-    x0, x1 = 64.0, WIDTH - PLOT_RIGHT
-    _y_axis(
-        canvas,
-        y,
-        y_ticks,
-        x0=x0,
-        x1=x1,
-        label="Best change in sum of diameters (%)",
-        fmt=lambda v: fmt_number(v, 0),
-        zero_line=True,
+    rows = [
+        {
+            "patient": b.patient,
+            "cohort": cohort_label(b.cohort),
+            "pct": float(b.best_pct_change),
+            "response": b.best_response or "–",
+            "above": b.best_pct_change >= 0,
+            "bar": f"{b.patient} ({cohort_label(b.cohort)}): best change "
+            f"{fmt_pct(b.best_pct_change, signed=True)}, best overall response "
+            f"{b.best_response or NOT_ASSESSED}",
+        }
+        for b in ordered
+    ]
+    x = alt.X(
+        "patient:N",
+        sort=[b.patient for b in ordered],
+        title="Patients, sorted by best change",
+        axis=alt.Axis(labels=False, ticks=False, titlePadding=16),
+        scale=alt.Scale(paddingInner=0.25),
     )
-    slot = (x1 - x0) / len(ordered)
-    bar_w = max(slot * 0.75, 1.0)
-    styles = cohort_styles()
-    zero = y(0)
-    for i, bar in enumerate(ordered):
-        style = styles.get(bar.cohort, SeriesStyle(INK, ""))
-        left = x0 + i * slot + (slot - bar_w) / 2
-        end = y(bar.best_pct_change)
-        tip = (
-            f"{bar.patient} ({cohort_label(bar.cohort)}): best change "
-            f"{fmt_pct(bar.best_pct_change, signed=True)}, best overall response "
-            f"{bar.best_response or 'not assessed'}"
-        )
-        canvas.add(
-            f'<path class="patient" d="M{_attr(left)},{_attr(zero)}V{_attr(end)}'
-            f'H{_attr(left + bar_w)}V{_attr(zero)}Z" fill="{style.colour}">'
-            f"<title>{escape(tip)}</title></path>"
-        )
-        label_y = end - 4 if bar.best_pct_change > 0 else end + 12
-        if bar.best_pct_change == 0:
-            label_y = zero - 4
-        canvas.text(left + bar_w / 2, label_y, bar.best_response or "–", anchor="middle", size=9)
-    canvas.text(
-        (x0 + x1) / 2,
-        bottom + 22,
-        "Patients, sorted by best change",
-        anchor="middle",
-        extra=' class="axis-label"',
+    y = _pct_axis([r["pct"] for r in rows], "Best change in sum of diameters (%)")
+    cohorts = _cohort_encodings([b.cohort for b in ordered], dashes=False)
+    columns = (
+        alt.Chart(dataset(rows))
+        .mark_bar()
+        .encode(x=x, y=y, tooltip=alt.Tooltip("bar:N", title="Patient"), **cohorts)
     )
-    _reference_line(
-        canvas, y(_pd_threshold()), x0=x0, x1=x1, label=fmt_pct(_pd_threshold(), signed=True)
+    up = [r for r in rows if r["above"]]
+    down = [r for r in rows if not r["above"]]
+    letters = [
+        alt.Chart(dataset(part))
+        .mark_text(fontSize=9, baseline="bottom" if above else "top", dy=-3 if above else 3)
+        .encode(x=x, y=y, text=alt.Text("response:N"))
+        for part, above in ((up, True), (down, False))
+        if part
+    ]
+    chart = alt.layer(columns, _zero_line(), _recist_references(), *letters).properties(
+        width=WIDTH, height=270
     )
-    _reference_line(canvas, y(_pr_threshold()), x0=x0, x1=x1, label=fmt_pct(_pr_threshold()))
-    present = [c.code for c in protocol.COHORTS if any(b.cohort == c.code for b in ordered)]
-    _legend(
-        canvas, [(cohort_label(code), styles[code]) for code in present], y=bottom + 50, kind="box"
-    )
-    return canvas.figure()
+    return figure("waterfall", title, caption, chart)
 
 
 def waterfall_table(bars: Sequence[WaterfallBar]) -> tuple[list[str], list[list]]:
@@ -952,22 +739,11 @@ def _swimmer_order(lanes: Sequence[SwimmerLane]) -> list[SwimmerLane]:
     return sorted(lanes, key=lambda s: (-s.treatment_days, s.patient))
 
 
-def _triangle(cx: float, cy: float, r: float = 6) -> str:
-    return (
-        f"{_attr(cx)},{_attr(cy - r)} {_attr(cx + r)},{_attr(cy + r * 0.8)} "
-        f"{_attr(cx - r)},{_attr(cy + r * 0.8)}"
-    )
-
-
-def _diamond(cx: float, cy: float, r: float = 6) -> str:
-    return (
-        f"{_attr(cx)},{_attr(cy - r)} {_attr(cx + r)},{_attr(cy)} "
-        f"{_attr(cx)},{_attr(cy + r)} {_attr(cx - r)},{_attr(cy)}"
-    )
-
-
-def _arrow(x: float, cy: float, r: float = 5) -> str:
-    return f"{_attr(x)},{_attr(cy - r)} {_attr(x + r * 1.6)},{_attr(cy)} {_attr(x)},{_attr(cy + r)}"
+MARKERS = {
+    "first response (CR/PR)": ("triangle-up", "#ffffff"),
+    "progression": ("diamond", INK),
+    "still on treatment": ("triangle-right", INK),
+}
 
 
 def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
@@ -980,17 +756,55 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
         "objective response (confirmed CR or PR), diamond = first progression (RECIST 1.1), "
         "arrow = still on treatment."
     )
-    lane_h = 18.0
-    top = 44.0
-    bottom = top + lane_h * max(len(lanes), 1)
-    height = bottom + 96
-    canvas = Canvas(
-        ident="swimmer", title="Swimmer plot: time on treatment", caption=caption, height=height
-    )
+    title = "Swimmer plot: time on treatment"
     if not lanes:
-        canvas.empty("No patient has started treatment yet.")
-        return canvas.figure()
+        return figure(
+            "swimmer", title, caption, empty_chart("No patient has started treatment yet.")
+        )
     ordered = _swimmer_order(lanes)
+    rows, marks = [], []
+    for lane in ordered:
+        weeks = max(lane.treatment_days, 0) / WEEK
+        rows.append(
+            {
+                "patient": lane.patient,
+                "cohort": cohort_label(lane.cohort),
+                "start": 0,
+                "weeks": weeks,
+                "lane": f"{lane.patient} ({cohort_label(lane.cohort)}): {lane.treatment_days} "
+                f"days on treatment{', ongoing' if lane.ongoing else ''}"
+                + (f" (ended: {lane.end_reason})" if lane.end_reason else "")
+                + f"; best overall response {lane.best_response or NOT_ASSESSED}",
+            }
+        )
+        if lane.ongoing:
+            marks.append(
+                {
+                    "patient": lane.patient,
+                    "week": weeks,
+                    "marker": "still on treatment",
+                    "what": f"{lane.patient} still on treatment",
+                }
+            )
+        if lane.response_day is not None:
+            marks.append(
+                {
+                    "patient": lane.patient,
+                    "week": lane.response_day / WEEK,
+                    "marker": "first response (CR/PR)",
+                    "what": f"{lane.patient} first response ({lane.best_response}) on day "
+                    f"{lane.response_day}",
+                }
+            )
+        if lane.progression_day is not None:
+            marks.append(
+                {
+                    "patient": lane.patient,
+                    "week": lane.progression_day / WEEK,
+                    "marker": "progression",
+                    "what": f"{lane.patient} progression on day {lane.progression_day}",
+                }
+            )
     days = [
         d
         for s in ordered
@@ -998,72 +812,51 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
         if d is not None
     ]
     x_ticks = week_ticks(max(days) / WEEK + 1)
-    x = Scale(0, x_ticks[-1], 90.0, WIDTH - 24.0)
-    _x_axis(
-        canvas,
-        x,
-        x_ticks,
-        y=bottom,
-        label="Weeks since C1D1",
-        fmt=lambda v: fmt_number(v, 0),
-        grid_top=top,
+    x = alt.X(
+        "start:Q",
+        title="Weeks since C1D1",
+        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
+        axis=alt.Axis(values=x_ticks, format="d"),
     )
-    styles = cohort_styles()
-    for i, lane in enumerate(ordered):
-        cy = top + lane_h * i + lane_h / 2
-        style = styles.get(lane.cohort, SeriesStyle(INK, ""))
-        canvas.text(84, cy + 4, lane.patient, anchor="end", size=10)
-        end = x(max(lane.treatment_days, 0) / WEEK)
-        start = x(0)
-        tip = (
-            f"{lane.patient} ({cohort_label(lane.cohort)}): {lane.treatment_days} days on "
-            f"treatment{', ongoing' if lane.ongoing else ''}"
-            + (f" (ended: {lane.end_reason})" if lane.end_reason else "")
-            + f"; best overall response {lane.best_response or 'not assessed'}"
+    y = alt.Y(
+        "patient:N", sort=[s.patient for s in ordered], title=None, axis=alt.Axis(labelFontSize=10)
+    )
+    cohorts = _cohort_encodings([s.cohort for s in ordered], dashes=False)
+    bars = (
+        alt.Chart(dataset(rows))
+        .mark_bar(height=10)
+        .encode(
+            x=x, x2=alt.X2("weeks"), y=y, tooltip=alt.Tooltip("lane:N", title="Patient"), **cohorts
         )
-        canvas.add(
-            f'<path class="patient" d="M{_attr(start)},{_attr(cy - 5)}H{_attr(max(end, start + 1))}'
-            f'V{_attr(cy + 5)}H{_attr(start)}Z" fill="{style.colour}">'
-            f"<title>{escape(tip)}</title></path>"
+    )
+    layers = [bars]
+    if marks:
+        kinds = list(MARKERS)
+        layers.append(
+            alt.Chart(dataset(marks))
+            .mark_point(size=90, opacity=1, stroke=INK, strokeWidth=1.5)
+            .encode(
+                x=alt.X("week:Q"),
+                y=y,
+                shape=alt.Shape(
+                    "marker:N",
+                    title="Markers",
+                    scale=alt.Scale(domain=kinds, range=[s for s, _ in MARKERS.values()]),
+                ),
+                fill=alt.Fill(
+                    "marker:N",
+                    title="Markers",
+                    scale=alt.Scale(domain=kinds, range=[f for _, f in MARKERS.values()]),
+                ),
+                tooltip=alt.Tooltip("what:N", title="Event"),
+            )
         )
-        if lane.ongoing:
-            canvas.add(
-                f'<polygon class="ongoing" points="{_arrow(end + 2, cy)}" fill="{INK}">'
-                f"<title>{escape(lane.patient)} still on treatment</title></polygon>"
-            )
-        if lane.response_day is not None:
-            rx = x(lane.response_day / WEEK)
-            canvas.add(
-                f'<polygon class="response" points="{_triangle(rx, cy)}" fill="#ffffff" '
-                f'stroke="{INK}" stroke-width="1.5"><title>{escape(lane.patient)} first '
-                f"response ({escape(lane.best_response)}) on day {lane.response_day}"
-                "</title></polygon>"
-            )
-        if lane.progression_day is not None:
-            px = x(lane.progression_day / WEEK)
-            canvas.add(
-                f'<polygon class="progression" points="{_diamond(px, cy)}" fill="{INK}" '
-                f'stroke="#ffffff" stroke-width="1"><title>{escape(lane.patient)} progression '
-                f"on day {lane.progression_day}</title></polygon>"
-            )
-    legend_y = bottom + 58
-    canvas.add(
-        f'<polygon points="{_triangle(70, legend_y - 4)}" fill="#ffffff" stroke="{INK}" '
-        f'stroke-width="1.5"/>'
+    chart = (
+        alt.layer(*layers)
+        .resolve_scale(color="independent")
+        .properties(width=WIDTH - 80, height=18 * len(ordered))
     )
-    canvas.text(82, legend_y, "first response (CR/PR)", size=11)
-    canvas.add(f'<polygon points="{_diamond(240, legend_y - 4)}" fill="{INK}"/>')
-    canvas.text(252, legend_y, "progression", size=11)
-    canvas.add(f'<polygon points="{_arrow(340, legend_y - 4)}" fill="{INK}"/>')
-    canvas.text(354, legend_y, "still on treatment", size=11)
-    present = [c.code for c in protocol.COHORTS if any(s.cohort == c.code for s in ordered)]
-    _legend(
-        canvas,
-        [(cohort_label(code), styles[code]) for code in present],
-        y=legend_y + 22,
-        kind="box",
-    )
-    return canvas.figure()
+    return figure("swimmer", title, caption, chart)
 
 
 def swimmer_table(lanes: Sequence[SwimmerLane]) -> tuple[list[str], list[list]]:
@@ -1112,9 +905,9 @@ def immune_chart(cohort: str, summaries: Sequence[ChangeFromBaseline]) -> Figure
         "draws). Bars above zero are increases; “n/a” when no patient has both draws."
     )
     if not mine:
-        canvas = Canvas(ident=ident, title=title, caption=caption, height=200)
-        canvas.empty("No immune-monitoring values with a baseline yet.")
-        return canvas.figure()
+        return figure(
+            ident, title, caption, empty_chart("No immune-monitoring values with a baseline yet.")
+        )
     groups = []
     for population in POPULATIONS:
         bars = []
@@ -1128,28 +921,15 @@ def immune_chart(cohort: str, summaries: Sequence[ChangeFromBaseline]) -> Figure
                 else ""
             )
             bars.append(lab_charts.Bar(series=code, value=value, label=label))
-        groups.append((population, bars))
-    height = 260
-    inner = lab_charts.bar_chart(
-        ident=f"{ident}-bars",
+        groups.append((_population_name(population), bars))
+    return lab_charts.bar_chart(
+        ident=ident,
         title=title,
         y_label="Mean change from baseline (%)",
         groups=groups,
         series=[(code, DrawEvent(code).label) for code in FOLLOW_UPS],
-        height=height,
+        caption=caption,
     )
-    # labs' grouped bars, framed like the other figures (size, font, background, caption).
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" role="img" '
-        f'aria-labelledby="{ident}-title {ident}-desc" class="chart" id="{ident}-svg" '
-        f'font-family="{FONT}" font-size="12" fill="{INK}">'
-        f'<title id="{ident}-title">{escape(title)}</title>'
-        f'<desc id="{ident}-desc">{escape(caption)}</desc>'
-        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>'
-        f"{inner}</svg>"
-    )
-    return Figure(ident, title, caption, svg)
 
 
 def immune_table(cohort: str | None, summaries: Sequence[ChangeFromBaseline]):

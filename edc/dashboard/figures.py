@@ -1,7 +1,7 @@
 """The dashboard's figures by name: what each plot reads, draws and offers as CSV.
 
 ``Dashboard(user)`` fetches each kind of data at most once (cached per instance), so the page
-with every figure and a single ``/dashboard/<plot>.svg`` or ``.csv`` download cost a fixed
+with every figure and a single ``/dashboard/<plot>.svg``, ``.png`` or ``.csv`` download cost a fixed
 number of queries, and all three show the same data scoped to the user's sites.
 """
 

@@ -31,6 +31,7 @@ from edc.monitoring.records import casebook_models
 from edc.monitoring.selectors import locks_for_user, query_counts_by_site, sdv_progress_by_site
 from labs.immune import ChangeFromBaseline
 from labs.selectors import immune_change_by_cohort
+from patients import calendar
 from patients.constants import PatientStatus
 from patients.models import CalendarEvent, Cohort, Patient
 from patients.schedule import EventStatus
@@ -313,33 +314,35 @@ class VisitList:
 
 def week_end(today: dt.date) -> dt.date:
     """The Sunday closing ``today``'s week (ISO weeks start on Monday)."""
-    return today + dt.timedelta(days=6 - today.weekday())
+    return calendar.week_of(today).sunday
 
 
 def visits_to_do(*, user, today: dt.date, limit: int = HOME_LIST_LIMIT) -> dict[str, VisitList]:
     """Calendar events of on-study patients of the user's sites still without data (4 queries).
 
-    * ``due_this_week``: planned today or later, window open or opening by Sunday;
+    * ``due_this_week``: planned from today to the Sunday of this ISO week
+      (``patients.calendar.week_of``: the same week at every site);
     * ``overdue``: planned date passed, window still open (act now);
     * ``missed``: window closed without data (record it, or document why it was not done).
+
+    Each list is in date order (planned date).
     """
     sunday = week_end(today)
     events = calendar_visible_to(user).filter(OPEN_EVENT, patient__status=PatientStatus.ENROLLED)
     filters = {
-        "due_this_week": Q(planned_date__gte=today, earliest__lte=sunday),
+        "due_this_week": Q(planned_date__gte=today, planned_date__lte=sunday),
         "overdue": Q(planned_date__lt=today, latest__gte=today),
         "missed": Q(latest__lt=today),
     }
     totals = events.aggregate(
         **{key: Count("id", filter=condition) for key, condition in filters.items()}
     )
-    order = {"missed": ("-latest", "patient_id", "code")}
     return {
         key: VisitList(
             list(
                 events.filter(condition)
                 .select_related("patient__site")
-                .order_by(*order.get(key, ("planned_date", "patient_id", "code")))[:limit]
+                .order_by("planned_date", "patient__subject_id", "code")[:limit]
             ),
             totals[key],
         )

@@ -7,12 +7,15 @@ a finding that disappears after a correction is closed as "withdrawn — data co
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from edc import protocol
 from patients.models import Patient
 
-from .constants import DeviationStatus
+from .constants import EVIDENCE_LABELS, RULE_LABELS, DeviationStatus
 
 
 class Deviation(models.Model):
@@ -21,7 +24,7 @@ class Deviation(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="deviations")
     rule = models.CharField(
         max_length=40,
-        choices=[(code, code.replace("_", " ")) for code in protocol.DEVIATION_SEVERITY],
+        choices=[(code, RULE_LABELS.get(code, code)) for code in protocol.DEVIATION_SEVERITY],
     )
     severity = models.CharField(
         max_length=5, choices=[(protocol.MAJOR, "Major"), (protocol.MINOR, "Minor")]
@@ -60,4 +63,31 @@ class Deviation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} {self.rule} {self.subject_key}"
+        return f"{self.get_rule_display()} — {self.patient}"
+
+    @property
+    def evidence_items(self) -> list[tuple[str, str]]:
+        """The finding's evidence as (label, value) lines (dates as the pages print them);
+        the id of the record it is about is left out (the page links the record)."""
+        items = []
+        for key, value in (self.evidence or {}).items():
+            if key == "record_id" or "__" in key:
+                continue
+            label = EVIDENCE_LABELS.get(key) or key.replace("_", " ").capitalize()
+            items.append((label, _evidence_text(value)))
+        return items
+
+
+def _evidence_text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    text = str(value)
+    moment = parse_datetime(text) if "T" in text or " " in text else None
+    if moment is not None:
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return date_format(moment, "DATETIME_FORMAT")
+    day = parse_date(text) if len(text) == 10 else None
+    return date_format(day) if day is not None else text

@@ -37,16 +37,6 @@ def deviations_filtered(
     return qs
 
 
-def active_counts_by_patient(*, user, patient_ids) -> dict[int, int]:
-    rows = (
-        deviations_visible_to(user)
-        .filter(patient_id__in=patient_ids, status__in=ACTIVE)
-        .values("patient_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["patient_id"]: r["n"] for r in rows}
-
-
 def active_counts(*, user) -> dict[str, int]:
     return deviations_visible_to(user).aggregate(
         open=Count("id", filter=Q(status="open")),

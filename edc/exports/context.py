@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -318,14 +319,25 @@ def _binary_rows(
     # queries so query counts and captured SQL stay true.
     db = connections[using]
     text = db.ops.compose_sql(sql, params)
-    if db.queries_logged:
-        db.queries_log.append({"sql": text, "time": "0.000"})
     name = f"edc_export_{next(_cursor_numbers)}"  # unique among the connection's cursors
-    with db.connection.cursor(name=name) as cursor:
+    with logged_query(db, text), db.connection.cursor(name=name) as cursor:
         cursor.execute(text, binary=True)
         while rows := cursor.fetchmany(chunk_size):
             for row in rows:
                 yield dict(zip(names, row, strict=True))
+
+
+@contextmanager
+def logged_query(db, sql: str) -> Iterator[None]:
+    """Run a statement sent on the driver's own cursor (a server-side cursor, a COPY) as if
+    Django had sent it: when the connection logs queries (``DEBUG``, ``CaptureQueriesContext``,
+    ``django_assert_num_queries``) it is recorded, with its duration, by the debug cursor's
+    own ``debug_sql`` — never by writing to the connection's log."""
+    if not db.queries_logged:
+        yield
+        return
+    with db.cursor() as cursor, cursor.debug_sql(sql):
+        yield
 
 
 _cursor_numbers = itertools.count(1)

@@ -8,7 +8,7 @@ Statisticians read every site (``edc.access.constants.ALL_SITES``) but de-identi
    of birth) is given instead of the year of birth, as the patients API does.
 2. **Free text written by site staff**: every ``TextField`` of a clinical record (comments,
    reasons, descriptions, details, the eligibility waiver, the screen-failure reason…) and
-   the short free-text ``CharField``s listed in ``FREE_TEXT_CHARFIELDS``. Such text is not
+   the short free-text ``CharField``s a model lists in ``FREE_TEXT_FIELDS``. Such text is not
    coded: it can carry a name, a hospital number or a date of birth, and no analysis needs it
    (every analysed value has a coded variable beside it). The reason for change of an audit
    record is free text too.
@@ -25,9 +25,9 @@ could be mistaken for missing data. Other roles receive everything their sites a
 
 from django.db import models
 
-from edc.audit.privacy import FREE_TEXT_CHARFIELDS, withheld_fields
+from edc.audit.privacy import withheld_fields
 
-__all__ = ["FREE_TEXT_CHARFIELDS", "is_withheld", "withheld_fields"]
+__all__ = ["is_withheld", "withheld_fields"]
 
 
 def is_withheld(model: type[models.Model], field: str) -> bool:

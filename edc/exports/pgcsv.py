@@ -37,12 +37,13 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
+from django.db.models import F
 
 from edc.operations.routers import read_alias
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
-from .context import PATIENT_KEY, SYSTEM_USER, ExportContext, Subject
-from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Unpivot, Variable
+from .context import PATIENT_KEY, SYSTEM_USER, ExportContext, Subject, logged_query
+from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Stream, Unpivot, Variable
 from .writers import CsvLines, Formats, RowCount, csv_row_function
 
 SEQ = "_seq"
@@ -303,15 +304,18 @@ class Columns:
         )
 
 
-def _stream_fields(qs) -> tuple[list[str], dict[str, models.Field]]:
-    """The ``values()`` queryset's column names, in SQL order, and their model fields."""
-    query = qs.query
-    names = [*query.extra_select, *query.values_select, *query.annotation_select]
-    compiler = query.get_compiler(using=qs.db)
-    compiler.setup_query()
-    fields = {}
-    for name, (expression, _sql, _alias) in zip(names, compiler.select, strict=True):
-        fields[name] = expression.output_field
+def stream_columns(stream: Stream, ctx: ExportContext) -> tuple[list[str], dict]:
+    """The stream's column names, in SQL order, and the model field each one reads.
+
+    The rows are ``values(*fields, pid=…, **expressions)`` of the first part
+    (``ExportContext.stream_queryset``): Django 5.2 selects them in that order. Each column's
+    field is what Django resolves its name to in that queryset (``F(name)``'s expression and
+    its ``output_field``: a model field, a relation's field, or an expression's type).
+    """
+    part = stream.parts[0]
+    names = [*part.fields, PATIENT_KEY, *part.expressions]
+    query = part.queryset(ctx).all().query  # a copy: resolving a path may add its joins
+    fields = {name: F(name).resolve_expression(query).output_field for name in names}
     return names, fields
 
 
@@ -325,7 +329,7 @@ class Plan:
         self.stream = stream
         self.variables = variables
         self.ctx = ctx
-        self.names, fields = _stream_fields(stream.parts[0].queryset(ctx))
+        self.names, fields = stream_columns(stream, ctx)
         for name in stream.order_by:
             if name not in fields:
                 raise Unsupported(f"order by {name!r}, which is not a column")
@@ -463,9 +467,12 @@ def _lines(plan_: Plan, batch: list[Subject]) -> Iterator[memoryview]:
     if not plan_.subject_variables:
         params = params[:1]
     db = connections[read_alias()]  # the replica inside ``in_read_transaction``, if configured
-    if db.queries_logged:
-        db.queries_log.append({"sql": sql % tuple("…" for _ in params), "time": "0.000"})
-    with db.connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+    logged = sql % tuple("…" for _ in params)  # the arrays of ids and cells, elided
+    with (
+        logged_query(db, logged),
+        db.connection.cursor() as cursor,
+        cursor.copy(sql, params) as copy,
+    ):
         yield from copy
 
 

@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
@@ -196,34 +197,54 @@ def memoised(fmt: Callable) -> Callable:
 _MEMOISED = frozenset({INTEGER, FLOAT, DATE, DATETIME})
 
 
+# How a column's raw value is read from a ``Rec`` (``_reader``).
+_CONST, _COL, _MAPPED, _CALL = "const", "col", "mapped", "call"
+
+
+def _reader(variable: Variable) -> tuple[str, object, object, object]:
+    """(how, argument, mapping, unknown) of the column's raw value: a ``col()`` source is read
+    straight from the record's data, a ``mapped()`` one looked up inline, any other called."""
+    source = variable.source
+    if (column := getattr(source, "column", None)) is not None:
+        return _COL, column, None, None
+    if (mapping := getattr(source, "mapped", None)) is not None:
+        column, table, unknown = mapping
+        return _MAPPED, column, table, unknown
+    return _CALL, source, None, None
+
+
 def row_function(variables: Iterable[Variable], table: dict, default: Callable, *, keys=False):
     """One function turning a ``Rec`` into its formatted cells (a list, or a dict by name).
 
-    Compiled once per export so each cell costs one formatter call: ``col()`` sources are read
-    straight from the record's data and ``const()`` values are formatted once, up front. This
-    is the hot loop of every export (see bench/RESULTS.md, "Exports").
+    Built once per export so each cell costs one formatter call: ``col()`` sources are read
+    straight from the record's data and ``const()`` values are formatted once, up front.
     """
-    namespace: dict = {}
-    cells = []
-    for index, variable in enumerate(variables):
+    plan = []
+    for variable in variables:
         fmt = table.get(variable.type, default)
         constant = getattr(variable.source, "constant", _MISSING)
         if constant is not _MISSING:
-            namespace[f"c{index}"] = fmt(constant)
-            cell = f"c{index}"
-        else:
-            namespace[f"f{index}"] = memoised(fmt) if variable.type in _MEMOISED else fmt
-            column = getattr(variable.source, "column", None)
-            if column is not None:
-                namespace[f"k{index}"] = column
-                cell = f"f{index}(d[k{index}])"
-            else:
-                namespace[f"s{index}"] = variable.source
-                cell = f"f{index}(s{index}(rec))"
-        cells.append(f"{variable.name!r}: {cell}" if keys else cell)
-    body = "{" + ", ".join(cells) + "}" if keys else "[" + ", ".join(cells) + "]"
-    exec(f"def row(rec):\n    d = rec.data\n    return {body}\n", namespace)  # noqa: S102
-    return namespace["row"]
+            plan.append((_CONST, fmt(constant), None))
+            continue
+        fmt = memoised(fmt) if variable.type in _MEMOISED else fmt
+        how, argument, _mapping, _unknown = _reader(variable)
+        if how == _MAPPED:
+            how, argument = _CALL, variable.source
+        plan.append((how, argument, fmt))
+    plan = tuple(plan)
+    names = tuple(variable.name for variable in variables)
+
+    def row_list(rec: Rec) -> list:
+        d = rec.data
+        return [a if how is _CONST else f(d[a]) if how is _COL else f(a(rec)) for how, a, f in plan]
+
+    if not keys:
+        return row_list
+
+    def row_dict(rec: Rec) -> dict:
+        return dict(zip(names, row_list(rec), strict=True))
+
+    return row_dict
 
 
 def _cached(fmt: Callable, cache: dict) -> Callable:
@@ -238,72 +259,141 @@ def _cached(fmt: Callable, cache: dict) -> Callable:
     return miss
 
 
-# How one CSV cell is finished, by variable type, from its raw value ``v`` (one expression
-# each, so a row is a single list display of strings): empty is "", an int or float is its
-# ``str``/``repr`` (exactly ``Formats.number_text``), a string is only touched when its first
-# character could start a formula, and Decimals, dates and times are looked up in the
-# column's cache (they repeat down a column) and formatted on a miss.
-_CSV_CELL = {
-    "text": (
-        "(neutralise(v) if (v := {src}) and v.__class__ is str and v[0] in FIRST "
-        "else v if v.__class__ is str else '' if v is None else f{i}(v))"
-    ),
-    "number": (
-        "('' if (v := {src}) is None else str(v) if v.__class__ is int "
-        "else repr(v) if v.__class__ is float else m{i}.get(v) or f{i}(v))"
-    ),
-    "time": "('' if (v := {src}) is None else m{i}.get(v) or f{i}(v))",
-}
 _CSV_KIND = {INTEGER: "number", FLOAT: "number", DATE: "time", DATETIME: "time"}
 
 
-def csv_row_function(variables: Iterable[Variable], formats: Formats) -> Callable:
-    """One function turning a ``Rec`` into its list of CSV cells, compiled once per export.
+def _csv_cell(how: str, argument, mapping, unknown, text: bool, fmt: Callable) -> Callable:
+    """One column's cell of a ``Rec`` (its data ``d``) as a closure specialised, once per
+    export, for where the value comes from and the column's kind (``csv_row_function``)."""
+    first, escape = _FIRST, neutralise
+    if text:
+        # Rare non-string values (a Decimal in LBSTRESC): memoised by type and value.
+        other = memoised(fmt)
+        if how == _COL:
 
-    The hot loop of every CSV export (bench/RESULTS.md, "Exports"): the generated code reads
-    ``col()`` sources straight from the record's data, formats ``const()`` values once, up
-    front, and finishes each cell inline (``_CSV_CELL``) instead of through a formatter call.
-    The cells read the same as ``row_function(variables, *Formats().csv())`` gives (a test
-    holds the two to each other).
+            def cell(d, rec, k=argument):
+                v = d[k]
+                if v.__class__ is str:
+                    return escape(v) if v and v[0] in first else v
+                return "" if v is None else other(v)
+
+        elif how == _MAPPED:
+
+            def cell(d, rec, k=argument, t=mapping, z=unknown):
+                x = d[k]
+                if x is None or x == "":
+                    return ""
+                v = t.get(x, x) if z is KEEP else t.get(x, z)
+                if v.__class__ is str:
+                    return escape(v) if v and v[0] in first else v
+                return "" if v is None else other(v)
+
+        else:
+
+            def cell(d, rec, s=argument):
+                v = s(rec)
+                if v.__class__ is str:
+                    return escape(v) if v and v[0] in first else v
+                return "" if v is None else other(v)
+
+        return cell
+    cache: dict = {}
+    miss = _cached(fmt, cache)
+    get = cache.get
+    if how == _MAPPED:
+        # A number or time through controlled terms: read as the source reads it.
+        argument = mapped_source(argument, mapping, unknown)
+        how = _CALL
+    if how == _COL:
+
+        def cell(d, rec, k=argument):
+            v = d[k]
+            if v is None:
+                return ""
+            c = v.__class__
+            if c is int:
+                return str(v)
+            if c is float:
+                return repr(v)
+            return get(v) or miss(v)
+
+    else:
+
+        def cell(d, rec, s=argument):
+            v = s(rec)
+            if v is None:
+                return ""
+            c = v.__class__
+            if c is int:
+                return str(v)
+            if c is float:
+                return repr(v)
+            return get(v) or miss(v)
+
+    return cell
+
+
+def mapped_source(name: str, mapping: dict, unknown) -> Callable:
+    def source(rec: Rec):
+        x = rec.data[name]
+        if x is None or x == "":
+            return None
+        return mapping.get(x, x if unknown is KEEP else unknown)
+
+    return source
+
+
+def csv_row_function(variables: Iterable[Variable], formats: Formats) -> Callable:
+    """One function turning a ``Rec`` into its list of CSV cells, built once per export.
+
+    The hot loop of every CSV export on the Python path (bench/RESULTS.md, "Exports"): each
+    column is a closure specialised for where its value comes from — ``col()`` read straight
+    from the record's data, ``mapped()`` looked up inline, any other source called — and for
+    its kind, finishing the common cells without a formatter call: empty is "", an int or a
+    float is its ``str``/``repr`` (exactly what every formatter writes for them), a string of a
+    text column is only touched when its first character could start a formula, and Decimals,
+    dates and times are looked up in the column's cache (they repeat down a column) and
+    formatted on a miss. ``const()`` cells are formatted once, up front. The cells read the
+    same as ``row_function(variables, *Formats().csv())`` gives (a test holds the two to each
+    other).
     """
     table, default = formats.csv()
-    namespace: dict = {"FIRST": _FIRST, "neutralise": neutralise, "KEEP": KEEP}
-    cells = []
-    for i, variable in enumerate(variables):
+    cells: list[Callable] = []
+    constants: list[str] = []
+    where: list[int] = []  # each variable's cell: its index in cells + constants
+    for variable in variables:
         fmt = table.get(variable.type, default)
         constant = getattr(variable.source, "constant", _MISSING)
         if constant is not _MISSING:
-            namespace[f"c{i}"] = fmt(constant)
-            cells.append(f"c{i}")
+            where.append(-1 - len(constants))
+            constants.append(fmt(constant))
             continue
-        column = getattr(variable.source, "column", None)
-        mapped = getattr(variable.source, "mapped", None)
-        if column is not None:
-            namespace[f"k{i}"] = column
-            src = f"d[k{i}]"
-        elif mapped is not None:
-            # spec.mapped(name, mapping, default), inlined: empty → None, else looked up.
-            column, mapping, unknown = mapped
-            namespace[f"k{i}"], namespace[f"t{i}"], namespace[f"z{i}"] = column, mapping, unknown
-            src = (
-                f"(None if (x := d[k{i}]) is None or x == '' "
-                f"else t{i}.get(x, x if z{i} is KEEP else z{i}))"
-            )
-        else:
-            namespace[f"s{i}"] = variable.source
-            src = f"s{i}(rec)"
-        kind = _CSV_KIND.get(variable.type, "text")
-        if kind == "text":
-            # Rare non-string values (a Decimal in LBSTRESC): cached by type and value.
-            namespace[f"f{i}"] = memoised(fmt)
-        else:
-            cache: dict = {}
-            namespace[f"m{i}"] = cache
-            namespace[f"f{i}"] = _cached(fmt, cache)
-        cells.append(_CSV_CELL[kind].format(i=i, src=src))
-    source = "def row(rec):\n    d = rec.data\n    return [" + ", ".join(cells) + "]\n"
-    exec(source, namespace)  # noqa: S102
-    return namespace["row"]
+        how, argument, mapping, unknown = _reader(variable)
+        text = _CSV_KIND.get(variable.type) is None
+        where.append(len(cells))
+        cells.append(_csv_cell(how, argument, mapping, unknown, text, fmt))
+    order = [i if i >= 0 else len(cells) - 1 - i for i in where]
+    cells_ = tuple(cells)
+    if order == list(range(len(order))) or len(order) == 1:
+        pick = None
+    else:
+        pick = operator.itemgetter(*order)
+    if not constants:
+
+        def row(rec: Rec) -> list[str]:
+            d = rec.data
+            line = [cell(d, rec) for cell in cells_]
+            return line if pick is None else [*pick(line)]
+
+        return row
+
+    def row_with_constants(rec: Rec) -> list[str]:
+        d = rec.data
+        line = [cell(d, rec) for cell in cells_]
+        line += constants
+        return line if pick is None else [*pick(line)]
+
+    return row_with_constants
 
 
 class RowCount:

@@ -15,13 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import markdown
-from django.conf import settings
 
-from edc.access.constants import Role
+# Which guide each role reads is edc.access.training's (GUIDE_OF_ROLE): guides are training.
+from edc.access.training import GUIDE_INDEX as INDEX
+from edc.access.training import GUIDES_DIR
 
-DOCS_DIR = Path(settings.BASE_DIR) / "docs"
+DOCS_DIR = GUIDES_DIR
 IMAGE_DIR = DOCS_DIR / "img"
-INDEX = "index"
 GUIDES = (
     INDEX,
     "guide-investigator",
@@ -30,14 +30,6 @@ GUIDES = (
     "guide-data-manager",
     "statisticians",
 )
-# The guide the header's Help link opens, by role.
-GUIDE_OF_ROLE = {
-    Role.INVESTIGATOR: "guide-investigator",
-    Role.COORDINATOR: "guide-investigator",
-    Role.MONITOR: "guide-monitor",
-    Role.STATISTICIAN: "guide-statistician",
-    Role.DATA_MANAGER: "guide-data-manager",
-}
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9_-]+\.png$")
 
 
@@ -46,10 +38,6 @@ class HelpPage:
     slug: str
     title: str
     html: str
-
-
-def guide_for_role(role: str | None) -> str:
-    return GUIDE_OF_ROLE.get(role, INDEX)
 
 
 def page_path(slug: str) -> Path | None:

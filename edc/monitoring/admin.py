@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 
+from edc.access.models import SigningAttempt
 from edc.audit.admin import ReadOnlyAdmin
 
-from .models import DataQuery, Lock, QueryMessage, SdvMark, Signature, SigningAttempt
+from .models import DataQuery, Lock, QueryMessage, SdvMark, Signature
 
 
 @admin.register(DataQuery)

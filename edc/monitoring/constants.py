@@ -1,7 +1,5 @@
 """Choices, policies and the messages the monitoring services raise (tests import them)."""
 
-import datetime as dt
-
 from django.db import models
 
 
@@ -35,12 +33,6 @@ class SignatureStatus(models.TextChoices):
     INVALIDATED = "invalidated", "Invalidated by a later change"
 
 
-class AttemptOutcome(models.TextChoices):
-    SUCCESS = "success", "Signed"
-    WRONG_CREDENTIALS = "wrong_credentials", "Wrong user ID or password"
-    LOCKED_OUT = "locked_out", "Refused: signing locked"
-
-
 class LockScope(models.TextChoices):
     RECORD = "record", "One record (form)"
     PATIENT = "patient", "A patient's casebook"
@@ -56,15 +48,6 @@ SIGNATURE_MEANINGS = (
     "I have reviewed the data of this visit and confirm they are complete and accurate.",
     "I confirm that the adverse events recorded are complete and accurately graded.",
     "I confirm that the tumour assessments recorded reflect my clinical evaluation.",
-)
-
-# 21 CFR 11.300(d): repeated failed signing attempts lock signing for the user.
-SIGNING_MAX_FAILURES = 3
-SIGNING_FAILURE_WINDOW = dt.timedelta(minutes=30)
-SIGNING_LOCKOUT = dt.timedelta(minutes=30)
-LOCKOUT_POLICY = (
-    f"{SIGNING_MAX_FAILURES} wrong attempts within {SIGNING_FAILURE_WINDOW.seconds // 60} "
-    f"minutes lock signing for {SIGNING_LOCKOUT.seconds // 60} minutes."
 )
 
 # Messages
@@ -96,8 +79,6 @@ VERSION_MOVED = (
 )
 
 ONLY_INVESTIGATORS_SIGN = "Only an investigator of the patient's site can sign."
-WRONG_CREDENTIALS = "User ID or password is not correct; nothing was signed."
-SIGNING_LOCKED = "Signing is locked after {count} failed attempts; try again after {until:%H:%M}."
 UNKNOWN_MEANING = "Choose the meaning of the signature from the list."
 UNKNOWN_SCOPE = "Sign the casebook or one calendar event of the patient."
 ALREADY_SIGNED = "You have already signed this and the signature is still valid."

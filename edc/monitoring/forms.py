@@ -9,12 +9,12 @@ from edc.audit.display import form_name
 from edc.audit.models import AuditAction
 from edc.audit.records import audited_models
 from edc.audit.selectors import SORTS, AuditFilters
+from edc.widgets import DATE
 from patients.selectors import patients_visible_to
 
 from .constants import SIGNATURE_MEANINGS, LockScope, QueryStatus
 from .records import RecordRef
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
 
@@ -23,7 +23,7 @@ def form_choices() -> list[tuple[str, str]]:
     labels = sorted(
         (m._meta.label_lower for m in audited_models()), key=lambda label: form_name(label)
     )
-    return [("", "Any form")] + [(label, f"{form_name(label)} ({label})") for label in labels]
+    return [("", "Any form")] + [(label, form_name(label)) for label in labels]
 
 
 class AuditFilterForm(forms.Form):

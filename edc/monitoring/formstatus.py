@@ -1,7 +1,7 @@
 """The status of one casebook form, from plain facts about the records it is made of.
 
 Pure: no ORM. The casebook page gathers the facts of every form of a patient in a fixed number
-of queries (``patients.selectors.patient_form_statuses``) and calls :func:`form_status`.
+of queries (``casebook.patient_form_statuses``) and calls :func:`form_status`.
 
 The statuses are ordered by a form's progress towards database lock: entered (in progress,
 complete), reviewed (queried), verified by the monitor, signed by the investigator, locked by

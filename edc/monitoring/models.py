@@ -9,16 +9,19 @@ never clears a verification or invalidates a signature.
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 
 from edc.audit.models import AuditedModel, AuditEntry
 from patients.models import Patient
 
 from .constants import (
+    CASEBOOK,
     WAITING_ON,
-    AttemptOutcome,
     LockScope,
     MessageKind,
     QueryStatus,
@@ -52,7 +55,25 @@ class AboutRecord(AuditedModel):
     @property
     def form_label(self) -> str:
         model = self.content_type.model_class()
-        return str(model._meta.verbose_name).capitalize() if model else self.content_type.model
+        return capfirst(model._meta.verbose_name) if model else self.content_type.model
+
+    @property
+    def field_label(self) -> str:
+        """The field as its form labels it ("Weight (kg)"), empty for the whole record."""
+        if not self.field:
+            return ""
+        model = self.content_type.model_class()
+        try:
+            return capfirst(model._meta.get_field(self.field).verbose_name)
+        except (AttributeError, FieldDoesNotExist):
+            return self.field.replace("_", " ").capitalize()
+
+    @property
+    def record_label(self) -> str:
+        """The record by form and visit and the patient's study number (its ``__str__``)."""
+        model = self.content_type.model_class()
+        record = model._base_manager.filter(pk=self.object_id).first() if model else None
+        return str(record) if record is not None else f"{self.form_label} (deleted)"
 
 
 class DataQuery(AboutRecord):
@@ -191,8 +212,9 @@ class SdvMark(AboutRecord):
         ]
 
     def __str__(self) -> str:
-        target = f".{self.field}" if self.field else ""
-        return f"SDV {self.content_type.model}#{self.object_id}{target} v{self.version_verified}"
+        target = f", field {self.field_label}" if self.field else ""
+        patient = f" — {self.patient}" if self.patient_id else ""
+        return f"Source verification of {self.form_label}{target}{patient}"
 
     @property
     def is_active(self) -> bool:
@@ -242,28 +264,13 @@ class Signature(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.printed_name} signed {self.scope} of {self.patient} at {self.signed_at}"
+        what = "casebook" if self.scope == CASEBOOK else self.scope
+        when = date_format(timezone.localtime(self.signed_at), "DATETIME_FORMAT")
+        return f"Signature of the {what} of {self.patient} by {self.printed_name}, {when}"
 
     @property
     def is_valid(self) -> bool:
         return self.status == SignatureStatus.VALID
-
-
-class SigningAttempt(models.Model):
-    """Every signing attempt, for the failed-attempt lockout (21 CFR 11.300(d)). Append-only."""
-
-    APPEND_ONLY = True
-
-    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "at"], name="signing_attempt_user_at")]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.outcome} at {self.at}"
 
 
 class Lock(AuditedModel):
@@ -332,7 +339,12 @@ class Lock(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_scope_display()} lock #{self.pk}"
+        when = date_format(timezone.localtime(self.locked_at))
+        if self.scope == LockScope.DATABASE:
+            return f"Database lock of {when}"
+        if self.scope == LockScope.PATIENT:
+            return f"Casebook lock of {when}"
+        return f"Record lock of {when}"
 
     @property
     def is_active(self) -> bool:

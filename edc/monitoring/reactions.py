@@ -26,7 +26,13 @@ def data_changed(*, instance: AuditedModel, entry: AuditEntry) -> None:
 
 
 def _change_label(entry: AuditEntry) -> str:
-    return f"{entry.get_action_display().lower()} of {entry.model_label} #{entry.object_id}"
+    """The change in words: "change of Paclitaxel C1 D1 — FR01-001 (reason: …)"."""
+    model = entry.content_type.model_class()
+    record = model._base_manager.filter(pk=entry.object_id).first() if model else None
+    name = str(record) if record is not None else entry.model_label
+    why = f" (reason: {entry.reason})" if entry.reason else ""
+    what = {"create": "creation", "delete": "deletion"}.get(entry.action, "change")
+    return f"{what} of {name}{why}"
 
 
 def sdv_marks_clear(*, entry: AuditEntry) -> int:
@@ -43,7 +49,7 @@ def sdv_marks_clear(*, entry: AuditEntry) -> int:
         audited_update(
             mark,
             user=entry.user,
-            reason=f"SDV cleared by audit entry #{entry.pk} ({_change_label(entry)})",
+            reason=f"SDV cleared by the {_change_label(entry)}",
             expected_version=None,
             changes={"cleared_at": entry.at, "cleared_by_change": entry},
         )
@@ -63,7 +69,7 @@ def signatures_invalidate(*, instance: AuditedModel, entry: AuditEntry) -> int:
         audited_update(
             signature,
             user=entry.user,
-            reason=f"Signature invalidated by audit entry #{entry.pk} ({_change_label(entry)})",
+            reason=f"Signature invalidated by the {_change_label(entry)}",
             expected_version=None,
             changes={
                 "status": SignatureStatus.INVALIDATED,

@@ -7,7 +7,9 @@ of every app (patients, dosing, assessments, labs) without importing any of them
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 
 from edc.audit.models import AuditedModel
 from edc.audit.records import (
@@ -36,11 +38,15 @@ class RecordRef:
 
     @property
     def form(self) -> str:
-        return str(self.model._meta.verbose_name).capitalize()
+        return capfirst(self.model._meta.verbose_name)
 
     @property
     def label(self) -> str:
-        return f"{self.form} #{self.object_id}"
+        """The record as people name it: its form and visit and the patient's study number
+        (the model's ``__str__``), e.g. "Paclitaxel C2 D8 — FR01-003"."""
+        if self.instance is None:
+            return f"{self.form} (deleted)"
+        return str(self.instance)
 
     @property
     def version(self) -> int | None:
@@ -52,7 +58,10 @@ class RecordRef:
     def field_label(self, name: str) -> str:
         if not name:
             return "whole record"
-        return str(self.model._meta.get_field(name).verbose_name).capitalize()
+        try:
+            return capfirst(self.model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return name.replace("_", " ").capitalize()
 
 
 def record_ref(instance: AuditedModel) -> RecordRef:

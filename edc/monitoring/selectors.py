@@ -217,12 +217,6 @@ def _unresolved_counts(queryset: QuerySet[DataQuery], key: str) -> list[dict]:
     )
 
 
-def query_counts_by_patient(*, user) -> dict[int, dict]:
-    """Patient id → {"open": waiting on the site, "answered": waiting on the monitor}."""
-    rows = _unresolved_counts(queries_for_user(user), "patient_id")
-    return {r["patient_id"]: r for r in rows if r["patient_id"] is not None}
-
-
 def query_counts_by_site(*, user) -> list[dict]:
     """[{"site__code", "open", "answered"}] for the user's sites that have unresolved queries."""
     return _unresolved_counts(queries_for_user(user), "site__code")

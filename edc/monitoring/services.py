@@ -6,12 +6,12 @@ trial role (``permissions``); site access is checked by the selectors that fetch
 query or patient (a record of another site is a 404 before a service is reached).
 """
 
-from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from edc.access.credentials import signing_credentials_check
 from edc.access.selectors import user_role, user_site_ids
+from edc.audit.clock import audit_now
 from edc.audit.models import AuditedModel, AuditEntry
 from edc.audit.records import record_version
 from edc.audit.services import audited_create, audited_update
@@ -23,17 +23,15 @@ from .constants import (
     CASEBOOK,
     QUERY_TRANSITIONS,
     SIGNATURE_MEANINGS,
-    SIGNING_MAX_FAILURES,
-    AttemptOutcome,
     LockScope,
     MessageKind,
     QueryStatus,
     SignatureStatus,
 )
 from .exceptions import IllegalTransition
-from .models import DataQuery, Lock, QueryMessage, SdvMark, Signature, SigningAttempt
+from .models import DataQuery, Lock, QueryMessage, SdvMark, Signature
 from .records import RecordRef, record_ref
-from .signing import signature_content, signing_locked_until
+from .signing import signature_content
 
 # ---------------------------------------------------------------------------- data queries
 
@@ -65,6 +63,7 @@ def _message(
     query: DataQuery, *, kind: str, user, text: str, linked_change: AuditEntry | None = None
 ) -> QueryMessage:
     return QueryMessage.objects.create(
+        at=audit_now(),
         query=query,
         kind=kind,
         author=user if getattr(user, "pk", None) else None,
@@ -91,7 +90,7 @@ def _new_query(record: RecordRef, *, field: str, question: str, raised_by, auto_
         site_id=record.site_id,
         question=question,
         raised_by=raised_by,
-        raised_at=timezone.now(),
+        raised_at=audit_now(),
         auto_key=auto_key,
     )
 
@@ -108,7 +107,8 @@ def query_raise(*, user, record: RecordRef, field: str, question: str) -> DataQu
     query = audited_create(
         _new_query(record, field=field, question=question, raised_by=user),
         user=user,
-        reason=f"Query raised on {record.label}" + (f", field {field}" if field else ""),
+        reason=f"Query raised on {record.label}"
+        + (f", field {record.field_label(field)}" if field else ""),
     )
     _message(query, kind=MessageKind.QUESTION, user=user, text=question)
     return query
@@ -192,7 +192,7 @@ def query_answer(
             "status": QueryStatus.ANSWERED,
             "answer": text,
             "answered_by": user,
-            "answered_at": timezone.now(),
+            "answered_at": audit_now(),
         },
     )
     _message(answered, kind=MessageKind.ANSWER, user=user, text=text, linked_change=linked)
@@ -210,7 +210,7 @@ def query_close(*, query: DataQuery, user, note: str = "") -> DataQuery:
         user=user,
         reason=f"Query #{current.pk} closed" + (f": {note}" if note else ""),
         expected_version=None,
-        changes={"status": QueryStatus.CLOSED, "closed_by": user, "closed_at": timezone.now()},
+        changes={"status": QueryStatus.CLOSED, "closed_by": user, "closed_at": audit_now()},
     )
     _message(closed, kind=MessageKind.CLOSE, user=user, text=note)
     return closed
@@ -237,7 +237,7 @@ def query_reopen(*, query: DataQuery, user, reason: str) -> DataQuery:
             "closed_by": None,
             "closed_at": None,
             "reopened_by": user,
-            "reopened_at": timezone.now(),
+            "reopened_at": audit_now(),
         },
     )
     _message(reopened, kind=MessageKind.REOPEN, user=user, text=reason)
@@ -279,7 +279,7 @@ def sdv_mark(
             patient_id=record.patient_id,
             site_id=record.site_id,
             verified_by=user,
-            verified_at=timezone.now(),
+            verified_at=audit_now(),
             version_verified=version,
         ),
         user=user,
@@ -288,40 +288,6 @@ def sdv_mark(
 
 
 # ------------------------------------------------------------------------ e-signatures
-
-
-def signing_credentials_check(*, user, username: str, password: str, request=None) -> None:
-    """Check the signer's user ID and password (21 CFR 11.200) and record the attempt.
-
-    The attempt is committed in its own atomic block *before* a failure is raised, so a wrong
-    password counts towards the lockout even though the caller's request then fails. Callers
-    must therefore not wrap this in a savepoint they roll back on error.
-    """
-    ok = False
-    errors: list[str] = []
-    with transaction.atomic():
-        # One signer's attempts are serialised, so parallel guesses cannot pass the limit.
-        list(get_user_model().objects.select_for_update().filter(pk=user.pk))
-        locked_until = signing_locked_until(user=user)
-        if locked_until is not None:
-            outcome = AttemptOutcome.LOCKED_OUT
-        else:
-            signer = authenticate(request, username=username, password=password)
-            ok = signer is not None and signer.pk == user.pk
-            outcome = AttemptOutcome.SUCCESS if ok else AttemptOutcome.WRONG_CREDENTIALS
-            if not ok:
-                errors.append(msg.WRONG_CREDENTIALS)
-        SigningAttempt.objects.create(user=user, outcome=outcome)
-        if not ok:
-            locked_until = locked_until or signing_locked_until(user=user)
-            if locked_until is not None:
-                errors.append(
-                    msg.SIGNING_LOCKED.format(
-                        count=SIGNING_MAX_FAILURES, until=timezone.localtime(locked_until)
-                    )
-                )
-    if errors:
-        raise ValidationError({"password": errors})
 
 
 def signature_sign(
@@ -359,7 +325,7 @@ def signature_sign(
                 scope=scope,
                 signer=user,
                 printed_name=user.get_full_name() or user.get_username(),
-                signed_at=timezone.now(),
+                signed_at=audit_now(),
                 meaning=meaning,
                 content_sha256=digest,
                 signed_records=records,
@@ -392,7 +358,7 @@ def lock_create(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": msg.LOCK_REASON_REQUIRED})
-    lock = Lock(scope=scope, reason=reason, locked_by=user, locked_at=timezone.now())
+    lock = Lock(scope=scope, reason=reason, locked_by=user, locked_at=audit_now())
     if scope == LockScope.RECORD:
         if record is None:
             raise ValidationError({"__all__": msg.LOCK_TARGET_MISSING})
@@ -437,5 +403,5 @@ def lock_release(*, lock: Lock, user, reason: str) -> Lock:
         user=user,
         reason=f"Unlocked: {reason}",
         expected_version=None,
-        changes={"unlocked_by": user, "unlocked_at": timezone.now(), "unlock_reason": reason},
+        changes={"unlocked_by": user, "unlocked_at": audit_now(), "unlock_reason": reason},
     )

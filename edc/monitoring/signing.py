@@ -6,22 +6,14 @@ values, sorted, so the same data always hashes to the same SHA-256 and any chang
 any new or deleted record changes it.
 """
 
-import datetime as dt
 import hashlib
 import json
-
-from django.utils import timezone
 
 from edc.audit.models import AuditJSONEncoder
 
 from .constants import (
     CASEBOOK,
-    SIGNING_FAILURE_WINDOW,
-    SIGNING_LOCKOUT,
-    SIGNING_MAX_FAILURES,
-    AttemptOutcome,
 )
-from .models import SigningAttempt
 from .records import casebook_models, event_code_lookup, patient_lookup_filter
 
 
@@ -59,28 +51,3 @@ def signature_content(*, patient_id: int, scope: str) -> tuple[str, list[list]]:
     document = signature_document(patient_id=patient_id, scope=scope)
     digest = hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
     return digest, [[r["form"], r["id"], r["version"]] for r in document["records"]]
-
-
-def signing_locked_until(*, user, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When signing unlocks for ``user``, or None when they may sign now.
-
-    Locked for ``SIGNING_LOCKOUT`` after ``SIGNING_MAX_FAILURES`` consecutive failed attempts
-    made within ``SIGNING_FAILURE_WINDOW``; attempts refused while locked do not count.
-    """
-    now = now or timezone.now()
-    recent = list(
-        SigningAttempt.objects.filter(
-            user=user, at__gte=now - SIGNING_FAILURE_WINDOW - SIGNING_LOCKOUT
-        )
-        .exclude(outcome=AttemptOutcome.LOCKED_OUT)
-        .order_by("-at", "-id")[:SIGNING_MAX_FAILURES]
-    )
-    if len(recent) < SIGNING_MAX_FAILURES:
-        return None
-    if any(a.outcome != AttemptOutcome.WRONG_CREDENTIALS for a in recent):
-        return None
-    newest, oldest = recent[0], recent[-1]
-    if newest.at - oldest.at > SIGNING_FAILURE_WINDOW:
-        return None
-    until = newest.at + SIGNING_LOCKOUT
-    return until if until > now else None

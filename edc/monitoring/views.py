@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from edc import protocol
 from edc.access import roles
+from edc.access.credentials import LOCKOUT_POLICY
 from edc.access.roles import is_deidentified
 from edc.access.selectors import user_role
 from edc.audit.display import (
@@ -39,13 +41,14 @@ from edc.exports.services import export_log_start, logged_stream
 from edc.exports.validators import ExportParams
 from edc.exports.writers import RowCount
 from edc.web import TrialRoleRequiredMixin, run_service
+from patients.eligibility import evaluate
 from patients.models import CalendarEvent
-from patients.selectors import patient_get_for_user
+from patients.selectors import patient_casebook, patient_get_for_user, patient_timeline
 
-from . import constants as msg
-from . import forms, selectors, services
+from . import casebook, forms, selectors, services
 from . import permissions as perms
 from .constants import CASEBOOK, LockScope, QueryStatus
+from .formstatus import FormStatus
 
 AUDIT_PAGE_SIZE = 50
 
@@ -119,7 +122,9 @@ class AuditTrailView(TrialRoleRequiredMixin, TemplateView):
         sort_params.pop("sort", None)
         return super().get_context_data(
             form=form,
-            entries=entry_views(entries, deidentified=is_deidentified(self.request.user)),
+            entries=entry_views(
+                entries, deidentified=is_deidentified(self.request.user), read_records=False
+            ),
             page=page,
             has_next=has_next,
             query=query,
@@ -531,7 +536,7 @@ class SignatureView(TrialRoleRequiredMixin, FormView):
         return super().get_context_data(
             patient=self.patient,
             signatures=selectors.signatures_for_patient(patient=self.patient),
-            lockout_policy=msg.LOCKOUT_POLICY,
+            lockout_policy=LOCKOUT_POLICY,
             **_role_flags(self.request.user),
             **kwargs,
         )
@@ -634,3 +639,47 @@ class UnlockView(TrialRoleRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "Unlocked.")
         return redirect("monitoring:locks")
+
+
+# ------------------------------------------------------------------------- the casebook
+
+# The data-entry page of each kind of calendar event (by URL name).
+EVENT_FORMS = {
+    protocol.PACLITAXEL: "dosing:paclitaxel",
+    protocol.IMP321: "dosing:imp321",
+    protocol.TUMOUR: "assessments:tumour_event",
+    protocol.IMMUNE: "labs:immune_draw",
+}
+
+
+class PatientCasebookView(TrialRoleRequiredMixin, TemplateView):
+    """One patient's casebook (served as ``patients:detail``): registry data, consent,
+    eligibility and the calendar with each form's status (``casebook``), which reads the
+    clinical apps and monitoring, so the page lives here rather than in ``patients``."""
+
+    template_name = "patients/patient_detail.html"
+
+    def get_context_data(self, **kwargs):
+        patient = patient_casebook(user=self.request.user, pk=self.kwargs["pk"])
+        answers = {a.criterion: a for a in patient.eligibility.all()}
+        result = evaluate({k: a.answer for k, a in answers.items()})
+        events = patient.calendar.all()
+        forms = casebook.patient_form_statuses(patient=patient, events=events)
+        timeline, next_event, cycle_day = patient_timeline(
+            patient=patient, events=events, forms=forms.events
+        )
+        return super().get_context_data(
+            patient=patient,
+            timeline=timeline,
+            next_event=next_event,
+            cycle_day=cycle_day,
+            event_forms=EVENT_FORMS,
+            patient_forms=forms.patient_forms,
+            to_enter=casebook.timeline_forms_to_enter(timeline),
+            form_statuses=list(FormStatus),
+            consents=list(patient.consents.all()),
+            criteria=[(c, answers.get(c.code)) for c in protocol.ELIGIBILITY_CRITERIA],
+            eligibility=result,
+            can_enter=roles.can_enter_data(self.request.user),
+            **kwargs,
+        )

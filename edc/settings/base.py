@@ -125,6 +125,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# Dates are typed and printed one way, "06 Dec 2026" (edc/formats, edc/widgets.py).
+FORMAT_MODULE_PATH = ["edc.formats"]
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 LAB_IMPORT_ROOT = Path(os.environ.get("LAB_IMPORT_ROOT", MEDIA_ROOT / "lab-imports"))
@@ -274,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "EndReasonEnum": "patients.constants.EndReason",
         "RelationEnum": "assessments.constants.Relation",
         "ResponseEnum": "assessments.constants.ResponseChoice",
+        # Soft checks a request confirms (acknowledge_warnings), per kind of record.
+        "DoseWarningEnum": "dosing.rules.WARNING_CODES",
+        "TumourAssessmentWarningEnum": "assessments.validators.TUMOUR_WARNING_CODES",
     },
 }
 

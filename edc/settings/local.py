@@ -4,7 +4,10 @@ from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, env_bool
 from .base import SECRET_KEY as _SECRET_KEY
 
-DEBUG = True
+# The demo runs as the product does: DEBUG off, so a missing page or an error shows the
+# styled 404/500 pages, never Django's debug pages. DEBUG=1 opts into them for development.
+# Static files are served by whitenoise from the source folders (below) whatever DEBUG is.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = _SECRET_KEY or "local-development-only-not-a-secret"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -22,7 +22,8 @@ def _immune_url(event, record_id: int | None) -> str:
 
 # The pages of the apps above this one that enter or correct the record of a tumour assessment
 # or an immune draw, used while those apps route no page per calendar event (EVENT_FORMS in
-# patients.views names it, and wins once it exists): new record → by patient, existing → by id.
+# edc.monitoring.views names it, and wins once it exists): new record → by patient, existing →
+# by id.
 ENTRY_PAGES = {protocol.TUMOUR: _tumour_url, protocol.IMMUNE: _immune_url}
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from assessments import services
-from assessments.constants import ImagingMethod, Organ, Relation
+from assessments.constants import ImagingMethod, NewLesion, Organ, Relation
 
 D = Decimal
 
@@ -68,6 +68,7 @@ def make_followup(investigator):
             assessment_date=patient.c1d1_date + dt.timedelta(days=day - 1),
             method=kw.pop("method", ImagingMethod.CT),
             measurements=measurements if measurements is not None else scaled(baseline, factor),
+            new_lesion=kw.pop("new_lesion", NewLesion.NONE),
             **kw,
         )
 

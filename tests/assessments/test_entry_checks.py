@@ -170,6 +170,7 @@ def test_a_version_conflict_lists_changed_lesion_measurements(
         measurements=changed,
         reason="Re-read the scan",
         expected_version=1,
+        new_lesion="none",
     )
     with pytest.raises(StaleVersion) as exc:
         services.tumour_followup_update(
@@ -180,6 +181,7 @@ def test_a_version_conflict_lists_changed_lesion_measurements(
             measurements=scaled(baseline, "0.5"),
             reason="Mine",
             expected_version=1,
+            new_lesion="none",
         )
     labels = {c["label"]: (c["old_display"], c["new_display"]) for c in exc.value.changes}
     t1, t2 = lesions[0], lesions[1]

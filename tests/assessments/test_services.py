@@ -101,6 +101,7 @@ def test_a_follow_up_needs_a_baseline(patient, make_followup):
             assessment_date=patient.c1d1_date + dt.timedelta(days=56),
             method="ct",
             measurements=[],
+            new_lesion="none",
         )
     assert errors_of(exc)["__all__"] == [msg.BASELINE_MISSING]
 
@@ -296,6 +297,7 @@ def test_follow_up_correction_needs_a_reason_and_the_current_version(
         "assessment_date": followup.assessment_date,
         "method": followup.method,
         "measurements": scaled(baseline, "0.65"),
+        "new_lesion": "none",
     }
     with pytest.raises(ValidationError) as exc:
         services.tumour_followup_update(user=investigator, reason="", expected_version=1, **kwargs)
@@ -324,6 +326,7 @@ def test_re_dating_a_follow_up_moves_its_calendar_event(
         measurements=scaled(baseline, "0.6"),
         reason="Scan date typo",
         expected_version=followup.version,
+        new_lesion="none",
     )
     assert CalendarEvent.objects.get(patient=patient, code="TUM-W8").actual_date == new_date
 

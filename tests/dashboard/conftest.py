@@ -46,6 +46,7 @@ def tumour_patient(enrolled, investigator):
                     )
                     for t in lesions
                 ],
+                new_lesion="none",
             )
         patient.refresh_from_db()
         return patient

@@ -1,31 +1,59 @@
-"""The dashboard's figures are pure functions: plain values in, accessible SVG and CSV rows out."""
+"""The dashboard's figures are pure functions: plain values in, a Vega-Lite figure (drawn in
+the page, rendered to SVG/PNG for downloads) and CSV rows out."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema import load_schema
 
+from edc import charts as theme
 from edc import protocol
 from edc.dashboard import charts
 from labs.immune import ChangeFromBaseline
 
 D = Decimal
 C1D1 = dt.date(2025, 4, 1)
+SCHEMA = load_schema()
 
 
-def paths(svg: str) -> int:
-    return len(re.findall(r"<path\b", svg))
+def marks(spec: dict, node: dict | None = None, data=None) -> list[tuple[str, list, dict, dict]]:
+    """Every mark of a (layered, concatenated) spec: (type, its data rows, encoding, mark)."""
+    node = spec if node is None else node
+    data = theme.data_rows(spec, node) if "data" in node else data
+    found = []
+    if "mark" in node:
+        mark = node["mark"] if isinstance(node["mark"], dict) else {"type": node["mark"]}
+        found.append((mark["type"], data or [], node.get("encoding", {}), mark))
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for child in node.get(key, []):
+            found += marks(spec, child, data)
+    return found
 
 
-def assert_accessible(figure: charts.Figure) -> None:
-    svg = figure.svg
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
+def of_type(figure: theme.Figure, mark_type: str) -> list[tuple[list, dict, dict]]:
+    return [(rows, enc, mark) for t, rows, enc, mark in marks(figure.spec) if t == mark_type]
+
+
+def assert_valid(figure: theme.Figure) -> None:
+    """A Vega-Lite v6 spec with the site's theme, titled and described by the caption."""
+    validate_jsonschema(figure.spec, SCHEMA)
+    assert figure.spec["title"] == figure.title
+    assert figure.spec["description"].startswith(figure.caption)
+    assert figure.spec["config"]["range"]["category"] == list(theme.PALETTE)
+
+
+def assert_accessible_svg(figure: theme.Figure) -> str:
+    """The SVG download is an image labelled by the title and described by the caption."""
+    svg = figure.svg()
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert 'role="img"' in svg
     assert f'aria-labelledby="{figure.ident}-title {figure.ident}-desc"' in svg
     assert f'<title id="{figure.ident}-title">' in svg
     assert f'<desc id="{figure.ident}-desc">' in svg
-    assert figure.caption and figure.caption.split(":")[0] in svg.replace("&#x27;", "'")
+    assert figure.caption.split(":")[0] in svg.replace("&#x27;", "'")
+    return svg
 
 
 def spider_line(patient: str, cohort: str, changes: list[tuple[int, str]]) -> charts.SpiderLine:
@@ -42,26 +70,44 @@ LINES = [
 ]
 
 
+def reference_values(figure: theme.Figure) -> list[tuple[float, str]]:
+    return sorted(
+        (row["value"], row["label"])
+        for rows, _, mark in of_type(figure, "text")
+        for row in rows
+        if "label" in row and mark.get("color") == theme.MUTED
+    )
+
+
 def test_spider_plot_draws_one_line_per_patient_with_axes_thresholds_and_caption():
     figure = charts.spider_chart(LINES, not_shown=2)
-    assert_accessible(figure)
-    assert paths(figure.svg) == len(LINES)
-    assert "Weeks since C1D1" in figure.svg
-    assert "Change in sum of diameters (%)" in figure.svg
-    # RECIST thresholds come from the protocol, as reference lines.
-    assert figure.svg.count('class="reference"') == 2
-    assert f"+{protocol.RECIST.pd_increase_pct} %" in figure.svg
-    assert f"\u2212{protocol.RECIST.pr_decrease_pct} %" in figure.svg
+    assert_valid(figure)
+    [(rows, encoding, _)] = of_type(figure, "line")
+    assert encoding["detail"]["field"] == "patient"
+    assert sorted({r["patient"] for r in rows}) == ["FR01-001", "FR01-002", "FR02-001"]
+    assert len(rows) == 3 + 3 + 2  # every assessment, the baseline at week 0
+    assert encoding["x"]["title"] == "Weeks since C1D1"
+    assert encoding["y"]["title"] == "Change in sum of diameters (%)"
+    assert encoding["x"]["axis"]["values"] == [0, 8, 16]  # the 8-weekly assessment grid
+    # RECIST thresholds come from the protocol, as labelled reference lines.
+    assert reference_values(figure) == [
+        (-float(protocol.RECIST.pr_decrease_pct), f"\u2212{protocol.RECIST.pr_decrease_pct} %"),
+        (float(protocol.RECIST.pd_increase_pct), f"+{protocol.RECIST.pd_increase_pct} %"),
+    ]
     assert "one line per patient (3 patients)" in figure.caption
     assert "2 patients without a measured follow-up are not shown" in figure.caption
+    svg = assert_accessible_svg(figure)
+    assert "Weeks since C1D1" in svg and "Change in sum of diameters (%)" in svg
 
 
 def test_spider_lines_are_coloured_and_dashed_by_cohort_not_by_patient():
-    svg = charts.spider_chart(LINES).svg
-    strokes = re.findall(r'<path class="patient"[^>]*stroke="(#[0-9A-Fa-f]{6})"', svg)
-    assert strokes == list(charts.PALETTE[:3])
-    dashed = re.findall(r'<path class="patient"[^>]*?(stroke-dasharray="[^"]+")?>', svg)
-    assert dashed[0] == "" and dashed[1] and dashed[2] and dashed[1] != dashed[2]
+    [(rows, encoding, _)] = of_type(charts.spider_chart(LINES), "line")
+    assert encoding["color"]["field"] == encoding["strokeDash"]["field"] == "cohort"
+    labels = [protocol.cohort(c).label for c in ("A", "B", "C")]
+    assert encoding["color"]["scale"] == {"domain": labels, "range": list(charts.PALETTE[:3])}
+    dashes = encoding["strokeDash"]["scale"]["range"]
+    assert dashes[0] == [] and dashes[1] and dashes[2] and dashes[1] != dashes[2]
+    assert {r["cohort"] for r in rows} == set(labels)
 
 
 def test_spider_csv_has_a_row_per_assessment_including_baseline():
@@ -79,11 +125,19 @@ def test_waterfall_sorts_patients_from_largest_increase_to_largest_decrease():
         charts.WaterfallBar("P3", "C", D("-5"), "SD"),
     ]
     figure = charts.waterfall_chart(bars)
-    assert_accessible(figure)
-    assert paths(figure.svg) == 3
-    titles = re.findall(r'<path class="patient"[^>]*><title>(P\d)', figure.svg)
-    assert titles == ["P2", "P3", "P1"]
-    assert "Best change in sum of diameters (%)" in figure.svg
+    assert_valid(figure)
+    [(rows, encoding, _)] = of_type(figure, "bar")
+    assert [r["patient"] for r in rows] == ["P2", "P3", "P1"]
+    assert encoding["x"]["sort"] == ["P2", "P3", "P1"]
+    assert encoding["y"]["title"] == "Best change in sum of diameters (%)"
+    assert rows[0]["bar"] == f"P2 ({protocol.cohort('B').label}): best change +30 %, best " + (
+        "overall response PD"
+    )
+    letters = sorted(
+        r["response"] for rows, _, _ in of_type(figure, "text") for r in rows if "response" in r
+    )
+    assert letters == ["PD", "PR", "SD"]
+    assert len(reference_values(figure)) == 2
     header, rows = charts.waterfall_table(bars)
     assert [r[1] for r in rows] == ["P2", "P3", "P1"]
     assert rows[0] == [1, "P2", "B", "30.0", "PD"]
@@ -96,13 +150,28 @@ def test_swimmer_shows_time_on_treatment_with_response_progression_and_ongoing_m
         charts.SwimmerLane("P3", "C", 60, False, "PD", progression_day=55, end_reason="Death"),
     ]
     figure = charts.swimmer_chart(lanes)
-    assert_accessible(figure)
-    assert paths(figure.svg) == 3
-    assert figure.svg.count('class="response"') == 1
-    assert figure.svg.count('class="progression"') == 1
-    assert figure.svg.count('class="ongoing"') == 1
-    assert "Weeks since C1D1" in figure.svg
+    assert_valid(figure)
+    [(rows, encoding, _)] = of_type(figure, "bar")
+    assert [(r["patient"], round(r["weeks"], 1)) for r in rows] == [
+        ("P1", 22.3),
+        ("P2", 14.3),
+        ("P3", 8.6),
+    ]
+    assert encoding["x"]["title"] == "Weeks since C1D1"
+    [(markers, encoding, _)] = of_type(figure, "point")
+    assert sorted((m["patient"], m["marker"]) for m in markers) == [
+        ("P1", "first response (CR/PR)"),
+        ("P2", "still on treatment"),
+        ("P3", "progression"),
+    ]
+    shapes = dict(zip(*encoding["shape"]["scale"].values(), strict=True))
+    assert shapes == {
+        "first response (CR/PR)": "triangle-up",
+        "progression": "diamond",
+        "still on treatment": "triangle-right",
+    }
     assert "1 still on treatment" in figure.caption
+    assert "Weeks since C1D1" in assert_accessible_svg(figure)
     header, rows = charts.swimmer_table(lanes)
     assert [r[0] for r in rows] == ["P1", "P2", "P3"]
     assert dict(zip(header, rows[2], strict=True))["end_of_treatment_reason"] == "Death"
@@ -117,10 +186,15 @@ def test_enrolment_is_a_cumulative_step_line_per_site_or_cohort():
     by_site = charts.enrolment_chart(points, by="site")
     by_cohort = charts.enrolment_chart(points, by="cohort")
     for figure in (by_site, by_cohort):
-        assert_accessible(figure)
-        assert paths(figure.svg) == 2
-        assert "Patients enrolled (cumulative)" in figure.svg
-        assert "Date of enrolment" in figure.svg
+        assert_valid(figure)
+        [(rows, encoding, mark)] = of_type(figure, "line")
+        assert mark["interpolate"] == "step-after"
+        assert len({r["series"] for r in rows}) == 2
+        assert encoding["y"]["title"] == "Patients enrolled (cumulative)"
+        assert encoding["x"]["title"] == "Date of enrolment"
+    [(rows, _, _)] = of_type(by_site, "line")
+    fr01 = [(r["date"][:10], r["patients"]) for r in rows if r["series"] == "FR01 (2)"]
+    assert fr01 == [("2025-04-01", 0), ("2025-04-01", 1), ("2025-09-01", 2), ("2025-09-08", 2)]
     assert "FR01: 2; FR02: 1" in by_site.caption
     assert f"{protocol.cohort('A').label}: 2 of {protocol.cohort('A').capacity}" in (
         by_cohort.caption
@@ -135,9 +209,13 @@ def test_endpoint_figure_shows_each_group_with_its_interval():
     estimate = charts.EndpointEstimate("Objective response rate", 15, 30, 0.5, 0.313, 0.687)
     groups = [charts.EndpointGroup("overall", "All cohorts", (estimate,))]
     figure = charts.endpoints_chart(groups)
-    assert_accessible(figure)
-    assert "15/30 = 50 % (95 % CI 31.3–68.7 %)" in figure.svg  # in the desc and the tooltip
-    assert "Proportion of patients (%)" in figure.svg
+    assert_valid(figure)
+    assert "15/30 = 50 % (95 % CI 31.3–68.7 %)" in figure.description
+    [(rows, encoding, _)] = of_type(figure, "rule")
+    assert (rows[0]["low"], rows[0]["high"]) == pytest.approx((31.3, 68.7))
+    assert "15/30 = 50 % (95 % CI 31.3–68.7 %)" in rows[0]["estimate"]  # the tooltip
+    assert encoding["x"]["title"] == "Proportion of patients (%)"
+    assert "15/30 = 50 % (95 % CI 31.3–68.7 %)" in assert_accessible_svg(figure)  # its desc
     header, rows = charts.endpoints_table(groups)
     assert header[-2:] == ["historical_rate", "p_value_one_sided"]
     assert rows == [
@@ -185,22 +263,27 @@ def test_p_values_read_with_two_significant_digits(p_value, text):
 def test_endpoint_figure_and_table_carry_the_historical_comparison():
     groups = [charts.EndpointGroup("overall", "All cohorts", (ORR_15_OF_30,))]
     figure = charts.endpoints_chart(groups)
-    assert_accessible(figure)
-    assert "above the historical 25 %, p = 0.0027" in figure.svg
-    assert 'class="reference"' in figure.svg and "historical 25 %" in figure.svg
+    assert_valid(figure)
+    assert "above the historical 25 %, p = 0.0027" in figure.description
+    assert reference_values(figure) == [(25.0, "historical 25 %")]
     assert "historical control" in figure.caption
     header, rows = charts.endpoints_table(groups)
     assert rows[0][-2:] == ["0.2500", "0.00274953"]
 
 
-def test_immune_figure_reuses_the_lab_bars_per_cohort():
+def test_immune_figure_reuses_the_lab_bars_per_cohort_with_n_a_where_nobody_has_both_draws():
     summaries = [
         ChangeFromBaseline("A", "IMM-INJ6", "NK", 4, D("100"), D("130"), D("30"), D("30"), 4),
         ChangeFromBaseline("B", "IMM-INJ6", "NK", 3, D("100"), D("90"), D("-10"), D("-10"), 3),
     ]
     figure = charts.immune_chart("A", summaries)
-    assert_accessible(figure)
-    assert figure.svg.count('class="bar"') == 1
+    assert_valid(figure)
+    [(rows, encoding, _)] = of_type(figure, "bar")
+    assert [(r["group"], r["value"]) for r in rows] == [("NK cells", 30.0)]
+    assert rows[0]["text"] == "NK cells, 13 days after IMP321 injection 6: +30 % (n = 4)"
+    assert encoding["color"]["scale"]["range"] == list(charts.PALETTE[:2])
+    missing = [r for rows, _, _ in of_type(figure, "text") for r in rows if r.get("na") == "n/a"]
+    assert len(missing) == 2 * 6 - 1  # every other population and draw
     header, rows = charts.immune_table("A", summaries)
     assert len(rows) == 1 and rows[0][0] == "A"
 
@@ -214,15 +297,21 @@ def test_empty_data_gives_a_valid_figure_that_says_so():
         charts.endpoints_chart([]),
         charts.immune_chart("A", []),
     ):
-        assert_accessible(figure)
-        assert paths(figure.svg) == 0
-        assert "yet" in figure.svg
+        assert_valid(figure)
+        [(kind, rows, _, _)] = marks(figure.spec)
+        assert kind == "text" and "yet" in rows[0]["message"]
+    assert "No patient has started treatment yet." in assert_accessible_svg(
+        charts.swimmer_chart([])
+    )
 
 
-def test_text_from_data_is_escaped():
+def test_text_from_data_stays_text_in_the_download():
     line = spider_line("<script>x</script>", "A", [(56, "-40")])
-    svg = charts.spider_chart([line]).svg
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    figure = charts.spider_chart([line])
+    [(rows, _, _)] = of_type(figure, "line")
+    assert rows[0]["patient"] == "<script>x</script>"  # data, drawn as text by Vega
+    svg = theme.to_svg(figure.spec, ident="x", title="<b>&", caption='"<i>"')
+    assert "<b>" not in svg and "&lt;b&gt;&amp;" in svg and "&lt;i&gt;" in svg
 
 
 def test_palette_is_colour_blind_safe_with_enough_contrast_on_white():
@@ -235,6 +324,8 @@ def test_palette_is_colour_blind_safe_with_enough_contrast_on_white():
         assert (1.05) / (luminance(colour) + 0.05) >= 3.0, colour  # WCAG 1.4.11
     styles = charts.series_styles([f"S{i}" for i in range(12)])
     assert len({(s.colour, s.dash) for s in styles.values()}) == 12
+    # Labs draws with the same palette: one theme for every chart of the site.
+    assert charts.PALETTE is theme.PALETTE
 
 
 def test_number_formatting_uses_true_minus_and_drops_trailing_zeros():

@@ -9,6 +9,8 @@ from django.urls import reverse
 from edc.access.constants import Role
 from edc.access.models import StaffProfile
 
+from .test_views import drawn_rows, spec
+
 
 def _row(html: str, group: str) -> str:
     return re.search(rf'data-group="{group}">(.*?)</tr>', html, re.S).group(1)
@@ -53,10 +55,10 @@ def test_demo_dashboard_shows_orr_15_of_30_benefit_27_of_30_and_3_progressors(cl
     )
 
     # The figures draw every treated patient the statistician can see: all 30.
-    spider = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()
+    assert len({r["patient"] for r in drawn_rows(spec(html, "spider"), "line")}) == 30
+    assert len(drawn_rows(spec(html, "swimmer"), "bar")) == 30
     swimmer = client.get(reverse("dashboard:svg", args=["swimmer"])).content.decode()
-    assert len(re.findall(r"<path\b", spider)) == 30
-    assert len(re.findall(r"<path\b", swimmer)) == 30
+    assert len(set(re.findall(r">([A-Z]{2}\d{2}-\d{3})</text>", swimmer))) == 30  # lane labels
     enrolment = client.get(reverse("dashboard:csv", args=["enrolment-cohort"])).content.decode()
     assert len(enrolment.splitlines()) == 1 + 30
 

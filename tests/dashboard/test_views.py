@@ -1,5 +1,6 @@
 """The trial dashboard: every role opens it, sees only its sites, downloads each figure."""
 
+import json
 import re
 
 import pytest
@@ -7,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from edc.charts import data_rows
 from edc.dashboard.figures import PLOTS
 from tests.factories import UserFactory
 
@@ -32,6 +34,28 @@ def two_sites(tumour_patient, other_site, other_investigator):
     return paris, lyon
 
 
+def spec(html: str, plot: str) -> dict:
+    """The Vega-Lite spec the page gives the browser for a figure."""
+    found = re.search(
+        rf'<script id="spec-{re.escape(plot)}" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found, plot
+    return json.loads(found.group(1))
+
+
+def drawn_rows(spec: dict, mark: str, node: dict | None = None) -> list[dict]:
+    """The data rows of every ``mark`` of a (layered) spec."""
+    node = spec if node is None else node
+    rows = []
+    if "mark" in node:
+        kind = node["mark"] if isinstance(node["mark"], str) else node["mark"]["type"]
+        if kind == mark:
+            rows += data_rows(spec, node)
+    for layer in node.get("layer", []):
+        rows += drawn_rows(spec, mark, layer)
+    return rows
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_trial_role_opens_the_dashboard_with_every_figure(role, users, web, two_sites):
     response = web(users[role]).get(reverse("dashboard:index"))
@@ -40,10 +64,16 @@ def test_every_trial_role_opens_the_dashboard_with_every_figure(role, users, web
     assert "<h1>Trial dashboard</h1>" in html
     for plot in PLOTS:
         assert f'id="fig-{plot}"' in html
-        assert f'href="{reverse("dashboard:svg", args=[plot])}"' in html
-        assert f'href="{reverse("dashboard:csv", args=[plot])}"' in html
+        for download in ("svg", "png", "csv"):
+            assert f'href="{reverse(f"dashboard:{download}", args=[plot])}"' in html
+        # The picture is an image named by the figure's title and described by its caption.
+        assert f'role="img" aria-labelledby="{plot}-title" aria-describedby="{plot}-desc"' in html
+        assert f'<strong id="{plot}-title">' in html and f'<span id="{plot}-desc">' in html
+        assert spec(html, plot)["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
     assert html.count("<figcaption>") == len(PLOTS)
-    assert html.count('role="img"') >= len(PLOTS)
+    assert html.count('role="img"') == len(PLOTS)
+    for script in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "charts.js"):
+        assert re.search(rf'<script src="[^"]+/{re.escape(script)}" defer></script>', html)
 
 
 def test_the_dashboard_needs_a_login_and_a_trial_role(client, db):
@@ -65,11 +95,14 @@ def test_site_staff_and_monitors_see_their_sites_statisticians_and_dms_all(
     paris, lyon = two_sites
     client = web(users[role])
     html = client.get(reverse("dashboard:index")).content.decode()
-    spider = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()
+    spider = json.dumps(spec(html, "spider"))
     csv = client.get(reverse("dashboard:csv", args=["waterfall"])).content.decode()
     for text in (html, spider, csv):
         assert paris.subject_id in text
         assert (lyon.subject_id in text) is sees_lyon
+    by_site = client.get(reverse("dashboard:svg", args=["enrolment-site"])).content.decode()
+    assert f"{paris.site.code} (1)" in by_site
+    assert (f"{lyon.site.code} (1)" in by_site) is sees_lyon
     overall = re.search(r'data-group="overall">.*?</tr>', html, re.S).group(0)
     assert f"<td>{2 if sees_lyon else 1}</td>" in overall  # patients in the denominator
 
@@ -81,7 +114,9 @@ def test_the_other_sites_investigator_sees_only_lyon(two_sites, other_investigat
 
 
 @pytest.mark.parametrize("plot", PLOTS)
-def test_each_figure_downloads_as_svg_and_its_data_as_csv(plot, statistician, web, two_sites):
+def test_each_figure_downloads_as_svg_and_png_and_its_data_as_csv(
+    plot, statistician, web, two_sites
+):
     client = web(statistician)
     svg = client.get(reverse("dashboard:svg", args=[plot]))
     assert svg.status_code == 200
@@ -90,6 +125,11 @@ def test_each_figure_downloads_as_svg_and_its_data_as_csv(plot, statistician, we
     body = svg.content.decode()
     assert body.startswith("<?xml") and 'xmlns="http://www.w3.org/2000/svg"' in body
     assert 'role="img"' in body and "<title" in body and "<desc" in body
+
+    png = client.get(reverse("dashboard:png", args=[plot]))
+    assert png.status_code == 200 and png["Content-Type"] == "image/png"
+    assert f'filename="nct00349934-{plot}.png"' in png["Content-Disposition"]
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
 
     csv = client.get(reverse("dashboard:csv", args=[plot]))
     assert csv.status_code == 200
@@ -102,8 +142,11 @@ def test_each_figure_downloads_as_svg_and_its_data_as_csv(plot, statistician, we
 def test_spider_and_waterfall_downloads_hold_one_patient_each(statistician, web, two_sites):
     paris, lyon = two_sites
     client = web(statistician)
-    svg = client.get(reverse("dashboard:svg", args=["spider"])).content.decode()
-    assert len(re.findall(r"<path\b", svg)) == 2
+    html = client.get(reverse("dashboard:index")).content.decode()
+    lines = drawn_rows(spec(html, "spider"), "line")
+    assert {r["patient"] for r in lines} == {paris.subject_id, lyon.subject_id}
+    bars = drawn_rows(spec(html, "waterfall"), "bar")
+    assert [r["patient"] for r in bars] == [lyon.subject_id, paris.subject_id]
     rows = client.get(reverse("dashboard:csv", args=["waterfall"])).content.decode().splitlines()
     assert rows[0] == "rank,subject_id,cohort,best_pct_change_from_baseline,best_overall_response"
     assert rows[1:] == [f"1,{lyon.subject_id},A,-10.0,SD", f"2,{paris.subject_id},A,-50.0,PR"]
@@ -113,6 +156,7 @@ def test_an_unknown_plot_is_not_found(statistician, web):
     client = web(statistician)
     assert client.get("/dashboard/nothing.svg").status_code == 404
     assert client.get("/dashboard/nothing.csv").status_code == 404
+    assert client.get("/dashboard/nothing.png").status_code == 404
 
 
 def _count_queries(client, url: str) -> int:

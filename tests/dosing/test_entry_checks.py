@@ -247,6 +247,7 @@ def test_api_refuses_625_mg_of_imp321(cohort_c_patient, give_paclitaxel, investi
             "patient": patient.pk,
             "event_code": "IMP-C1D2",
             "injected_at": at(patient.c1d1_date + dt.timedelta(days=1)).isoformat(),
+            "status": "given",
             "dose_mg": "625",
             "dose_reason": "x",
             "local_reaction": "none",

@@ -154,7 +154,8 @@ def test_imp321_proposes_the_day_after_the_actual_paclitaxel_date_not_today():
         today=DAY,
     )
     assert proposal.date == paclitaxel + timedelta(days=1)
-    assert proposal.note == f"Proposed: the day after the paclitaxel dose of {paclitaxel}."
+    day = f"{paclitaxel:%d %b %Y}"  # as the pages print dates
+    assert proposal.note == f"Proposed: the day after the paclitaxel dose of {day}."
 
 
 def test_imp321_after_todays_paclitaxel_proposes_tomorrow_and_says_it_is_not_due():

@@ -179,6 +179,7 @@ def trial(enrolled, investigator, monitor, blood_counts):
             assessment_services.MeasurementInput(lesion_id=t.pk, diameter_mm=t.diameter_mm * 6 / 10)
             for t in baseline.target_lesions.order_by("label")
         ],
+        new_lesion="none",
     )
     ae = assessment_services.adverse_event_create(
         user=investigator,

@@ -39,12 +39,8 @@ def tab_to(page: Page, selector: str, *, limit: int = 120) -> None:
 
 
 def type_date(page: Page, day: dt.date) -> None:
-    """Type a date into the focused date input, segment by segment as Chromium shows them.
-
-    Debian's Chromium shows date inputs as mm/dd/yyyy whatever the page locale; typing the
-    digits moves from segment to segment by itself.
-    """
-    page.keyboard.type(f"{day:%m%d%Y}")
+    """Type a date into the focused date input as the site reads it: "06 Dec 2026"."""
+    page.keyboard.type(f"{day:%d %b %Y}")
 
 
 @contextmanager
@@ -63,8 +59,9 @@ def open_first_dose(page: Page, patient) -> None:
 
 
 def fill_first_dose(page: Page, *, weight: str = "70", actual: str | None = "145.6") -> None:
-    """Date, height 170 cm, weight and (unless None) the actual dose given."""
+    """Date, status given, height 170 cm, weight and (unless None) the actual dose given."""
     page.locator("#id_administration_date").fill(timezone.localdate().isoformat())
+    page.locator("#id_status").select_option("given")
     page.get_by_label("Height (cm, baseline)").fill("170")
     page.get_by_label("Weight (kg, this visit)").fill(weight)
     if actual is not None:

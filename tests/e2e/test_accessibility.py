@@ -34,6 +34,9 @@ def test_keyboard_user_logs_in_and_records_a_dose_without_the_mouse(
 
     tab_to(page, "#id_administration_date")
     type_date(page, timezone.localdate())
+    tab_to(page, "#id_status")
+    page.keyboard.type("Given")  # a select takes the option whose label is typed
+    expect(page.locator("#id_status")).to_have_value("given")
     tab_to(page, "#id_height_cm")
     page.keyboard.type("170")
     page.keyboard.press("Tab")

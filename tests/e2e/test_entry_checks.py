@@ -42,16 +42,17 @@ def test_imp321_proposes_the_day_after_paclitaxel_and_refuses_625_mg_with_a_read
 
     # The proposal: the day after the actual paclitaxel date — not today, not C1D1.
     day_after = c1d1 + dt.timedelta(days=1)
-    expect(page.locator("#id_injected_at")).to_have_value(f"{day_after:%Y-%m-%d}T09:00")
+    expect(page.locator("#id_injected_at")).to_have_value(f"{day_after:%d %b %Y} 09:00")
     assert day_after not in (timezone.localdate(), c1d1)
     expect(field(page, "injected_at").locator(".help")).to_have_text(
-        f"Proposed: the day after the paclitaxel dose of {c1d1}."
+        f"Proposed: the day after the paclitaxel dose of {c1d1:%d %b %Y}."
     )
     expect(page.locator("#id_dose_mg")).to_have_value("6.25")
     expect(page.locator("#id_dose_mg")).to_have_attribute("max", "9.375")
     # The local reaction is an observation: not pre-answered.
     expect(page.locator("#id_local_reaction")).to_have_value("")
 
+    page.locator("#id_status").select_option("given")
     page.locator("#id_dose_mg").fill("625")
     page.locator("#id_dose_reason").fill("As written on the prescription")
     page.locator("#id_local_reaction").select_option("none")
@@ -86,7 +87,10 @@ def test_a_weight_change_is_shown_with_its_values_then_saved_once_confirmed_and_
         ),
     )
     login(investigator, then=reverse("dosing:paclitaxel", args=[patient.pk, "PAC-C1D8"]))
-    expect(page.locator("#id_administration_date")).to_have_value(f"{timezone.localdate()}")
+    expect(page.locator("#id_administration_date")).to_have_value(
+        f"{timezone.localdate():%d %b %Y}"
+    )
+    page.locator("#id_status").select_option("given")
     page.get_by_label("Weight (kg, this visit)").fill("64.5")
     page.get_by_label("Actual dose given (mg)").fill(str(planned_mg("170", "64.5")))
     page.get_by_role("button", name="Save").click()

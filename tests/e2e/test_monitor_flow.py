@@ -59,7 +59,10 @@ def test_monitor_queries_a_correction_found_in_the_audit_trail_and_the_site_answ
     page.get_by_role("button", name="Filter").click()
     change = page.locator("tbody > tr").filter(has_text=CORRECTION)
     expect(change).to_have_count(1)
-    weight = change.locator("table.changes tr", has=page.locator("td[title='weight_kg']"))
+    # The field by its CRF label, never its code name.
+    weight = change.locator("table.changes tr").filter(
+        has=page.locator("td", has_text=re.compile(r"^Weight \(kg\)$"))
+    )
     expect(weight.locator("del")).to_have_text(re.compile(r"^70(\.0)?$"))
     expect(weight.locator("ins")).to_have_text(re.compile(r"^72(\.0)?$"))
     shot("audit-trail", doc="audit-trail")

@@ -169,6 +169,7 @@ class Trial:
             method=ImagingMethod.CT,
             measurements=scaled(baseline, factor),
             non_target_status="present",
+            new_lesion="none",
         )
 
 

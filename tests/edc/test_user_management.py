@@ -21,12 +21,17 @@ from edc.access import services
 from edc.access import user_constants as msg
 from edc.access.constants import AuthEventKind, Role
 from edc.access.first_sign_in import SESSION_KEY
-from edc.access.models import AuthEvent, StaffProfile, TemporaryPassword, TrainingRecord
+from edc.access.models import (
+    AuthEvent,
+    SigningAttempt,
+    StaffProfile,
+    TemporaryPassword,
+    TrainingRecord,
+)
 from edc.access.training import current_version, training_for
 from edc.audit.display import WITHHELD, entry_view
 from edc.audit.exceptions import StaleVersion
 from edc.audit.models import AuditEntry
-from edc.monitoring.models import SigningAttempt
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.usefixtures("require_postgres")

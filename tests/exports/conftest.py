@@ -122,6 +122,7 @@ def treat(patient, *, user, lab):
         method=ImagingMethod.CT,
         measurements=scaled(baseline, "0.6"),
         non_target_status="present",
+        new_lesion="none",
     )
 
 

@@ -1,6 +1,8 @@
 """Browser pages: entry with flags shown, corrections, pictures, import pages, roles, queries."""
 
 import datetime as dt
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from edc.charts import data_rows
 from labs import services
 from labs.constants import ImportStatus
 from labs.models import ImportBatch, LabResult, ReferenceRange
@@ -134,6 +137,13 @@ def test_another_sites_patient_results_are_a_404_and_readers_cannot_enter(
     assert reader.get(entry).status_code == 403
 
 
+def chart_spec(html: str, ident: str) -> dict:
+    """The Vega-Lite spec a page gives the browser for its chart ``ident``."""
+    found = re.search(rf'<script id="spec-{ident}" type="application/json">(.*?)</script>', html)
+    assert found, ident
+    return json.loads(found.group(1))
+
+
 @pytest.mark.django_db
 def test_the_trend_picture_shows_values_normal_band_and_dose_dates(
     enrolled, lab, web, investigator
@@ -144,11 +154,14 @@ def test_the_trend_picture_shows_values_normal_band_and_dose_dates(
     )
     add_results(investigator, patient, lab, 3)
     text = web(investigator).get(reverse("labs:trend", args=[patient.pk])).content.decode()
-    assert text.count("<svg") == 2
-    assert text.count('class="point"') == 3
-    assert 'class="normal-band"' in text
-    assert f"Paclitaxel {patient.c1d1_date.isoformat()}" in text
-    assert "<figcaption>" in text
+    assert text.count('role="img"') == 2 and text.count("<figcaption>") == 2
+    anc = chart_spec(text, "trend-anc")
+    layers = {layer["mark"]["type"]: data_rows(anc, layer) for layer in anc["layer"]}
+    assert len(layers["point"]) == 3 and len(layers["area"]) == 3  # values, normal band
+    assert layers["rule"] == [
+        {"on": f"{patient.c1d1_date}T12:00:00", "dose": f"Paclitaxel {patient.c1d1_date}"}
+    ]
+    assert "(ANC) in 10^9/L: 3 results" in text and "1 paclitaxel doses marked" in text
 
 
 @pytest.mark.django_db
@@ -182,8 +195,13 @@ def test_the_cohort_picture_shows_change_from_baseline_bars(
         values=immune_values("2"),
     )
     text = web(investigator).get(reverse("labs:immune_cohorts")).content.decode()
-    assert text.count('class="bar"') == 6  # six populations at injection 6
-    assert "+100.00% (n=1)" in text
+    immune = chart_spec(text, "immune-a")
+    [drawn] = [data_rows(immune, x) for x in immune["layer"] if x["mark"]["type"] == "bar"]
+    assert len(drawn) == 6  # six populations at injection 6
+    assert {r["value"] for r in drawn} == {100.0}
+    assert "Monocytes 13 days after IMP321 injection 6: +100.00% (n=1)" in [
+        r["text"] for r in drawn
+    ]
     draws = web(investigator).get(reverse("labs:draws", args=[patient.pk])).content.decode()
     assert "in window" in draws and "INJ6-1" in draws
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from edc.charts import data_rows
 from labs import charts, importing
 from labs.immune import ImmuneValue, change_from_baseline, days_outside_window
 from labs.ranges import RangeRow, judge, select_range
@@ -125,19 +126,28 @@ def test_rows_are_read_one_at_a_time_with_their_line_numbers():
     assert importing.column_key(" Collection Date/Time ") == "collected_at"
 
 
-def test_svg_pictures_are_well_formed_and_escape_text():
+def test_lab_pictures_show_values_band_doses_and_n_a_and_download_as_labelled_svg():
     at = dt.datetime(2026, 3, 1, 8, tzinfo=PARIS)
     points = [
         charts.TrendPoint(at=at, value=D("1.2"), low=D("1.8"), high=D("7.5"), flag="L", grade=2),
         charts.TrendPoint(at=at + dt.timedelta(days=7), value=D("3"), low=D("2.0"), high=D("7.5")),
     ]
-    svg = charts.trend_chart(
+    trend = charts.trend_chart(
         ident="t", title="ANC <&>", unit="10^9/L", points=points, dose_dates=[dt.date(2026, 3, 2)]
     )
-    root = ET.fromstring(svg)
+    layers = {layer["mark"]["type"]: data_rows(trend.spec, layer) for layer in trend.spec["layer"]}
+    results = layers["point"]
+    assert [(r["at"], r["value"], r["status"]) for r in results] == [
+        ("2026-03-01T08:00:00", 1.2, "flagged"),  # the wall-clock time of the collection
+        ("2026-03-08T08:00:00", 3.0, "within range"),
+    ]
+    assert results[0]["result"] == "2026-03-01 08:00 1.2 10^9/L (L) CTCAE grade 2"
+    band = layers["area"]
+    assert [(r["low"], r["high"]) for r in band] == [(1.8, 7.5), (2.0, 7.5)]
+    assert layers["rule"] == [{"on": "2026-03-02T12:00:00", "dose": "Paclitaxel 2026-03-02"}]
+    root = ET.fromstring(trend.svg())  # well-formed, the title escaped
     assert root.tag.endswith("svg") and root.get("role") == "img"
-    assert "ANC &lt;&amp;&gt;" in svg and "ANC <&>" not in svg
-    assert svg.count('class="point"') == 2 and svg.count('class="dose"') == 1
+    assert root.find("{http://www.w3.org/2000/svg}title").text == "ANC <&>"
     bars = charts.bar_chart(
         ident="b",
         title="Cohort A",
@@ -145,6 +155,8 @@ def test_svg_pictures_are_well_formed_and_escape_text():
         groups=[("MONO", [charts.Bar("IMM-INJ6", D("25")), charts.Bar("IMM-INJ12", None)])],
         series=[("IMM-INJ6", "Injection 6"), ("IMM-INJ12", "Injection 12")],
     )
-    ET.fromstring(bars)
-    assert bars.count('class="bar"') == 1 and "n/a" in bars
-    ET.fromstring(charts.trend_chart(ident="e", title="Empty", unit="u", points=[]))
+    drawn = {layer["mark"]["type"]: data_rows(bars.spec, layer) for layer in bars.spec["layer"]}
+    assert [(r["series"], r["value"]) for r in drawn["bar"]] == [("Injection 6", 25.0)]
+    assert [(r["series"], r["na"]) for r in drawn["text"]] == [("Injection 12", "n/a")]
+    empty = charts.trend_chart(ident="e", title="Empty", unit="u", points=[])
+    assert data_rows(empty.spec, empty.spec) == [{"message": "No results yet."}]

@@ -1,15 +1,16 @@
-"""The demo's monitoring: queries in each status, SDV marks, a signed (and locked) casebook."""
+"""The demo's monitoring: queries in each status, SDV marks, signed forms, a locked casebook,
+dated after the data they review."""
 
 import random
 
 from edc.access.constants import Role
 from edc.demo.builder import DEMO_PASSWORD
 from edc.monitoring import demo
-from edc.monitoring.constants import QueryStatus, SignatureStatus
+from edc.monitoring.constants import CASEBOOK, QueryStatus, SignatureStatus
 from edc.monitoring.models import DataQuery, Lock, SdvMark, Signature
 
 
-def test_the_demo_builds_queries_in_every_status_sdv_marks_and_a_signed_casebook(
+def test_the_demo_builds_queries_in_every_status_sdv_marks_and_signed_forms(
     enrolled,
     other_site,
     make_user,
@@ -19,13 +20,14 @@ def test_the_demo_builds_queries_in_every_status_sdv_marks_and_a_signed_casebook
     data_manager,
     other_investigator,
 ):
-    for n in range(4):
+    for n in range(5):
         enrolled(number=f"D{n}")
-    for n in range(3):
+    for n in range(4):
         enrolled(site=other_site, user=other_investigator, number=f"L{n}")
     monitor.staff_profile.sites.add(other_site)
-    investigator.set_password(DEMO_PASSWORD)
-    investigator.save()
+    for signer in (investigator, other_investigator):
+        signer.set_password(DEMO_PASSWORD)
+        signer.save()
     users = {
         "investigator": investigator,
         "coordinator": coordinator,
@@ -35,11 +37,20 @@ def test_the_demo_builds_queries_in_every_status_sdv_marks_and_a_signed_casebook
         "statistician": make_user(Role.STATISTICIAN),
         "datamanager": data_manager,
     }
-    demo.build(users=users, rng=random.Random(1))
+    demo.build(users=users, rng=random.Random(1), signing_password=DEMO_PASSWORD)
     statuses = set(DataQuery.objects.values_list("status", flat=True))
     assert statuses == set(QueryStatus.values)
     assert DataQuery.objects.filter(reopened_at__isnull=False).exists()
     assert SdvMark.objects.filter(cleared_at__isnull=True).count() >= 5
-    signature = Signature.objects.get()
-    assert signature.status == SignatureStatus.VALID and signature.signer == investigator
-    assert Lock.objects.get().patient == signature.patient
+    assert not Signature.objects.exclude(status=SignatureStatus.VALID).exists()
+    assert set(Signature.objects.values_list("signer", flat=True)) == {
+        investigator.pk,
+        other_investigator.pk,
+    }
+    casebook = Signature.objects.get(scope=CASEBOOK)
+    assert casebook.signer == investigator
+    assert Lock.objects.get().patient == casebook.patient
+    # A query is answered after it was raised, and closed after its answer.
+    for query in DataQuery.objects.exclude(answered_at=None):
+        assert query.raised_at <= query.answered_at
+        assert query.closed_at is None or query.answered_at <= query.closed_at

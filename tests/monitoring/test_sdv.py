@@ -43,7 +43,7 @@ def test_any_later_change_clears_the_record_mark_and_names_the_change(
     assert not mark.is_active and mark.cleared_by_change == change
     assert change.reason == "ID card" and mark.cleared_at == change.at
     cleared = AuditEntry.objects.filter(model_label="monitoring.sdvmark", object_id=mark.pk).first()
-    assert f"audit entry #{change.pk}" in cleared.reason
+    assert cleared.reason == f"SDV cleared by the change of {patient} (reason: ID card)"
     # Verified again at the new version.
     again = services.sdv_mark(user=monitor, record=record_ref(Patient.objects.get(pk=patient.pk)))
     assert again.version_verified == mark.version_verified + 1

@@ -8,11 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from edc.access import credentials
+from edc.access.constants import AttemptOutcome
+from edc.access.credentials import signing_locked_until
+from edc.access.models import SigningAttempt
 from edc.monitoring import constants as msg
 from edc.monitoring import selectors, services
-from edc.monitoring.constants import CASEBOOK, SIGNATURE_MEANINGS, AttemptOutcome
-from edc.monitoring.models import Signature, SigningAttempt
-from edc.monitoring.signing import signing_locked_until
+from edc.monitoring.constants import CASEBOOK, SIGNATURE_MEANINGS
+from edc.monitoring.models import Signature
 from patients.models import CalendarEvent, Patient
 
 from .conftest import PASSWORD
@@ -46,7 +49,7 @@ def test_the_investigator_signs_with_id_password_and_meaning(patient, investigat
 def test_a_wrong_password_signs_nothing_and_counts_towards_the_lockout(patient, investigator):
     with pytest.raises(ValidationError) as exc:
         sign(patient, investigator, password="wrong")
-    assert exc.value.message_dict == {"password": [msg.WRONG_CREDENTIALS]}
+    assert exc.value.message_dict == {"password": [credentials.WRONG_CREDENTIALS]}
     assert not Signature.objects.exists()
     assert SigningAttempt.objects.get().outcome == AttemptOutcome.WRONG_CREDENTIALS
 
@@ -58,7 +61,7 @@ def test_another_users_valid_credentials_do_not_sign(patient, investigator, coor
 
 
 def test_three_failures_lock_signing_for_thirty_minutes(patient, investigator):
-    for _ in range(msg.SIGNING_MAX_FAILURES):
+    for _ in range(credentials.SIGNING_MAX_FAILURES):
         with pytest.raises(ValidationError):
             sign(patient, investigator, password="wrong")
     until = signing_locked_until(user=investigator)
@@ -84,7 +87,7 @@ def test_failures_spread_over_more_than_the_window_do_not_lock(investigator):
 
 
 def test_a_success_resets_the_consecutive_failures(patient, investigator):
-    for _ in range(msg.SIGNING_MAX_FAILURES - 1):
+    for _ in range(credentials.SIGNING_MAX_FAILURES - 1):
         with pytest.raises(ValidationError):
             sign(patient, investigator, password="wrong")
     sign(patient, investigator, scope=CalendarEvent.objects.filter(patient=patient)[0].code)
@@ -165,7 +168,7 @@ def test_the_signature_page_signs_and_a_wrong_password_is_recorded(
     assert page.status_code == 200 and b'type="password"' in page.content
     data = {"scope": CASEBOOK, "meaning": MEANING, "username": investigator.username}
     refused = client.post(url, {**data, "password": "wrong"})
-    assert refused.status_code == 200 and msg.WRONG_CREDENTIALS in refused.content.decode()
+    assert refused.status_code == 200 and credentials.WRONG_CREDENTIALS in refused.content.decode()
     assert SigningAttempt.objects.filter(outcome=AttemptOutcome.WRONG_CREDENTIALS).count() == 1
     assert client.post(url, {**data, "password": PASSWORD}).status_code == 302
     listed = client.get(url).content.decode()
@@ -179,7 +182,9 @@ def test_the_api_signs_with_password_and_keeps_failed_attempts(
     client = api(investigator)
     body = {"patient": patient.pk, "meaning": MEANING, "username": investigator.username}
     wrong = client.post("/api/v1/signatures/", {**body, "password": "nope"}, format="json")
-    assert wrong.status_code == 400 and wrong.json() == {"password": [msg.WRONG_CREDENTIALS]}
+    assert wrong.status_code == 400 and wrong.json() == {
+        "password": [credentials.WRONG_CREDENTIALS]
+    }
     assert SigningAttempt.objects.filter(outcome=AttemptOutcome.WRONG_CREDENTIALS).count() == 1
     signed = client.post("/api/v1/signatures/", {**body, "password": PASSWORD}, format="json")
     assert signed.status_code == 201 and signed.json()["status"] == "valid"

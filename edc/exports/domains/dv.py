@@ -46,8 +46,8 @@ DOMAIN = Domain(
     stream=STREAM,
     label="Protocol Deviations",
     description=(
-        "Deviations raised by the automatic protocol checks, with their rule, severity "
-        "(edc.protocol.DEVIATION_SEVERITY) and review status."
+        "Deviations raised by the automatic protocol checks, with their rule, the severity the "
+        "protocol gives that rule, and review status."
     ),
     keys=("STUDYID", "USUBJID", "DVSTDTC", "DVDECOD"),
     models=(Patient, Deviation),

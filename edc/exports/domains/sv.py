@@ -72,7 +72,7 @@ DOMAIN = Domain(
     description=(
         "Calendar events (paclitaxel and IMP321 days, tumour assessments, immune draws) that "
         "happened or were documented as not done or cancelled; planned dates and windows follow "
-        "the patient's actual dates (patients.schedule)."
+        "the patient's actual dates."
     ),
     keys=("STUDYID", "USUBJID", "VISITNUM"),
     models=(Patient, CalendarEvent),

@@ -1,24 +1,20 @@
-"""Writes of tumour assessments, adverse events and vital signs — the one write path.
+"""Tumour assessments (RECIST 1.1): the baseline with its lesions, follow-ups with their
+measurements, the computed response stored as shown at entry.
 
-Each service is atomic, keyword-only, runs the clinical validators (every broken rule is
-reported at once), saves through ``edc.audit.services`` (history with user, time and reason;
-locks refused there) and enqueues the patient's deviation check after commit
-(``edc.checks``). Services trust the caller for *access*: views and API views fetch the
-patient or record through the scoped selectors first.
-
-Tumour assessments: RECIST responses are computed by ``assessments.recist`` (through
-``assessments.course``) from the facts about to be saved, *before* anything is written, so the
-engine refuses what it cannot evaluate; the computed response is stored with the record.
-Because a timepoint's response depends on the baseline and on the nadir of earlier timepoints,
-every save re-evaluates the patient's whole course and re-stores (audited, with the reason) any
-other follow-up whose computed response changed. Edits lock the patient's assessments
-(SELECT … FOR UPDATE) so two concurrent saves of one course serialise.
+RECIST responses are computed by ``assessments.recist`` (through ``assessments.course``) from
+the facts about to be saved, *before* anything is written, so the engine refuses what it cannot
+evaluate. Because a timepoint's response depends on the baseline and on the nadir of earlier
+timepoints, every save re-evaluates the patient's whole course and re-stores (audited, with the
+reason) any other follow-up whose computed response changed. Edits lock the patient's
+assessments (SELECT … FOR UPDATE) so two concurrent saves of one course serialise. A save's
+lesions or measurements are matched against the rows the assessment has (``_diff_rows``) and
+the difference applied, audited (``_apply_rows``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,20 +23,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from edc import protocol
-from edc import validators as limits
-from edc.audit.exceptions import ReasonRequired, StaleVersion
 from edc.audit.models import AuditedModel
-from edc.audit.services import audited_create, audited_delete, audited_update, changes_since
+from edc.audit.services import audited_create, audited_delete, audited_update
 from edc.checks import enqueue_patient_check
+from edc.validators import already_acknowledged, stored_acknowledgements
 from patients.calendar import calendar_record_actual
 from patients.models import CalendarEvent, Patient
-from patients.services import consent_date_of
-from patients.validators import validate_study_date
 
-from . import constants as msg
-from . import rules, validators
-from .constants import AssessmentKind, NewLesion
-from .course import (
+from .. import constants as msg
+from .. import rules, validators
+from ..constants import AssessmentKind
+from ..course import (
     BaselineFacts,
     BaselineLesionFacts,
     CourseResult,
@@ -51,16 +44,10 @@ from .course import (
     followup_facts,
     split_assessments,
 )
-from .models import (
-    AdverseEvent,
-    LesionMeasurement,
-    NonTargetLesion,
-    TargetLesion,
-    TumourAssessment,
-    VitalSigns,
-)
-from .recist import TimepointResult
-from .validators import ErrorCollector, collect_errors
+from ..models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
+from ..recist import TimepointResult
+from ..validators import ErrorCollector, collect_errors
+from .common import check_study_date, lock, require_reason
 
 BASELINE_EVENT_CODE = next(
     e.code for e in protocol.PLANNED_EVENTS if e.kind == protocol.TUMOUR and e.sequence == 0
@@ -96,31 +83,7 @@ class MeasurementInput:
     not_evaluable: bool = False
 
 
-# --- Shared helpers ------------------------------------------------------------------------------
-def _require_reason(reason: str) -> str:
-    if not (reason or "").strip():
-        raise ReasonRequired()
-    return reason.strip()
-
-
-def _lock(instance: AuditedModel, expected_version: int | None):
-    """Lock the row and refuse a stale version before anything else is checked or written.
-
-    The refusal lists what changed meanwhile; for a tumour assessment that includes its
-    lesions and measurements (their own rows), so a change to a diameter alone is listed too.
-    """
-    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
-    if expected_version is not None and locked.version != expected_version:
-        changes = changes_since(locked, expected_version)
-        if isinstance(locked, TumourAssessment):
-            changes = sorted(
-                changes + _lesion_changes_since(locked, expected_version),
-                key=lambda change: change["at"],
-            )
-        raise StaleVersion(current_version=locked.version, changes=changes)
-    return locked
-
-
+# --- What changed in the lesions since a version (for the stale-version table) ---------------
 _EMPTY = "—"
 
 
@@ -215,19 +178,7 @@ def _lesion_changes_since(assessment: TumourAssessment, version: int) -> list[di
     return changes
 
 
-def _check_study_date(
-    collector: ErrorCollector, value: dt.date | None, field: str, *, patient: Patient
-) -> None:
-    if value is not None:
-        collector.check(
-            validate_study_date,
-            value,
-            field,
-            consent_date=consent_date_of(patient),
-            consent_withdrawn_on=patient.consent_withdrawn_on,
-        )
-
-
+# --- Course, calendar ------------------------------------------------------------------------
 def _evaluate(
     baseline: BaselineFacts, followups: Sequence[FollowupFacts], *, c1d1: dt.date
 ) -> CourseResult:
@@ -326,9 +277,98 @@ def _calendar_sync(
         )
 
 
-# --- Tumour assessments: baseline ---------------------------------------------------------------
+# --- Lesions and measurements: diff, then apply -------------------------------------------------
+@dataclass(frozen=True)
+class RowsDiff:
+    """What saving the listed child rows (lesions or measurements) of an assessment does to the
+    rows it has: ``removed``, the rows no longer listed; ``saves``, each listed row's values
+    with the existing row it changes (None: a new row)."""
+
+    model: type[AuditedModel]
+    removed: list[AuditedModel]
+    saves: list[tuple[AuditedModel | None, dict]]
+
+
+def _diff_rows(
+    model: type[AuditedModel],
+    existing: Mapping[Any, AuditedModel],
+    wanted: Sequence[tuple[Any, dict]],
+) -> RowsDiff:
+    """Match ``wanted`` — (key of the existing row, or None for a new one; values) — against
+    the ``existing`` rows by key (a lesion's id, a measurement's lesion)."""
+    keys = {key for key, _ in wanted if key is not None}
+    return RowsDiff(
+        model=model,
+        removed=[row for key, row in existing.items() if key not in keys],
+        saves=[(existing.get(key) if key is not None else None, values) for key, values in wanted],
+    )
+
+
+def _apply_rows(*diffs: RowsDiff, assessment: TumourAssessment, user, reason: str = "") -> None:
+    """Apply the diffs, audited: every removal first, then the changes and the new rows (a
+    label may move from a removed row to a kept one)."""
+    for diff in diffs:
+        for row in diff.removed:
+            audited_delete(row, user=user, reason=reason)
+    for diff in diffs:
+        for row, values in diff.saves:
+            _save_child(row, diff.model, values, assessment, user, reason)
+
+
+def _save_child(existing, model, values: dict, assessment, user, reason: str):
+    """Create a lesion/measurement row, or change the existing one if anything differs."""
+    if existing is None:
+        return audited_create(model(assessment=assessment, **values), user=user)
+    changes = {k: v for k, v in values.items() if getattr(existing, k) != v}
+    if changes:
+        return audited_update(
+            existing, user=user, reason=reason, expected_version=None, changes=changes
+        )
+    return existing
+
+
+# --- Baseline ----------------------------------------------------------------------------------
 def _target_key(lesion: TargetLesionInput) -> str:
     return str(lesion.id) if lesion.id else f"new:{lesion.label}"
+
+
+def _target_values(lesion: TargetLesionInput) -> dict:
+    return {
+        "label": lesion.label.strip(),
+        "organ": lesion.organ,
+        "location": lesion.location.strip(),
+        "diameter_mm": lesion.diameter_mm,
+    }
+
+
+def _non_target_values(lesion: NonTargetLesionInput) -> dict:
+    return {
+        "label": lesion.label.strip(),
+        "organ": lesion.organ,
+        "location": lesion.location.strip(),
+    }
+
+
+def _lesion_rows(
+    assessment: TumourAssessment | None,
+    targets: Sequence[TargetLesionInput],
+    non_targets: Sequence[NonTargetLesionInput],
+) -> tuple[RowsDiff, RowsDiff]:
+    """The baseline's target and non-target lesions as listed, against those it has."""
+    existing_targets = {t.pk: t for t in assessment.target_lesions.all()} if assessment else {}
+    existing_non_targets = (
+        {n.pk: n for n in assessment.non_target_lesions.all()} if assessment else {}
+    )
+    return (
+        _diff_rows(
+            TargetLesion, existing_targets, [(t.id or None, _target_values(t)) for t in targets]
+        ),
+        _diff_rows(
+            NonTargetLesion,
+            existing_non_targets,
+            [(n.id or None, _non_target_values(n)) for n in non_targets],
+        ),
+    )
 
 
 def _validate_baseline(
@@ -341,7 +381,7 @@ def _validate_baseline(
     other_dates: Sequence[dt.date],
     first_followup: dt.date | None,
 ) -> None:
-    _check_study_date(collector, assessment_date, "assessment_date", patient=patient)
+    check_study_date(collector, assessment_date, "assessment_date", patient=patient)
     collector.check(validators.validate_baseline_window, assessment_date, c1d1=patient.c1d1_date)
     collector.check(
         validators.validate_baseline_before_followups,
@@ -447,27 +487,9 @@ def tumour_baseline_create(
         ),
         user=user,
     )
-    for lesion in target_lesions:
-        audited_create(
-            TargetLesion(
-                assessment=assessment,
-                label=lesion.label.strip(),
-                organ=lesion.organ,
-                location=lesion.location.strip(),
-                diameter_mm=lesion.diameter_mm,
-            ),
-            user=user,
-        )
-    for lesion in non_target_lesions:
-        audited_create(
-            NonTargetLesion(
-                assessment=assessment,
-                label=lesion.label.strip(),
-                organ=lesion.organ,
-                location=lesion.location.strip(),
-            ),
-            user=user,
-        )
+    _apply_rows(
+        *_lesion_rows(None, target_lesions, non_target_lesions), assessment=assessment, user=user
+    )
     _calendar_sync(
         patient=patient,
         old_code="",
@@ -498,10 +520,10 @@ def tumour_baseline_update(
     A target lesion already re-measured at a follow-up cannot be removed. Every follow-up's
     computed response is re-evaluated against the corrected baseline.
     """
-    reason = _require_reason(reason)
+    reason = require_reason(reason)
     if assessment.kind != AssessmentKind.BASELINE:
         raise ValidationError({"__all__": msg.NOT_A_BASELINE})
-    locked = _lock(assessment, expected_version)
+    locked = lock(assessment, expected_version, also_changed=_lesion_changes_since)
     patient = locked.patient
     assessments = _patient_assessments(patient)
     baseline, followups = split_assessments(assessments)
@@ -515,24 +537,20 @@ def tumour_baseline_update(
         other_dates=[a.assessment_date for a in assessments if a.pk != locked.pk],
         first_followup=min((f.assessment_date for f in followups), default=None),
     )
-    existing_targets = {t.pk: t for t in baseline.target_lesions.all()}
-    existing_non_targets = {n.pk: n for n in baseline.non_target_lesions.all()}
-    for lesion in target_lesions:
-        if lesion.id and lesion.id not in existing_targets:
-            collector.add("target_lesions", msg.MEASUREMENT_UNKNOWN_LESION.format(lesion=lesion.id))
-    for lesion in non_target_lesions:
-        if lesion.id and lesion.id not in existing_non_targets:
-            collector.add(
-                "non_target_lesions", msg.MEASUREMENT_UNKNOWN_LESION.format(lesion=lesion.id)
-            )
-    kept = {t.id for t in target_lesions if t.id}
-    removed_targets = [t for pk, t in existing_targets.items() if pk not in kept]
+    targets, non_targets = _lesion_rows(baseline, target_lesions, non_target_lesions)
+    for field, diff, listed in (
+        ("target_lesions", targets, target_lesions),
+        ("non_target_lesions", non_targets, non_target_lesions),
+    ):
+        for (row, _), lesion in zip(diff.saves, listed, strict=True):
+            if lesion.id and row is None:
+                collector.add(field, msg.MEASUREMENT_UNKNOWN_LESION.format(lesion=lesion.id))
     measured = set(
-        LesionMeasurement.objects.filter(lesion__in=removed_targets).values_list(
+        LesionMeasurement.objects.filter(lesion__in=targets.removed).values_list(
             "lesion_id", flat=True
         )
     )
-    for lesion in removed_targets:
+    for lesion in targets.removed:
         if lesion.pk in measured:
             collector.add("target_lesions", msg.LESION_HAS_MEASUREMENTS.format(label=lesion.label))
     collector.raise_if_any()
@@ -542,30 +560,7 @@ def tumour_baseline_update(
         [followup_facts(f) for f in followups],
         c1d1=patient.c1d1_date,
     )
-    # Lesions: remove, then change, then add (labels may move between rows).
-    for lesion in removed_targets:
-        audited_delete(lesion, user=user, reason=reason)
-    kept_non_targets = {n.id for n in non_target_lesions if n.id}
-    for pk, lesion in existing_non_targets.items():
-        if pk not in kept_non_targets:
-            audited_delete(lesion, user=user, reason=reason)
-    for item in target_lesions:
-        values = {
-            "label": item.label.strip(),
-            "organ": item.organ,
-            "location": item.location.strip(),
-            "diameter_mm": item.diameter_mm,
-        }
-        _save_child(existing_targets.get(item.id), TargetLesion, values, locked, user, reason)
-    for item in non_target_lesions:
-        values = {
-            "label": item.label.strip(),
-            "organ": item.organ,
-            "location": item.location.strip(),
-        }
-        _save_child(
-            existing_non_targets.get(item.id), NonTargetLesion, values, locked, user, reason
-        )
+    _apply_rows(targets, non_targets, assessment=locked, user=user, reason=reason)
 
     code = _tumour_event_code(
         patient=patient,
@@ -606,19 +601,7 @@ def tumour_baseline_update(
     return updated
 
 
-def _save_child(existing, model, values: dict, assessment, user, reason: str):
-    """Create a lesion/measurement row, or change the existing one if anything differs."""
-    if existing is None:
-        return audited_create(model(assessment=assessment, **values), user=user)
-    changes = {k: v for k, v in values.items() if getattr(existing, k) != v}
-    if changes:
-        return audited_update(
-            existing, user=user, reason=reason, expected_version=None, changes=changes
-        )
-    return existing
-
-
-# --- Tumour assessments: follow-up --------------------------------------------------------------
+# --- Follow-up ---------------------------------------------------------------------------------
 def _validate_followup(
     collector: ErrorCollector,
     *,
@@ -629,7 +612,7 @@ def _validate_followup(
     non_target_status: str,
     other_dates: Sequence[dt.date],
 ) -> None:
-    _check_study_date(collector, assessment_date, "assessment_date", patient=patient)
+    check_study_date(collector, assessment_date, "assessment_date", patient=patient)
     collector.check(
         validators.validate_followup_date,
         assessment_date,
@@ -685,6 +668,18 @@ def _measurement_values(m: MeasurementInput) -> dict:
     }
 
 
+def _measurement_rows(
+    assessment: TumourAssessment | None, measurements: Sequence[MeasurementInput]
+) -> RowsDiff:
+    """The measurements as listed, against those the follow-up has (by lesion)."""
+    existing = {m.lesion_id: m for m in assessment.measurements.all()} if assessment else {}
+    return _diff_rows(
+        LesionMeasurement,
+        existing,
+        [(m.lesion_id, {"lesion_id": m.lesion_id, **_measurement_values(m)}) for m in measurements],
+    )
+
+
 @transaction.atomic
 def tumour_followup_create(
     *,
@@ -694,15 +689,19 @@ def tumour_followup_create(
     method: str,
     measurements: Sequence[MeasurementInput],
     non_target_status: str = "",
-    new_lesion: str = NewLesion.NONE,
+    new_lesion: str,
     new_lesion_description: str = "",
     investigator_response: str = "",
     comments: str = "",
+    acknowledge_warnings: Iterable[str] = (),
 ) -> TumourAssessment:
     """Record a follow-up: each baseline target re-measured, non-targets, new lesions.
 
     The computed RECIST response is stored with it; the investigator's own reading, when it
-    differs, sets ``response_disagrees`` (monitors raise queries on those).
+    differs, sets ``response_disagrees`` (monitors raise queries on those). A date outside
+    the window of the planned assessment it fulfils is a soft check: refused until
+    ``acknowledge_warnings`` confirms it, then stored with the record (``warnings_acknowledged``)
+    and still reported as a deviation by the checks.
     """
     validators.validate_enrolled(patient.c1d1_date)
     assessments = _patient_assessments(patient)
@@ -719,7 +718,10 @@ def tumour_followup_create(
         non_target_status=non_target_status,
         other_dates=[a.assessment_date for a in assessments],
     )
-    collector.raise_if_any()
+    collector.warn(
+        validators.tumour_window_check(patient.calendar.all(), assessment_date=assessment_date)
+    )
+    checks = collector.raise_if_any(acknowledged=set(acknowledge_warnings))
     facts = _followup_input_facts(
         "new", assessment_date, measurements, non_target_status, new_lesion
     )
@@ -743,17 +745,12 @@ def tumour_followup_create(
             new_lesion_description=new_lesion_description.strip(),
             investigator_response=investigator_response,
             comments=comments.strip(),
+            warnings_acknowledged=stored_acknowledgements(checks),
             **_computed_fields(course.result_for("new"), investigator_response),
         ),
         user=user,
     )
-    for m in measurements:
-        audited_create(
-            LesionMeasurement(
-                assessment=assessment, lesion_id=m.lesion_id, **_measurement_values(m)
-            ),
-            user=user,
-        )
+    _apply_rows(_measurement_rows(None, measurements), assessment=assessment, user=user)
     _store_recomputed(
         followups,
         course,
@@ -781,18 +778,20 @@ def tumour_followup_update(
     method: str,
     measurements: Sequence[MeasurementInput],
     non_target_status: str = "",
-    new_lesion: str = NewLesion.NONE,
+    new_lesion: str,
     new_lesion_description: str = "",
     investigator_response: str = "",
     comments: str = "",
+    acknowledge_warnings: Iterable[str] = (),
     reason: str,
     expected_version: int | None,
 ) -> TumourAssessment:
-    """Correct a follow-up; its computed response (and later ones') is re-evaluated."""
-    reason = _require_reason(reason)
+    """Correct a follow-up; its computed response (and later ones') is re-evaluated. A
+    window warning confirmed before stays confirmed while its values do not change."""
+    reason = require_reason(reason)
     if assessment.kind != AssessmentKind.FOLLOW_UP:
         raise ValidationError({"__all__": msg.NOT_A_FOLLOW_UP})
-    locked = _lock(assessment, expected_version)
+    locked = lock(assessment, expected_version, also_changed=_lesion_changes_since)
     patient = locked.patient
     assessments = _patient_assessments(patient)
     baseline, followups = split_assessments(assessments)
@@ -808,7 +807,17 @@ def tumour_followup_update(
         non_target_status=non_target_status,
         other_dates=[a.assessment_date for a in assessments if a.pk != locked.pk],
     )
-    collector.raise_if_any()
+    collector.warn(
+        validators.tumour_window_check(
+            patient.calendar.all(),
+            assessment_date=assessment_date,
+            current_code=locked.calendar_code,
+        )
+    )
+    checks = collector.raise_if_any(
+        acknowledged=set(acknowledge_warnings)
+        | already_acknowledged(collector.warnings, locked.warnings_acknowledged)
+    )
     key = str(locked.pk)
     facts = _followup_input_facts(key, assessment_date, measurements, non_target_status, new_lesion)
     course = _evaluate(
@@ -816,18 +825,9 @@ def tumour_followup_update(
         [followup_facts(f) for f in others] + [facts],
         c1d1=patient.c1d1_date,
     )
-    existing = {m.lesion_id: m for m in current.measurements.all()}
-    for m in measurements:
-        _save_child(
-            existing.pop(m.lesion_id, None),
-            LesionMeasurement,
-            {"lesion_id": m.lesion_id, **_measurement_values(m)},
-            locked,
-            user,
-            reason,
-        )
-    for row in existing.values():
-        audited_delete(row, user=user, reason=reason)
+    _apply_rows(
+        _measurement_rows(current, measurements), assessment=locked, user=user, reason=reason
+    )
     old_code, old_date = locked.calendar_code, locked.assessment_date
     code = _tumour_event_code(
         patient=patient,
@@ -849,6 +849,7 @@ def tumour_followup_update(
             "new_lesion_description": new_lesion_description.strip(),
             "investigator_response": investigator_response,
             "comments": comments.strip(),
+            "warnings_acknowledged": stored_acknowledgements(checks),
             **_computed_fields(course.result_for(key), investigator_response),
         },
     )
@@ -869,270 +870,3 @@ def tumour_followup_update(
         )
     enqueue_patient_check(patient.pk)
     return updated
-
-
-# --- Adverse events ------------------------------------------------------------------------------
-AE_FIELDS = (
-    "meddra_code",
-    "term_specify",
-    "grade",
-    "start_date",
-    "stop_date",
-    "serious",
-    "sae_criteria",
-    "sae_aware_at",
-    "sae_reported_at",
-    "relation_paclitaxel",
-    "relation_imp321",
-    "action_taken",
-    "outcome",
-    "death_date",
-    "comments",
-)
-
-
-def _clean_adverse_event(*, patient: Patient, values: Mapping[str, Any]) -> dict:
-    """Run every AE rule; return the values to save (term from CTCAE, late-report flag)."""
-    collector = collect_errors()
-    meddra_code = str(values.get("meddra_code") or "").strip()
-    grade = values.get("grade")
-    start = values.get("start_date")
-    stop = values.get("stop_date")
-    death = values.get("death_date")
-    serious = bool(values.get("serious"))
-    criteria = list(values.get("sae_criteria") or [])
-    term = collector.check(validators.validate_ctcae_term, meddra_code)
-    if term is not None:
-        collector.check(validators.validate_ctcae_grade, grade, term=term)
-        collector.check(validators.validate_term_specify, values.get("term_specify", ""), term=term)
-    if start is None:
-        collector.add("start_date", "Give the start date of the event.")
-    for field, value in (("start_date", start), ("stop_date", stop), ("death_date", death)):
-        _check_study_date(collector, value, field, patient=patient)
-    if start is not None:
-        collector.check(validators.validate_stop_not_before_start, start, stop)
-        collector.check(
-            validators.validate_fatal_event,
-            grade=grade,
-            outcome=values.get("outcome", ""),
-            death_date=death,
-            start_date=start,
-        )
-        collector.check(
-            validators.validate_sae,
-            serious=serious,
-            grade=grade,
-            criteria=criteria,
-            aware_at=values.get("sae_aware_at"),
-            reported_at=values.get("sae_reported_at"),
-            start_date=start,
-        )
-    collector.check(
-        validators.validate_resolved_has_stop, outcome=values.get("outcome", ""), stop_date=stop
-    )
-    collector.raise_if_any()
-    cleaned = {field: values.get(field) for field in AE_FIELDS}
-    order = list(msg.SAECriterion.values)
-    cleaned.update(
-        meddra_code=meddra_code,
-        term=term["term"],
-        term_specify=(values.get("term_specify") or "").strip(),
-        serious=serious,
-        sae_criteria=sorted(set(criteria), key=order.index),
-        comments=(values.get("comments") or "").strip(),
-        reported_late=serious
-        and rules.sae_reported_late(values.get("sae_aware_at"), values.get("sae_reported_at")),
-    )
-    return cleaned
-
-
-@transaction.atomic
-def adverse_event_create(
-    *,
-    user,
-    patient: Patient,
-    meddra_code: str,
-    grade: int,
-    start_date: dt.date,
-    relation_paclitaxel: str,
-    relation_imp321: str,
-    action_taken: str,
-    outcome: str,
-    stop_date: dt.date | None = None,
-    serious: bool = False,
-    sae_criteria: Sequence[str] = (),
-    sae_aware_at: dt.datetime | None = None,
-    sae_reported_at: dt.datetime | None = None,
-    death_date: dt.date | None = None,
-    term_specify: str = "",
-    comments: str = "",
-) -> AdverseEvent:
-    """Record an adverse event graded by CTCAE v5.0 (an SAE reported > 24 h late is flagged)."""
-    values = {
-        "meddra_code": meddra_code,
-        "term_specify": term_specify,
-        "grade": grade,
-        "start_date": start_date,
-        "stop_date": stop_date,
-        "serious": serious,
-        "sae_criteria": list(sae_criteria),
-        "sae_aware_at": sae_aware_at,
-        "sae_reported_at": sae_reported_at,
-        "relation_paclitaxel": relation_paclitaxel,
-        "relation_imp321": relation_imp321,
-        "action_taken": action_taken,
-        "outcome": outcome,
-        "death_date": death_date,
-        "comments": comments,
-    }
-    cleaned = _clean_adverse_event(patient=patient, values=values)
-    adverse_event = audited_create(AdverseEvent(patient=patient, **cleaned), user=user)
-    enqueue_patient_check(patient.pk)
-    return adverse_event
-
-
-@transaction.atomic
-def adverse_event_update(
-    *,
-    user,
-    adverse_event: AdverseEvent,
-    changes: Mapping[str, Any],
-    reason: str,
-    expected_version: int | None,
-) -> AdverseEvent:
-    """Correct or follow up an AE (e.g. its stop date and outcome) with a reason."""
-    return _update_whole_record(
-        adverse_event,
-        fields=AE_FIELDS,
-        clean=lambda locked, values: _clean_adverse_event(patient=locked.patient, values=values),
-        user=user,
-        changes=changes,
-        reason=reason,
-        expected_version=expected_version,
-    )
-
-
-def _update_whole_record(
-    record, *, fields, clean, user, changes: Mapping[str, Any], reason: str, expected_version
-):
-    """Lock ``record``, re-validate all of ``fields`` with ``changes`` applied (cross-field
-    rules see the whole record), save the cleaned values audited, then re-check the patient."""
-    reason = _require_reason(reason)
-    locked = _lock(record, expected_version)
-    values = {field: getattr(locked, field) for field in fields}
-    values.update({k: v for k, v in changes.items() if k in fields})
-    cleaned = clean(locked, values)
-    updated = audited_update(
-        locked, user=user, reason=reason, expected_version=expected_version, changes=cleaned
-    )
-    enqueue_patient_check(updated.patient_id)
-    return updated
-
-
-# --- Vital signs and ECOG ------------------------------------------------------------------------
-VITALS_FIELDS = (
-    "visit",
-    "measured_on",
-    "weight_kg",
-    "height_cm",
-    "systolic_bp",
-    "diastolic_bp",
-    "heart_rate",
-    "temperature_c",
-    "ecog",
-)
-# Physiological limits, declared once (edc.validators); the form's inputs read the same.
-VITALS_LIMITS = {
-    "weight_kg": limits.WEIGHT_KG,
-    "systolic_bp": limits.SYSTOLIC_BP,
-    "diastolic_bp": limits.DIASTOLIC_BP,
-    "heart_rate": limits.HEART_RATE,
-    "temperature_c": limits.TEMPERATURE_C,
-}
-
-
-def _clean_vital_signs(
-    *, patient: Patient, values: Mapping[str, Any], exclude_pk: int | None = None
-) -> dict:
-    collector = collect_errors()
-    measured_on = values.get("measured_on")
-    if measured_on is None:
-        collector.add("measured_on", "Give the date of the measurements.")
-    _check_study_date(collector, measured_on, "measured_on", patient=patient)
-    for field, limit in VITALS_LIMITS.items():
-        collector.check(limit.check, values.get(field), field)
-    if values.get("height_cm") is not None:
-        collector.check(limits.HEIGHT_CM.check, values["height_cm"], "height_cm")
-    if values.get("systolic_bp") is not None and values.get("diastolic_bp") is not None:
-        collector.check(
-            validators.validate_blood_pressure,
-            systolic=values["systolic_bp"],
-            diastolic=values["diastolic_bp"],
-        )
-    collector.check(validators.validate_ecog, values.get("ecog"))
-    visit = values.get("visit")
-    if visit and visit != msg.UNSCHEDULED_VISIT:
-        taken = VitalSigns.objects.filter(patient=patient, visit=visit).exclude(pk=exclude_pk)
-        if taken.exists():
-            labels = dict(msg.VITALS_VISITS)
-            collector.add(
-                "visit", msg.VISIT_ALREADY_RECORDED.format(visit=labels.get(visit, visit))
-            )
-    collector.raise_if_any()
-    return {field: values.get(field) for field in VITALS_FIELDS}
-
-
-@transaction.atomic
-def vital_signs_create(
-    *,
-    user,
-    patient: Patient,
-    visit: str,
-    measured_on: dt.date,
-    weight_kg: Decimal,
-    systolic_bp: int,
-    diastolic_bp: int,
-    heart_rate: int,
-    temperature_c: Decimal,
-    ecog: int,
-    height_cm: Decimal | None = None,
-) -> VitalSigns:
-    """Record vital signs and ECOG; physiologically impossible values are refused."""
-    values = {
-        "visit": visit,
-        "measured_on": measured_on,
-        "weight_kg": weight_kg,
-        "height_cm": height_cm,
-        "systolic_bp": systolic_bp,
-        "diastolic_bp": diastolic_bp,
-        "heart_rate": heart_rate,
-        "temperature_c": temperature_c,
-        "ecog": ecog,
-    }
-    cleaned = _clean_vital_signs(patient=patient, values=values)
-    vital_signs = audited_create(VitalSigns(patient=patient, **cleaned), user=user)
-    enqueue_patient_check(patient.pk)
-    return vital_signs
-
-
-@transaction.atomic
-def vital_signs_update(
-    *,
-    user,
-    vital_signs: VitalSigns,
-    changes: Mapping[str, Any],
-    reason: str,
-    expected_version: int | None,
-) -> VitalSigns:
-    """Correct vital signs with a reason (the same plausibility rules as at entry)."""
-    return _update_whole_record(
-        vital_signs,
-        fields=VITALS_FIELDS,
-        clean=lambda locked, values: _clean_vital_signs(
-            patient=locked.patient, values=values, exclude_pk=locked.pk
-        ),
-        user=user,
-        changes=changes,
-        reason=reason,
-        expected_version=expected_version,
-    )
