@@ -89,9 +89,8 @@ class Imp321Injection(AuditedModel):
     kit_number = models.CharField(max_length=30, blank=True)
     lot_number = models.CharField(max_length=30, blank=True)
     injection_site = models.CharField(max_length=12, choices=InjectionSite.choices, blank=True)
-    local_reaction = models.CharField(
-        max_length=12, choices=LocalReaction.choices, default=LocalReaction.NONE
-    )
+    # An observation the user states ("No reaction" is a choice): never defaulted.
+    local_reaction = models.CharField(max_length=12, choices=LocalReaction.choices)
     local_reaction_details = models.TextField(blank=True)
     follows = models.ForeignKey(
         PaclitaxelAdministration,

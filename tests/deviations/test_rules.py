@@ -101,6 +101,7 @@ def test_imp321_dose_other_than_cohort_and_timing_rules(enrolled, give_paclitaxe
         patient=patient,
         event_code="IMP-C1D2",
         data={
+            "local_reaction": "none",
             "injected_at": at(patient.c1d1_date + dt.timedelta(days=1)),
             "status": "given",
             # Above 1.5 × the cohort dose (0.375 mg) would be refused outright.
@@ -115,6 +116,7 @@ def test_imp321_dose_other_than_cohort_and_timing_rules(enrolled, give_paclitaxe
         patient=patient,
         event_code="IMP-C1D16",
         data={
+            "local_reaction": "none",
             "injected_at": at(c1d15 + dt.timedelta(days=3)),
             "status": "given",
             "dose_mg": Decimal("0.25"),

@@ -36,6 +36,7 @@ def cohort_c_patient(enrolled, data_manager):
 
 
 def imp321(patient, user, *, code="IMP-C1D2", **data):
+    data.setdefault("local_reaction", "none")
     return services.imp321_record(user=user, patient=patient, event_code=code, data=data)
 
 

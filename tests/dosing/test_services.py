@@ -168,7 +168,12 @@ def test_imp321_dose_defaults_to_the_cohort_and_another_dose_needs_a_reason(
     pac = give_paclitaxel(patient, "PAC-C1D1")
     event = patient.calendar.get(code="IMP-C1D2")
     assert event.planned_date == pac.administration_date + dt.timedelta(days=1)
-    data = {"injected_at": at(event.planned_date), "status": "given", "dose_mg": Decimal("0.3")}
+    data = {
+        "injected_at": at(event.planned_date),
+        "status": "given",
+        "dose_mg": Decimal("0.3"),
+        "local_reaction": "none",
+    }
     with pytest.raises(ValidationError) as exc:
         services.imp321_record(user=investigator, patient=patient, event_code="IMP-C1D2", data=data)
     assert exc.value.message_dict["dose_reason"] == [
@@ -195,6 +200,7 @@ def test_imp321_without_paclitaxel_the_day_before_needs_confirmation(
         "injected_at": at(c1d1 + dt.timedelta(days=3)),
         "status": "given",
         "dose_mg": Decimal("0.25"),
+        "local_reaction": "none",
     }
     with pytest.raises(ValidationError) as exc:
         services.imp321_record(user=investigator, patient=patient, event_code="IMP-C1D2", data=data)
@@ -227,6 +233,7 @@ def test_imp321_two_days_after_paclitaxel_is_within_tolerance(
             "injected_at": at(patient.c1d1_date + dt.timedelta(days=2)),
             "status": "given",
             "dose_mg": Decimal("0.25"),
+            "local_reaction": "none",
         },
     )
     assert Imp321Injection.objects.count() == 1
@@ -255,6 +262,7 @@ def test_exposure_counts_doses_cumulative_dose_and_intensity(
             "injected_at": at(patient.c1d1_date + dt.timedelta(days=1)),
             "status": "given",
             "dose_mg": Decimal("0.25"),
+            "local_reaction": "none",
         },
     )
     exposure = exposure_for_patient(patient=patient)

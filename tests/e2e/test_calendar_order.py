@@ -26,8 +26,8 @@ def timeline_dates(page: Page) -> list[dt.date]:
 
 
 def home_row_date(day: dt.date) -> str:
-    """A planned date as home.html prints it (``D j M Y``)."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """A planned date as home.html prints it (``D d M Y``)."""
+    return f"{day:%a %d %b %Y}"
 
 
 def test_a_late_cycle_2_dose_moves_what_follows_and_every_list_stays_in_date_order(

@@ -174,6 +174,7 @@ def test_ae_form_safety_fields_start_blank_and_are_required(
     page.locator("#id_start_date").fill(str(patient.c1d1_date + dt.timedelta(days=5)))
     page.get_by_role("button", name="Save", exact=True).click()
     summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()  # read first (and its links now move the focus)
     for text in (
         "CTCAE grade: Choose the CTCAE grade.",
         "Serious adverse event (SAE): Say whether the event is serious (an SAE).",

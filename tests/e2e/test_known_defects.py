@@ -80,7 +80,7 @@ def test_the_proposed_dose_date_is_filled_in(page, login, investigator, enrolled
         login(investigator)
         open_first_dose(page, patient)
     expect(page.locator("#id_administration_date")).to_have_value(
-        timezone.localdate().isoformat(), timeout=250
+        f"{timezone.localdate():%d %b %Y}", timeout=250
     )
 
 

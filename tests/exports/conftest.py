@@ -50,6 +50,7 @@ def treat(patient, *, user, lab):
         patient=patient,
         event_code="IMP-C1D2",
         data={
+            "local_reaction": "none",
             "injected_at": local(c1d1 + dt.timedelta(days=1)),
             "status": "given",
             "dose_mg": patient.cohort.declaration.imp321_dose_mg,

@@ -390,6 +390,7 @@ def test_the_casebook_costs_the_same_number_of_queries_for_one_record_or_many(
         patient=large,
         event_code="IMP-C1D2",
         data={
+            "local_reaction": "none",
             "injected_at": local(c1d1 + dt.timedelta(days=1)),
             "status": "given",
             "dose_mg": large.cohort.declaration.imp321_dose_mg,
