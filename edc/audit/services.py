@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 
 from edc.access import roles
@@ -121,8 +121,59 @@ def _explain_refusal(instance: AuditedModel, error: IntegrityError) -> None:
         instance.validate_unique()
         instance.validate_constraints()
     except ValidationError as explained:
-        raise explained from error
+        raise _in_words(type(instance), explained) from error
     raise error
+
+
+# A check constraint's own message names the constraint ("Constraint “x” is violated."): the
+# person reads the fields it ties together instead.
+CONSTRAINT_REFUSED = "These values are not accepted together: {fields}. Nothing was saved."
+
+
+def _condition_fields(model: type[models.Model], node) -> list[str]:
+    """The labels of the fields a constraint's condition reads, in order, once each."""
+    names: list[str] = []
+
+    def walk(part) -> None:
+        if isinstance(part, models.Q):
+            for child in part.children:
+                walk(child)
+        elif isinstance(part, tuple):
+            names.append(part[0].split("__")[0])
+            walk(part[1])
+        elif isinstance(part, models.F):
+            names.append(part.name.split("__")[0])
+
+    walk(node)
+    labels: list[str] = []
+    for name in names:
+        try:
+            label = str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _in_words(model: type[models.Model], explained: ValidationError) -> ValidationError:
+    """``explained`` with each check constraint's default message replaced by the fields."""
+    words = {
+        str(c.get_violation_error_message()): CONSTRAINT_REFUSED.format(
+            fields=", ".join(_condition_fields(model, c.condition)) or model._meta.verbose_name
+        )
+        for c in model._meta.constraints
+        if isinstance(c, models.CheckConstraint)
+        and c.violation_error_message == c.default_violation_error_message
+    }
+    if not hasattr(explained, "error_dict"):
+        return ValidationError([words.get(m, m) for m in explained.messages])
+    return ValidationError(
+        {
+            field: [words.get(m, m) for m in messages]
+            for field, messages in explained.message_dict.items()
+        }
+    )
 
 
 def _save_or_explain(write):

@@ -53,6 +53,29 @@ def test_a_duplicate_screening_number_that_passed_the_service_check_is_refused_r
     assert Patient.objects.filter(screening_number="S900").count() == 1
 
 
+def test_a_check_constraint_refusal_names_the_fields_never_the_constraint(screened, investigator):
+    """A save the database refuses by a check constraint reads as the fields it ties
+    together; the constraint's internal name is never shown, and nothing is stored."""
+    patient = screened(number="S901")
+    before = _counts()
+    with pytest.raises(ValidationError) as refused:
+        audited_update(
+            patient,
+            user=investigator,
+            reason="Subject number typed before enrolment",
+            expected_version=patient.version,
+            changes={"subject_id": "FR01-999"},
+        )
+    message = " ".join(refused.value.messages)
+    assert "patient_enrolled_has_cohort_and_date" not in message and "Constraint" not in message
+    labels = [str(Patient._meta.get_field(f).verbose_name) for f in ("subject_id", "cohort")]
+    assert all(label in message for label in labels), message
+    assert "Nothing was saved" in message
+    assert _counts() == before
+    patient.refresh_from_db()
+    assert patient.subject_id is None
+
+
 def test_a_duplicate_unique_field_on_an_edit_names_the_field_and_changes_nothing(
     enrolled, investigator
 ):

@@ -22,7 +22,7 @@ from patients.models import Consent
 
 from . import pg_throwaway as pg
 
-# The clinical tables the services delete from (assessments/services.py: lesions, measurements).
+# The clinical tables the services delete from (assessments/services/tumours.py: lesions, measurements).
 DELETABLE = {
     "assessments_targetlesion",
     "assessments_nontargetlesion",
