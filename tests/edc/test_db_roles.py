@@ -22,7 +22,8 @@ from patients.models import Consent
 
 from . import pg_throwaway as pg
 
-# The clinical tables the services delete from (assessments/services/tumours.py: lesions, measurements).
+# The clinical tables the services delete from (assessments/services/tumours.py: lesions and
+# measurements).
 DELETABLE = {
     "assessments_targetlesion",
     "assessments_nontargetlesion",
