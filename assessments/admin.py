@@ -6,6 +6,7 @@ from edc.audit.admin import ReadOnlyAdmin
 
 from .models import (
     AdverseEvent,
+    ConcomitantMedication,
     LesionMeasurement,
     NonTargetLesion,
     TargetLesion,
@@ -51,3 +52,8 @@ class VitalSignsAdmin(ReadOnlyAdmin):
 admin.site.register(TargetLesion, ReadOnlyAdmin)
 admin.site.register(NonTargetLesion, ReadOnlyAdmin)
 admin.site.register(LesionMeasurement, ReadOnlyAdmin)
+
+
+@admin.register(ConcomitantMedication)
+class ConcomitantMedicationAdmin(ReadOnlyAdmin):
+    list_display = ("patient", "name", "atc_code", "start_date", "ongoing", "stop_date")

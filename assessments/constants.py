@@ -253,3 +253,63 @@ VITALS_VISITS: tuple[tuple[str, str], ...] = (
     ),
     (UNSCHEDULED_VISIT, "Unscheduled"),
 )
+
+
+# --- Concomitant medications -----------------------------------------------------------------
+class DoseUnit(models.TextChoices):
+    MG = "mg", "mg"
+    MICROGRAM = "ug", "µg"
+    G = "g", "g"
+    ML = "mL", "mL"
+    IU = "IU", "IU"
+    MMOL = "mmol", "mmol"
+    TABLET = "tablet", "tablet(s)"
+    PUFF = "puff", "puff(s)"
+    DROP = "drop", "drop(s)"
+    APPLICATION = "application", "application(s)"
+
+
+class Route(models.TextChoices):
+    ORAL = "oral", "Oral"
+    INTRAVENOUS = "iv", "Intravenous"
+    SUBCUTANEOUS = "sc", "Subcutaneous"
+    INTRAMUSCULAR = "im", "Intramuscular"
+    TOPICAL = "topical", "Topical"
+    INHALED = "inhaled", "Inhaled"
+    TRANSDERMAL = "transdermal", "Transdermal"
+    RECTAL = "rectal", "Rectal"
+    OTHER = "other", "Other"
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", "Single dose"
+    DAILY = "daily", "Once a day"
+    TWICE_DAILY = "bid", "Twice a day"
+    THREE_DAILY = "tid", "Three times a day"
+    FOUR_DAILY = "qid", "Four times a day"
+    EVERY_OTHER_DAY = "every_other_day", "Every other day"
+    WEEKLY = "weekly", "Once a week"
+    EVERY_3_WEEKS = "every_3_weeks", "Every 3 weeks"
+    MONTHLY = "monthly", "Once a month"
+    AS_NEEDED = "prn", "As needed"
+
+
+# WHO ATC code of a chemical substance: anatomical group letter, 2 digits, 2 letters, 2 digits.
+ATC_CODE_PATTERN = r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"
+CM_NAME_REQUIRED = "Give the medication's name as written in the source."
+CM_INDICATION_REQUIRED = "Give the indication (what the medication is taken for)."
+ATC_CODE_FORMAT = (
+    "An ATC code has 7 characters: a letter, 2 digits, 2 letters, 2 digits (e.g. A04AA01); "
+    "leave it empty when unknown."
+)
+CM_DOSE_POSITIVE = "The dose must be a positive number."
+CM_START_REQUIRED = "Give the date the medication was started."
+CM_START_IN_FUTURE = "The start date is in the future."
+CM_ONGOING_REQUIRED = "Say whether the medication is ongoing."
+CM_STOP_WHEN_ONGOING = "An ongoing medication has no stop date: leave it empty or answer “No”."
+CM_STOP_REQUIRED = "Give the stop date of a medication that is not ongoing."
+CM_STOP_BEFORE_START = "The stop date cannot be before the start date."
+CM_AE_OTHER_PATIENT = "Choose an adverse event of this patient."
+CM_STOP_BEFORE_AE = (
+    "A medication for this adverse event cannot stop before the event started ({date})."
+)

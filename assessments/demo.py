@@ -41,12 +41,15 @@ from . import selectors, services
 from .constants import (
     ActionTaken,
     AEOutcome,
+    DoseUnit,
+    Frequency,
     ImagingMethod,
     NewLesion,
     NonTargetStatus,
     Organ,
     Relation,
     ResponseChoice,
+    Route,
     SAECriterion,
 )
 from .rules import is_nodal, non_target_label, target_label
@@ -430,6 +433,7 @@ def build(*, users: dict, rng) -> None:
         baseline = _baseline(patient, user=user, rng=rng, needs_non_target=needs_non_target)
         _followups(patient, baseline, steps, events, user=user, rng=rng)
     _adverse_events(sorted(patients, key=lambda p: p.subject_id), staff)
+    _concomitant_medications(sorted(patients, key=lambda p: p.subject_id), staff)
     _check_paper_endpoints(users)
 
 
@@ -445,3 +449,101 @@ def _check_paper_endpoints(users: dict) -> None:
     expected = (PAPER_RESPONDERS, PAPER_WITHOUT_PROGRESSION, PAPER_PROGRESSORS)
     if found != expected:
         raise RuntimeError(f"Demo RECIST endpoints {found} differ from the paper's {expected}.")
+
+
+# --- Concomitant medications ---------------------------------------------------------------------
+CM_SEED = 20251204  # a private stream: the shared one is not drawn from after the endpoints
+# The treatment each condition of the medical history is on (patients.demo), by MedDRA code:
+# (name as written, ATC code, dose, unit, frequency).
+CHRONIC = {
+    "10020772": ("Amlodipine", "C08CA01", "5", DoseUnit.MG, Frequency.DAILY),
+    "10021114": ("Levothyroxine", "H03AA01", "75", DoseUnit.MICROGRAM, Frequency.DAILY),
+    "10066874": ("Omeprazole", "A02BC01", "20", DoseUnit.MG, Frequency.DAILY),
+    "10031282": ("Alendronic acid", "M05BA04", "70", DoseUnit.MG, Frequency.WEEKLY),
+    "10022437": ("Zopiclone", "N05CF01", "7.5", DoseUnit.MG, Frequency.AS_NEEDED),
+}
+# What treats an adverse event of the regimen, by MedDRA code of its CTCAE term.
+FOR_EVENT = {
+    "10029366": (
+        "Filgrastim",
+        "L03AA02",
+        "300",
+        DoseUnit.MICROGRAM,
+        Route.SUBCUTANEOUS,
+        Frequency.DAILY,
+        5,
+    ),
+    "10034620": (
+        "Pregabalin",
+        "N03AX16",
+        "75",
+        DoseUnit.MG,
+        Route.ORAL,
+        Frequency.TWICE_DAILY,
+        None,
+    ),
+    "10022095": (
+        "Hydrocortisone cream 1 %",
+        "D07AA02",
+        "1",
+        DoseUnit.APPLICATION,
+        Route.TOPICAL,
+        Frequency.TWICE_DAILY,
+        4,
+    ),
+}
+
+
+def _concomitant_medications(patients: list[Patient], staff: dict) -> None:
+    """The chronic treatments of each patient's medical history, continued on study, and the
+    medications given for the regimen's adverse events (linked to the event they treat)."""
+    rng = random.Random(CM_SEED)
+    for patient in patients:
+        user = staff[patient.site.code]
+        last = _last_allowed(patient)
+        for history in patient.medical_history.all():
+            chronic = CHRONIC.get(history.meddra_code)
+            if chronic is None or not history.ongoing:
+                continue
+            name, atc, dose, unit, frequency = chronic
+            with back_entry_on(patient.screening_date, 12, rng.randint(0, 59)):
+                services.conmed_create(
+                    user=user,
+                    patient=patient,
+                    name=name,
+                    atc_code=atc,
+                    indication=history.condition,
+                    dose=Decimal(dose),
+                    unit=unit,
+                    route=Route.ORAL,
+                    frequency=frequency,
+                    start_date=history.start_date + dt.timedelta(days=rng.randint(0, 60)),
+                    ongoing=True,
+                )
+        for ae in patient.adverse_events.all():
+            treatment = FOR_EVENT.get(ae.meddra_code)
+            if treatment is None or ae.start_date > last:
+                continue
+            name, atc, dose, unit, route, frequency, days = treatment
+            start = ae.start_date + dt.timedelta(days=rng.randint(0, 1))
+            stop = start + dt.timedelta(days=days) if days else ae.stop_date
+            if stop is not None and stop > last:
+                stop = None
+            if stop is not None and stop < start:
+                stop = start
+            with back_entry_on(min(start, last), 17, rng.randint(0, 59)):
+                services.conmed_create(
+                    user=user,
+                    patient=patient,
+                    name=name,
+                    atc_code=atc,
+                    indication=ae.term,
+                    dose=Decimal(dose),
+                    unit=unit,
+                    route=route,
+                    frequency=frequency,
+                    start_date=min(start, last),
+                    ongoing=stop is None,
+                    stop_date=stop,
+                    adverse_event=ae,
+                )

@@ -8,6 +8,7 @@ the table it is about.
 from functools import cache
 
 from django import forms
+from django.utils.formats import date_format
 
 from edc.protocol import RECIST
 from edc.softcheck import RULE_DATE_OUTSIDE_WINDOW, WARN_DATE_OUTSIDE_WINDOW
@@ -28,6 +29,7 @@ from . import constants as c
 from . import ctcae, rules
 from .services import (
     AE_FIELDS,
+    CM_FIELDS,
     VITALS_FIELDS,
     MeasurementInput,
     NonTargetLesionInput,
@@ -455,4 +457,65 @@ class VitalSignsForm(StudyDatesMixin, forms.Form):
 
 
 class VitalSignsEditForm(AuditedEditForm, VitalSignsForm):
+    pass
+
+
+# --- Concomitant medications ---------------------------------------------------------------------
+class AdverseEventChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        term = f"{obj.term}: {obj.term_specify}" if obj.term_specify else obj.term
+        return f"{term}, grade {obj.grade}, from {date_format(obj.start_date)}"
+
+
+class ConcomitantMedicationForm(forms.Form):
+    """The medication as the source names it; whether it is ongoing is stated, never assumed."""
+
+    name = forms.CharField(
+        label="Medication (as written in the source)",
+        max_length=200,
+        error_messages=_required(c.CM_NAME_REQUIRED),
+    )
+    atc_code = forms.CharField(
+        label="ATC code (optional)",
+        max_length=7,
+        required=False,
+        help_text="7 characters, e.g. A04AA01 (ondansetron).",
+    )
+    indication = forms.CharField(max_length=200, error_messages=_required(c.CM_INDICATION_REQUIRED))
+    adverse_event = AdverseEventChoice(
+        label="Adverse event treated (optional)",
+        queryset=None,
+        required=False,
+        empty_label="— none (not given for an adverse event)",
+    )
+    dose = forms.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "step": "any"}),
+        error_messages=_required(c.CM_DOSE_POSITIVE),
+    )
+    unit = forms.ChoiceField(label="Dose unit", choices=_blank("— choose", c.DoseUnit.choices))
+    route = forms.ChoiceField(choices=_blank("— choose", c.Route.choices))
+    frequency = forms.ChoiceField(choices=_blank("— choose", c.Frequency.choices))
+    start_date = forms.DateField(widget=DATE, error_messages=_required(c.CM_START_REQUIRED))
+    ongoing = forms.TypedChoiceField(
+        label="Ongoing",
+        choices=SERIOUS_CHOICES,
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+        error_messages=_required(c.CM_ONGOING_REQUIRED),
+    )
+    stop_date = forms.DateField(widget=DATE, required=False, help_text="Only when not ongoing.")
+
+    def __init__(self, *args, adverse_events=None, **kwargs):
+        kwargs.pop("patient", None)
+        super().__init__(*args, **kwargs)
+        self.fields["adverse_event"].queryset = adverse_events
+
+    def service_kwargs(self) -> dict:
+        """The values the service takes: its field list (``CM_FIELDS``), this form's fields."""
+        return {name: self.cleaned_data.get(name) for name in CM_FIELDS}
+
+
+class ConcomitantMedicationEditForm(AuditedEditForm, ConcomitantMedicationForm):
     pass

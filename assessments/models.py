@@ -383,3 +383,54 @@ class VitalSigns(AuditedModel):
 
     def __str__(self) -> str:
         return f"Vital signs {date_format(self.measured_on)} — {self.patient}"
+
+
+class ConcomitantMedication(AuditedModel):
+    """A medication taken during the study besides the trial drugs: the verbatim name (coding
+    to a licensed dictionary is out of scope), an optional WHO ATC code, and the adverse event
+    it treats, when it treats one."""
+
+    FREE_TEXT_FIELDS = frozenset({"name", "indication"})  # as typed (edc.audit.privacy)
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="concomitant_medications"
+    )
+    name = models.CharField("medication (as in the source)", max_length=200)
+    atc_code = models.CharField("ATC code", max_length=7, blank=True)
+    indication = models.CharField(max_length=200)
+    dose = models.DecimalField(max_digits=8, decimal_places=2)
+    unit = models.CharField("dose unit", max_length=12, choices=c.DoseUnit.choices)
+    route = models.CharField(max_length=12, choices=c.Route.choices)
+    frequency = models.CharField(max_length=16, choices=c.Frequency.choices)
+    start_date = models.DateField("start date")
+    # A clinical fact the site states: no default.
+    ongoing = models.BooleanField()
+    stop_date = models.DateField("stop date", null=True, blank=True)
+    adverse_event = models.ForeignKey(
+        AdverseEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="medications",
+        verbose_name="adverse event treated",
+    )
+
+    class Meta:
+        verbose_name = "concomitant medication"
+        ordering = ["patient_id", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ongoing=True, stop_date__isnull=True)
+                | Q(ongoing=False, stop_date__isnull=False),
+                name="conmed_stop_date_iff_not_ongoing",
+            ),
+            models.CheckConstraint(
+                condition=Q(stop_date__isnull=True) | Q(stop_date__gte=F("start_date")),
+                name="conmed_stop_not_before_start",
+            ),
+            models.CheckConstraint(condition=Q(dose__gt=0), name="conmed_dose_positive"),
+        ]
+
+    def __str__(self) -> str:
+        start = date_format(self.start_date)
+        return f"Concomitant medication {self.name}, from {start} — {self.patient}"

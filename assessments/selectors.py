@@ -31,6 +31,7 @@ from .course import (
 )
 from .models import (
     AdverseEvent,
+    ConcomitantMedication,
     LesionMeasurement,
     NonTargetLesion,
     TargetLesion,
@@ -308,3 +309,15 @@ def vital_signs_get_for_user(*, user, pk: int) -> VitalSigns:
         return vital_signs_visible_to(user).get(pk=pk)
     except (VitalSigns.DoesNotExist, ValueError, TypeError):
         raise Http404("No such vital signs record.") from None
+
+
+def conmeds_visible_to(user) -> QuerySet[ConcomitantMedication]:
+    qs = ConcomitantMedication.objects.select_related("patient", "patient__site", "adverse_event")
+    return scope_to_user_sites(qs, user, site_lookup="patient__site")
+
+
+def conmed_get_for_user(*, user, pk: int) -> ConcomitantMedication:
+    try:
+        return conmeds_visible_to(user).get(pk=pk)
+    except (ConcomitantMedication.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such concomitant medication.") from None

@@ -31,4 +31,15 @@ urlpatterns = [
         name="ae_new",
     ),
     path("patients/<int:pk>/vitals/new/", views.VitalSignsFormView.as_view(), name="vitals_new"),
+    path("conmeds/", views.ConcomitantMedicationListView.as_view(), name="conmed_list"),
+    path(
+        "patients/<int:pk>/conmeds/new/",
+        views.ConcomitantMedicationFormView.as_view(),
+        name="conmed_new",
+    ),
+    path(
+        "conmeds/<int:conmed_pk>/edit/",
+        views.ConcomitantMedicationEditView.as_view(),
+        name="conmed_edit",
+    ),
 ]

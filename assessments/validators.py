@@ -8,12 +8,14 @@ several rules and report every broken one at once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from edc import protocol
 from edc.protocol import RECIST
@@ -339,3 +341,35 @@ def tumour_window_check(
         earliest=event.earliest,
         latest=event.latest,
     )
+
+
+# --- Concomitant medications ---------------------------------------------------------------------
+_ATC = re.compile(msg.ATC_CODE_PATTERN)
+
+
+def validate_atc_code(code: str) -> None:
+    """An ATC code, when given, is a 7-character WHO ATC code of a substance (``A04AA01``)."""
+    if code and not _ATC.match(code):
+        raise ValidationError({"atc_code": msg.ATC_CODE_FORMAT})
+
+
+def validate_conmed_stop(*, ongoing: bool | None, start: dt.date | None, stop: dt.date | None):
+    """An ongoing medication has no stop date; a stopped one has one, not before its start."""
+    if ongoing is True and stop is not None:
+        raise ValidationError({"stop_date": msg.CM_STOP_WHEN_ONGOING})
+    if ongoing is False and stop is None:
+        raise ValidationError({"stop_date": msg.CM_STOP_REQUIRED})
+    if start is not None and stop is not None and stop < start:
+        raise ValidationError({"stop_date": msg.CM_STOP_BEFORE_START})
+
+
+def validate_conmed_adverse_event(adverse_event, *, patient_id: int, stop: dt.date | None):
+    """The adverse event a medication treats is the same patient's, and began before it stopped."""
+    if adverse_event is None:
+        return
+    if adverse_event.patient_id != patient_id:
+        raise ValidationError({"adverse_event": msg.CM_AE_OTHER_PATIENT})
+    if stop is not None and stop < adverse_event.start_date:
+        raise ValidationError(
+            {"stop_date": msg.CM_STOP_BEFORE_AE.format(date=date_format(adverse_event.start_date))}
+        )

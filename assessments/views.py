@@ -15,7 +15,8 @@ from .constants import AssessmentKind
 
 
 class PatientAssessmentsView(TrialRoleRequiredMixin, TemplateView):
-    """The patient's RECIST table, tumour assessments, adverse events and vital signs."""
+    """The patient's RECIST table, tumour assessments, adverse events, vital signs and
+    concomitant medications."""
 
     template_name = "assessments/patient.html"
 
@@ -28,6 +29,7 @@ class PatientAssessmentsView(TrialRoleRequiredMixin, TemplateView):
             course=course,
             adverse_events=selectors.adverse_events_for_patient(user=user, patient_id=patient.pk),
             vital_signs=selectors.vital_signs_visible_to(user).filter(patient=patient),
+            medications=selectors.conmeds_visible_to(user).filter(patient=patient),
             can_enter=can_enter_data(user),
             **kwargs,
         )
@@ -398,6 +400,78 @@ class VitalSignsEditView(VitalSignsFormView):
             user=self.request.user, pk=self.kwargs["vitals_pk"]
         )
         return self.vital_signs.patient
+
+
+# --- Concomitant medications ---------------------------------------------------------------------
+class ConcomitantMedicationListView(TrialRoleRequiredMixin, ListView):
+    template_name = "assessments/conmed_list.html"
+    context_object_name = "medications"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return selectors.conmeds_visible_to(self.request.user).order_by("-start_date", "-id")
+
+
+class ConcomitantMedicationFormView(PatientFormView):
+    template_name = "assessments/form.html"
+    title = "Concomitant medication"
+    success_message = "Concomitant medication saved."
+    medication = None
+
+    def get_form_class(self):
+        return (
+            forms.ConcomitantMedicationEditForm
+            if self.medication
+            else forms.ConcomitantMedicationForm
+        )
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "adverse_events": selectors.adverse_events_for_patient(
+                user=self.request.user, patient_id=self.patient.pk
+            ).order_by("start_date", "id"),
+        }
+
+    def get_initial(self):
+        if self.medication is None:
+            ae = self.request.GET.get("adverse_event")
+            return {"adverse_event": ae} if ae and ae.isdigit() else {}
+        m = self.medication
+        initial = {field: getattr(m, field) for field in services.CM_FIELDS}
+        initial["ongoing"] = str(m.ongoing)
+        initial["adverse_event"] = m.adverse_event_id
+        initial["version"] = m.version
+        return initial
+
+    def perform(self, form):
+        if self.medication is None:
+            return run_service(
+                form,
+                services.conmed_create,
+                user=self.request.user,
+                patient=self.patient,
+                **form.service_kwargs(),
+            )
+        return run_service(
+            form,
+            services.conmed_update,
+            user=self.request.user,
+            medication=self.medication,
+            changes=form.service_kwargs(),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+
+
+class ConcomitantMedicationEditView(ConcomitantMedicationFormView):
+    title = "Correct or follow up a concomitant medication"
+
+    def get_patient(self):
+        self.medication = selectors.conmed_get_for_user(
+            user=self.request.user, pk=self.kwargs["conmed_pk"]
+        )
+        return self.medication.patient
 
 
 # --- Endpoints -----------------------------------------------------------------------------------

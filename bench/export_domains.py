@@ -44,6 +44,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, models  # noqa: E402
+from django.db.models import F, Q  # noqa: E402
+from django.db.models.constants import LOOKUP_SEP  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -60,9 +62,16 @@ from edc import protocol  # noqa: E402
 from edc.access.constants import Role  # noqa: E402
 from edc.access.models import Site, StaffProfile  # noqa: E402
 from edc.deviations.models import Deviation  # noqa: E402
-from edc.exports.context import ExportContext, in_read_transaction  # noqa: E402
+from edc.exports.context import PATIENT_FIELDS, ExportContext, in_read_transaction  # noqa: E402
+
+try:
+    from edc.exports.context import one_snapshot
+except ImportError:  # the code before issue 20 (a before/after run)
+    one_snapshot = None
 from edc.exports.datasets import dataset_bytes  # noqa: E402
 from edc.exports.domains import DOMAINS  # noqa: E402
+from edc.exports.snapshots import patient_lookup  # noqa: E402
+from edc.exports.spec import ReaderExpression, patient_path  # noqa: E402
 from edc.exports.writers import RowCount, csv_bytes  # noqa: E402
 from labs.catalogue import ANALYTES, CHEMISTRY, HAEMATOLOGY, IMMUNE  # noqa: E402
 from labs.models import ImmuneDraw, Laboratory, LabResult  # noqa: E402
@@ -375,6 +384,16 @@ def export(domain, user, *, python: bool = False) -> tuple[int, int]:
     return counter.rows, size
 
 
+def export_package(user) -> int:
+    """Every dataset as a package build writes them (``context.one_snapshot``): CSV drained."""
+    size = 0
+    with one_snapshot(ExportContext(user=user)) as ctx:
+        for domain in DOMAINS:
+            for piece in in_read_transaction(dataset_bytes(domain, ctx, "csv", RowCount())):
+                size += len(piece)
+    return size
+
+
 def copy_seconds(statements: list[str]) -> float:
     """PostgreSQL's own COPY (SELECT …) TO STDOUT of the export's queries, output drained."""
     start = time.perf_counter()
@@ -385,6 +404,64 @@ def copy_seconds(statements: list[str]) -> float:
                 for _block in copy:
                     pass
     return time.perf_counter() - start
+
+
+def _read_fields(node, out: set[str]) -> None:
+    """The fields (lookup paths) an expression reads, walking ``F``, ``Q`` and sources."""
+    if isinstance(node, F):
+        out.add(node.name)
+    elif isinstance(node, Q):
+        for child in node.children:
+            if isinstance(child, tuple):
+                key, value = child
+                parts = key.split(LOOKUP_SEP)
+                if len(parts) > 1 and parts[-1] in ("in", "isnull", "lt", "lte", "gt", "gte"):
+                    parts = parts[:-1]
+                out.add(LOOKUP_SEP.join(parts))
+                _read_fields(value, out)
+            else:
+                _read_fields(child, out)
+    elif hasattr(node, "get_source_expressions"):
+        for source in node.get_source_expressions():
+            _read_fields(source, out)
+
+
+def raw_statements(domain, user) -> list[str]:
+    """For a stream domain: the SELECT of the rows its dataset reads, as stored — per part,
+    the patient, the sort columns and every field the variables' expressions read, no cell
+    computed — the same baseline as the Python path's raw streams before issue 20."""
+    ctx = ExportContext(user=user).for_models(domain.models)
+    stream = domain.stream
+    variables = stream.selected(domain.variables_for(deidentified=ctx.deidentified))
+    # The subjects as stored (the Python path read them before issue 20; USUBJID is now an
+    # expression of the same patient row, so its fields are not counted twice below).
+    subjects = ctx.scoped(Patient).filter(ctx.patient_condition("id")).values(*PATIENT_FIELDS)
+    sql, params = subjects.order_by("id").query.get_compiler(using=subjects.db).as_sql()
+    statements = [connection.ops.compose_sql(sql, params)]
+    for part in stream.parts:
+        path_fields: set[str] = set()
+        for variable in variables:
+            if variable.name == "USUBJID":
+                continue
+            expression = variable.expression
+            if isinstance(expression, ReaderExpression):
+                expression = expression.build(ctx, patient_path(part.model))
+            _read_fields(expression, path_fields)
+        if stream.unpivot is not None:
+            path_fields.update(column for _c, column in stream.unpivot.items)
+        lookup = patient_lookup(part.model)
+        qs = ctx.scoped(part.model).filter(ctx.patient_condition(lookup))
+        if part.where is not None:
+            qs = qs.filter(part.where)
+        if part.expressions:
+            qs = qs.annotate(**part.expressions)
+        columns = {"pid": F(lookup)}
+        columns.update({f"_o{i}": F(name) for i, name in enumerate(stream.order_by)})
+        columns.update({f"_r{i}": F(name) for i, name in enumerate(sorted(path_fields))})
+        qs = qs.values(**columns).order_by("pid", *(f"_o{i}" for i in range(len(stream.order_by))))
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+        statements.append(connection.ops.compose_sql(sql, params))
+    return statements
 
 
 def select_statements(queries) -> list[str]:
@@ -427,6 +504,9 @@ def measure(n: int, user, repeat: int) -> list[dict]:
             python_seconds = time.perf_counter() - start
             python_cpu = time.process_time() - start_cpu
         statements = select_statements(queries.captured_queries)
+        if domain.stream is not None:
+            # Not the Python path's query, which computes every cell: the rows it reads.
+            statements = raw_statements(domain, user)
         copy, _ = median_time(partial(copy_seconds, statements), repeat)
         # What a download runs: PostgreSQL's rendering where the domain has one.
         with CaptureQueriesContext(connection) as served:
@@ -496,6 +576,13 @@ def main() -> None:
         summary[n] = (rows, seconds, copy, max(r["peak"] for r in results))
         cpu = sum(r["cpu"] for r in results)
         python_cpu = sum(r["python_cpu"] for r in results)
+        if one_snapshot is not None:
+            together, _ = median_time(partial(export_package, user), args.repeat)
+            print(
+                f"{n:>6} PACKAGE (every dataset in one snapshot, RECIST once per subject): "
+                f"{together:.2f} s  ratio {together / copy:.2f}x  CPU {CPU_TIMES[-1]:.2f} s",
+                flush=True,
+            )
         print(
             f"{n:>6} ALL: {rows} rows {seconds:.1f} s {rows / seconds:.0f} rows/s  "
             f"COPY {copy:.1f} s CPU {cpu:.2f} s (Python path {python_cpu:.2f} s) "

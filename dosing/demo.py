@@ -3,14 +3,14 @@
 Patient order (by subject enrolment) picks who gets a held dose, a delayed cycle, a dose
 reduction or a late injection, so the deviation engine and the pages have something to show.
 
-Every form is complete (infusion start and stop of each dose given; kit, lot and site of each
-injection). Each D1 has its vital signs, weighed before the dose: the weight the dose was
-calculated from. The adverse events are those of weekly paclitaxel with IMP321 (peripheral
-sensory neuropathy, neutropenia, alopecia, fatigue; injection-site reactions to IMP321, more
-frequent in the higher-dose cohorts), with grades and causality, each consistent with the
-doses: the neutropenia that held a dose, the neuropathy that reduced one, a reaction where an
-injection site showed erythema. Each write is recorded on the day it was made in the trial
-(``edc.audit.clock.back_entry_on``), not at the demo's load time.
+Every form is complete (infusion start and stop and premedication of each dose given; kit, lot
+and site of each injection). Each D1 has its vital signs, weighed before the dose: the weight
+the dose was calculated from. The adverse events are those of weekly paclitaxel with IMP321
+(peripheral sensory neuropathy, neutropenia, alopecia, fatigue; injection-site reactions to
+IMP321, more frequent in the higher-dose cohorts), with grades and causality, each consistent
+with the doses: the neutropenia that held a dose, the neuropathy that reduced one, a reaction
+where an injection site showed erythema. Each write is recorded on the day it was made in the
+trial (``edc.audit.clock.back_entry_on``), not at the demo's load time.
 """
 
 import datetime as dt
@@ -63,6 +63,22 @@ def _vitals(patient, *, user, visit: str, day, height: Decimal, weight: Decimal,
             temperature_c=Decimal(str(round(rng.uniform(36.2, 37.3), 1))),
             ecog=rng.choice((0, 0, 0, 1)),
         )
+
+
+# Sites whose standing paclitaxel premedication includes an H2 blocker (ranitidine's withdrawal
+# in 2020 left famotidine; some sites dropped the H2 blocker altogether).
+H2_BLOCKER_SITES = {"FR01", "BE01"}
+
+
+def _premedication(site_code: str, cycle: int) -> dict:
+    """The premedication stated on a dose (an antiemetic added to the first cycle's)."""
+    h2 = site_code in H2_BLOCKER_SITES
+    return {
+        "premed_dexamethasone": True,
+        "premed_antihistamine": True,
+        "premed_h2_blocker": h2,
+        "premed_other": "Ondansetron 8 mg IV" if cycle == 1 else "",
+    }
 
 
 def build(*, users: dict, rng) -> None:
@@ -127,6 +143,10 @@ def build(*, users: dict, rng) -> None:
                     else "",
                     # The site confirmed the warning the form showed (still a deviation).
                     "acknowledge_warnings": [rules.WARN_DOSE_OFF_PLAN] if off_plan else [],
+                    # Premedication before each infusion (no draw from ``rng``, so the rest of
+                    # the demo is unchanged): dexamethasone and an H1 antihistamine every
+                    # time, an H2 blocker at the sites whose standing order includes one.
+                    **_premedication(patient.site.code, event.cycle),
                 }
                 if index == HELD_C2D8 and code == "PAC-C2D8":
                     data |= {

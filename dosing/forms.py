@@ -56,6 +56,18 @@ class WarningsMixin(forms.Form):
     )
 
 
+def _premedication(label: str) -> forms.TypedChoiceField:
+    """A premedication given or not: stated by the site, never pre-answered."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("", "— not answered yet"), ("True", "Given"), ("False", "Not given")],
+        coerce=lambda value: value == "True",
+        empty_value=None,
+        required=False,
+        help_text="Answer for every dose given: the casebook shows it in progress until then.",
+    )
+
+
 class PaclitaxelForm(DoseDatesMixin, WarningsMixin, AuditedEditForm):
     study_date_fields = ("administration_date",)
 
@@ -99,6 +111,14 @@ class PaclitaxelForm(DoseDatesMixin, WarningsMixin, AuditedEditForm):
         required=False,
     )
 
+    # Premedication: stated per dose; nothing pre-selected (empty = not yet answered).
+    premed_dexamethasone = _premedication("Dexamethasone before the infusion")
+    premed_antihistamine = _premedication("Antihistamine (H1) before the infusion")
+    premed_h2_blocker = _premedication("H2 blocker before the infusion")
+    premed_other = forms.CharField(
+        label="Other premedication (name and dose)", max_length=200, required=False
+    )
+
     def clean_dose_level_mg_m2(self):
         return Decimal(self.cleaned_data["dose_level_mg_m2"])
 
@@ -120,6 +140,10 @@ class PaclitaxelForm(DoseDatesMixin, WarningsMixin, AuditedEditForm):
         "infusion_start",
         "infusion_stop",
         "hold_override_confirmed",
+        "premed_dexamethasone",
+        "premed_antihistamine",
+        "premed_h2_blocker",
+        "premed_other",
         "acknowledge_warnings",
         "reason",
         "version",

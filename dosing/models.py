@@ -49,8 +49,22 @@ class PaclitaxelAdministration(AuditedModel):
     # True: a threshold was not reached, the protocol says hold; None: no usable lab.
     hold_criteria_met = models.BooleanField("hold criteria met", null=True, blank=True)
     hold_override_confirmed = models.BooleanField(default=False)
+    # Premedication before this infusion: each stated yes or no by the site (empty = not yet
+    # answered; the casebook shows a given dose without them as in progress).
+    premed_dexamethasone = models.BooleanField(
+        "Premedication: dexamethasone", null=True, blank=True
+    )
+    premed_antihistamine = models.BooleanField(
+        "Premedication: antihistamine (H1)", null=True, blank=True
+    )
+    premed_h2_blocker = models.BooleanField("Premedication: H2 blocker", null=True, blank=True)
+    premed_other = models.CharField(
+        "Other premedication (name and dose)", max_length=200, blank=True
+    )
     # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
     warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
+
+    FREE_TEXT_FIELDS = frozenset({"premed_other"})  # as typed (edc.audit.privacy)
 
     class Meta:
         ordering = ["patient", "cycle", "day"]

@@ -56,7 +56,13 @@ PACLITAXEL_FIELDS = (
     "infusion_start",
     "infusion_stop",
     "hold_override_confirmed",
+    "premed_dexamethasone",
+    "premed_antihistamine",
+    "premed_h2_blocker",
+    "premed_other",
 )
+# Premedication before a paclitaxel infusion, each stated yes or no (None: not yet answered).
+PREMEDICATION_FIELDS = ("premed_dexamethasone", "premed_antihistamine", "premed_h2_blocker")
 IMP321_FIELDS = (
     "injected_at",
     "status",
@@ -277,7 +283,7 @@ def paclitaxel_record(
     checks = collector.raise_if_any(acknowledged=_acknowledged(collector, data))
     values = {k: data.get(k) for k in PACLITAXEL_FIELDS if k in data}
     values |= derived | {"warnings_acknowledged": stored_acknowledgements(checks)}
-    for text in ("status_reason", "reduction_reason"):
+    for text in ("status_reason", "reduction_reason", "premed_other"):
         values[text] = (values.get(text) or "").strip()
     record = audited_create(
         PaclitaxelAdministration(
@@ -320,6 +326,7 @@ def paclitaxel_update(
         acknowledged=_acknowledged(collector, data, record.warnings_acknowledged)
     )
     changes = {k: merged[k] for k in PACLITAXEL_FIELDS}
+    changes["premed_other"] = (changes.get("premed_other") or "").strip()
     changes |= derived | {"warnings_acknowledged": stored_acknowledgements(checks)}
     record = audited_update(
         record, user=user, reason=reason, expected_version=expected_version, changes=changes

@@ -36,6 +36,19 @@ app.conf.beat_schedule = {
         "task": "edc.deviations.send_site_digests",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Unacknowledged SAE reports escalate (and reports an SMTP outage left pending are sent).
+    "sae-escalation": {
+        "task": "edc.safety.escalate",
+        "schedule": crontab(minute="*/15"),
+    },
+    "daily-notification-digest": {
+        "task": "edc.notifications.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "nightly-site-risk": {
+        "task": "edc.risk.refresh",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 

@@ -193,6 +193,8 @@ ELIGIBILITY_CRITERIA: tuple[Criterion, ...] = (
     Criterion("EX05", EXCLUSION, "Active autoimmune disease or systemic immunosuppression"),
 )
 CRITERIA_BY_CODE = {c.code: c for c in ELIGIBILITY_CRITERIA}
+# A prior chemotherapy for metastatic disease recorded in the prior cancer therapy fails this one.
+NO_PRIOR_METASTATIC_CHEMO_CRITERION = "IN05"
 MIN_AGE_YEARS = 18
 
 # --- Deviations --------------------------------------------------------------------------------

@@ -52,3 +52,52 @@ C1D1_AFTER_SCREENING_WINDOW = "Cycle 1 day 1 must be within {days} days of scree
 SCREENING_NUMBER_TAKEN = "This screening number is already used at this site."
 NOT_ON_TREATMENT = "Only a patient on study can end treatment."
 ALREADY_OFF_TREATMENT = "Treatment has already ended for this patient."
+
+
+# --- Medical history and prior cancer therapy ----------------------------------------------------
+class PriorTherapyType(models.TextChoices):
+    SURGERY = "surgery", "Breast cancer surgery"
+    RADIOTHERAPY = "radiotherapy", "Radiotherapy"
+    ADJUVANT_CHEMO = "adjuvant_chemo", "Adjuvant chemotherapy"
+    NEOADJUVANT_CHEMO = "neoadjuvant_chemo", "Neoadjuvant chemotherapy"
+    HORMONAL = "hormonal", "Hormonal therapy"
+    METASTATIC_CHEMO = "metastatic_chemo", "Chemotherapy for metastatic disease"
+    OTHER = "other", "Other (describe)"
+
+
+class TherapySetting(models.TextChoices):
+    EARLY = "early", "Early breast cancer (curative intent)"
+    LOCALLY_ADVANCED = "locally_advanced", "Locally advanced disease"
+    METASTATIC = "metastatic", "Metastatic disease"
+
+
+CONDITION_REQUIRED = "Give the condition as written in the source."
+UNKNOWN_MEDDRA_TERM = "Choose a term from the CTCAE v5.0 list, or leave it empty."
+START_DATE_REQUIRED = "Give the start date."
+ONGOING_REQUIRED = "Say whether the condition is ongoing."
+END_DATE_WHEN_ONGOING = "An ongoing condition has no end date: leave it empty or answer “No”."
+END_DATE_REQUIRED = "Give the end date of a condition that is not ongoing."
+END_BEFORE_START = "The end date cannot be before the start date."
+HISTORY_AFTER_SCREENING = (
+    "Medical history is what began before screening ({date}); a condition that began later "
+    "is an adverse event."
+)
+THERAPY_AFTER_SCREENING = "Prior therapy must have started before screening ({date})."
+THERAPY_TYPE_REQUIRED = "Choose the type of therapy."
+THERAPY_SETTING_REQUIRED = "Choose the setting of the therapy."
+THERAPY_DESCRIPTION_REQUIRED = "Describe the therapy (type “Other”)."
+METASTATIC_CHEMO_SETTING = (
+    "Chemotherapy for metastatic disease is given in the metastatic setting: choose "
+    "“Metastatic disease”."
+)
+CHEMO_FOR_METASTASES_IS_ITS_OWN_TYPE = (
+    "Chemotherapy given for metastatic disease is recorded as “Chemotherapy for metastatic "
+    "disease” (the protocol excludes it)."
+)
+PRIOR_METASTATIC_CHEMO = (
+    "a prior chemotherapy for metastatic disease is recorded in the prior cancer therapy"
+)
+PRIOR_METASTATIC_CHEMO_ANSWER = (
+    "A prior chemotherapy for metastatic disease is recorded in the prior cancer therapy: "
+    "this criterion is not met. Correct the prior therapy if it was recorded in error."
+)

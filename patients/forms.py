@@ -9,8 +9,10 @@ from edc.access.models import Site
 from edc.web import AuditedEditForm
 from edc.widgets import DATE
 
-from .constants import EndReason, Sex
-from .services import consent_date_of
+from . import constants as msg
+from . import terms
+from .constants import EndReason, PriorTherapyType, Sex, TherapySetting
+from .services import MEDICAL_HISTORY_FIELDS, PRIOR_THERAPY_FIELDS, consent_date_of
 from .validators import validate_study_date
 
 
@@ -128,3 +130,83 @@ class EndTreatmentForm(forms.Form):
 class CohortOpenForm(forms.Form):
     code = forms.ChoiceField(choices=[(c.code, c.label) for c in protocol.COHORTS])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- Medical history and prior cancer therapy ----------------------------------------------------
+YES_NO = [("True", "Yes"), ("False", "No")]
+
+
+def _yes_no(label: str, required_message: str) -> forms.TypedChoiceField:
+    """A clinical yes/no: two radio buttons, neither selected until the user answers."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": required_message},
+    )
+
+
+class MedicalHistoryForm(forms.Form):
+    condition = forms.CharField(
+        label="Condition (as written in the source)",
+        max_length=200,
+        error_messages={"required": msg.CONDITION_REQUIRED},
+    )
+    meddra_code = forms.ChoiceField(
+        label="MedDRA term (CTCAE v5.0), when the list has it",
+        choices=(),
+        required=False,
+    )
+    start_date = forms.DateField(
+        label="Start date", widget=DATE, error_messages={"required": msg.START_DATE_REQUIRED}
+    )
+    ongoing = _yes_no("Ongoing at screening", msg.ONGOING_REQUIRED)
+    end_date = forms.DateField(
+        label="End date", widget=DATE, required=False, help_text="Only when not ongoing."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meddra_code"].choices = [
+            ("", "— no matching term (the condition as written is kept)"),
+            *terms.term_choices(),
+        ]
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in MEDICAL_HISTORY_FIELDS}
+
+
+class MedicalHistoryEditForm(AuditedEditForm, MedicalHistoryForm):
+    pass
+
+
+class PriorTherapyForm(forms.Form):
+    therapy_type = forms.ChoiceField(
+        label="Type of therapy",
+        choices=[("", "— choose"), *PriorTherapyType.choices],
+        error_messages={"required": msg.THERAPY_TYPE_REQUIRED},
+    )
+    setting = forms.ChoiceField(
+        label="Setting",
+        choices=[("", "— choose"), *TherapySetting.choices],
+        error_messages={"required": msg.THERAPY_SETTING_REQUIRED},
+    )
+    start_date = forms.DateField(
+        label="Start date", widget=DATE, error_messages={"required": msg.START_DATE_REQUIRED}
+    )
+    end_date = forms.DateField(
+        label="End date", widget=DATE, required=False, help_text="Empty while ongoing."
+    )
+    description = forms.CharField(
+        label="Description (regimen, drugs, cycles, site)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in PRIOR_THERAPY_FIELDS}
+
+
+class PriorTherapyEditForm(AuditedEditForm, PriorTherapyForm):
+    pass

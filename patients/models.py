@@ -1,12 +1,14 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.utils.formats import date_format
 
 from edc import protocol
 from edc.access.models import Site
 from edc.audit.models import AuditedModel
 
 from . import constants as msg
-from .constants import EndReason, PatientStatus, Sex
+from .constants import EndReason, PatientStatus, PriorTherapyType, Sex, TherapySetting
 
 # The only moves a patient's status makes (patients.services.patient_set_status, as data
 # queries, deviations and export jobs have theirs): screening ends in enrolment or screen
@@ -183,3 +185,75 @@ class CalendarEvent(AuditedModel):
     @property
     def has_data(self) -> bool:
         return self.actual_date is not None or bool(self.not_done_reason)
+
+
+class MedicalHistory(AuditedModel):
+    """A condition of the patient's medical history at screening: the condition as written in
+    the source, and its MedDRA-coded term when the CTCAE v5.0 list has it (``patients.terms``)."""
+
+    FREE_TEXT_FIELDS = frozenset({"condition"})  # as typed (edc.audit.privacy)
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medical_history")
+    condition = models.CharField("condition (as in the source)", max_length=200)
+    meddra_code = models.CharField("MedDRA code", max_length=8, blank=True)
+    meddra_term = models.CharField("MedDRA term (CTCAE v5.0)", max_length=200, blank=True)
+    start_date = models.DateField("start date")
+    # A clinical fact the site states: no default.
+    ongoing = models.BooleanField("ongoing at screening")
+    end_date = models.DateField("end date", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "medical history"
+        verbose_name_plural = "medical history"
+        ordering = ["patient_id", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ongoing=True, end_date__isnull=True)
+                | Q(ongoing=False, end_date__isnull=False),
+                name="medical_history_end_date_iff_not_ongoing",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="medical_history_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start = date_format(self.start_date)
+        return f"Medical history {self.condition}, from {start} — {self.patient}"
+
+
+class PriorTherapy(AuditedModel):
+    """A cancer therapy the patient received before the trial (the protocol excludes prior
+    chemotherapy for metastatic disease: ``patients.eligibility`` reads these)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prior_therapies")
+    therapy_type = models.CharField(
+        "type of therapy", max_length=20, choices=PriorTherapyType.choices
+    )
+    setting = models.CharField(max_length=20, choices=TherapySetting.choices)
+    start_date = models.DateField("start date")
+    end_date = models.DateField("end date", null=True, blank=True, help_text="Empty while ongoing.")
+    description = models.TextField(
+        blank=True, help_text="Regimen, drugs, cycles, site irradiated, surgery performed…"
+    )
+
+    class Meta:
+        verbose_name = "prior cancer therapy"
+        verbose_name_plural = "prior cancer therapies"
+        ordering = ["patient_id", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="prior_therapy_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(therapy_type=PriorTherapyType.METASTATIC_CHEMO)
+                | Q(setting=TherapySetting.METASTATIC),
+                name="prior_therapy_metastatic_chemo_in_metastatic_setting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start = date_format(self.start_date)
+        return f"Prior therapy {self.get_therapy_type_display()}, from {start} — {self.patient}"

@@ -5,14 +5,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from edc.access.selectors import scope_to_user_sites
 
 from . import schedule
-from .models import CalendarEvent, Patient
+from .constants import PriorTherapyType
+from .models import CalendarEvent, MedicalHistory, Patient, PriorTherapy
 from .schedule import EventStatus
 
 
@@ -30,7 +31,13 @@ def patient_get_for_user(*, user, pk: int) -> Patient:
 
 def patient_casebook(*, user, pk: int) -> Patient:
     """The patient with everything the casebook page shows, in a fixed number of queries."""
-    qs = patients_visible_to(user).prefetch_related(
+    # Eligibility reads whether a prior chemotherapy for metastatic disease is recorded
+    # (services.eligibility_of): a column of the patient's row, not another query.
+    chemo = PriorTherapy.objects.filter(
+        patient=OuterRef("pk"), therapy_type=PriorTherapyType.METASTATIC_CHEMO
+    )
+    qs = patients_visible_to(user).annotate(prior_metastatic_chemo=Exists(chemo))
+    qs = qs.prefetch_related(
         "consents",
         "eligibility",
         Prefetch("calendar", queryset=CalendarEvent.objects.order_by("planned_date", "code")),
@@ -95,3 +102,30 @@ def patient_timeline(
 def calendar_visible_to(user):
     qs = CalendarEvent.objects.select_related("patient__site")
     return scope_to_user_sites(qs, user, site_lookup="patient__site")
+
+
+# ------------------------------------------------------- medical history and prior therapy
+
+
+def medical_history_visible_to(user) -> QuerySet[MedicalHistory]:
+    qs = MedicalHistory.objects.select_related("patient__site")
+    return scope_to_user_sites(qs, user, site_lookup="patient__site")
+
+
+def medical_history_get_for_user(*, user, pk: int) -> MedicalHistory:
+    try:
+        return medical_history_visible_to(user).get(pk=pk)
+    except (MedicalHistory.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such medical history record.") from None
+
+
+def prior_therapies_visible_to(user) -> QuerySet[PriorTherapy]:
+    qs = PriorTherapy.objects.select_related("patient__site")
+    return scope_to_user_sites(qs, user, site_lookup="patient__site")
+
+
+def prior_therapy_get_for_user(*, user, pk: int) -> PriorTherapy:
+    try:
+        return prior_therapies_visible_to(user).get(pk=pk)
+    except (PriorTherapy.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such prior therapy record.") from None

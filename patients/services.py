@@ -6,6 +6,7 @@ selector); they enforce every clinical rule.
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,14 +14,25 @@ from django.utils import timezone
 
 from edc import protocol
 from edc.access.models import Site
-from edc.audit.services import audited_create, audited_update
+from edc.audit.exceptions import StaleVersion
+from edc.audit.services import audited_create, audited_update, changes_since
 from edc.checks import enqueue_patient_check
+from edc.validators import collect_errors
 
-from . import calendar, validators
+from . import calendar, terms, validators
 from . import constants as msg
-from .constants import EndReason, PatientStatus
+from .constants import EndReason, PatientStatus, PriorTherapyType
 from .eligibility import EligibilityResult, evaluate
-from .models import STATUS_REFUSED, STATUS_TRANSITIONS, Cohort, Consent, EligibilityAnswer, Patient
+from .models import (
+    STATUS_REFUSED,
+    STATUS_TRANSITIONS,
+    Cohort,
+    Consent,
+    EligibilityAnswer,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+)
 
 
 def patient_status_check(patient: Patient, status: str) -> None:
@@ -113,6 +125,7 @@ def eligibility_record(
         consent_withdrawn_on=patient.consent_withdrawn_on,
     )
     errors: dict[str, list[str]] = {}
+    prior_metastatic_chemo = has_prior_metastatic_chemo(patient)
     for code, answer in answers.items():
         if code not in protocol.CRITERIA_BY_CODE:
             errors.setdefault(code, []).append(f"Unknown criterion {code}.")
@@ -124,6 +137,7 @@ def eligibility_record(
                 year_of_birth=patient.year_of_birth,
                 sex=patient.sex,
                 source_date=source_date,
+                prior_metastatic_chemo=prior_metastatic_chemo,
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
@@ -151,8 +165,21 @@ def eligibility_record(
     return eligibility_of(patient)
 
 
+def has_prior_metastatic_chemo(patient: Patient) -> bool:
+    """Is a prior chemotherapy for metastatic disease recorded? (No query when the patient was
+    read with it, as ``selectors.patient_casebook`` does.)"""
+    annotated = getattr(patient, "prior_metastatic_chemo", None)
+    if annotated is not None:
+        return annotated
+    return patient.prior_therapies.filter(therapy_type=PriorTherapyType.METASTATIC_CHEMO).exists()
+
+
 def eligibility_of(patient: Patient) -> EligibilityResult:
-    return evaluate({a.criterion: a.answer for a in patient.eligibility.all()})
+    """The verdict from the answers and the prior cancer therapy recorded."""
+    return evaluate(
+        {a.criterion: a.answer for a in patient.eligibility.all()},
+        prior_metastatic_chemo=has_prior_metastatic_chemo(patient),
+    )
 
 
 @transaction.atomic
@@ -209,11 +236,7 @@ def patient_enrol(
     waiver_reason = (waiver_reason or "").strip()
     if not result.eligible and not waiver_reason:
         raise ValidationError(
-            {
-                "waiver_reason": msg.NOT_ELIGIBLE.format(
-                    criteria="; ".join(f"{c.code} {c.text}" for c in result.unmet)
-                )
-            }
+            {"waiver_reason": msg.NOT_ELIGIBLE.format(criteria=result.unmet_text())}
         )
     cohort = Cohort.objects.select_for_update().filter(is_open=True).order_by("code").first()
     if cohort is None:
@@ -410,3 +433,188 @@ def protocol_apply(*, user, reason: str, dry_run: bool = False) -> list[calendar
     except _DryRun:
         pass
     return changes
+
+
+# --- Medical history and prior cancer therapy ----------------------------------------------------
+MEDICAL_HISTORY_FIELDS = ("condition", "meddra_code", "start_date", "ongoing", "end_date")
+PRIOR_THERAPY_FIELDS = ("therapy_type", "setting", "start_date", "end_date", "description")
+
+
+def _require_edit_reason(reason: str) -> str:
+    return _require_reason(reason, "reason", "Give the reason for the change.")
+
+
+def _lock(instance, expected_version: int | None):
+    """The row, locked; a stale version is refused (with what changed meanwhile) before any
+    rule is checked."""
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(
+            current_version=locked.version, changes=changes_since(locked, expected_version)
+        )
+    return locked
+
+
+def _clean_medical_history(*, patient: Patient, values: Mapping[str, Any]) -> dict:
+    """Every medical-history rule at once; the values to save (the MedDRA term looked up)."""
+    collector = collect_errors()
+    condition = (values.get("condition") or "").strip()
+    if not condition:
+        collector.add("condition", msg.CONDITION_REQUIRED)
+    code = str(values.get("meddra_code") or "").strip()
+    term = terms.term_by_code(code) if code else None
+    if code and term is None:
+        collector.add("meddra_code", msg.UNKNOWN_MEDDRA_TERM)
+    start, end, ongoing = values.get("start_date"), values.get("end_date"), values.get("ongoing")
+    if start is None:
+        collector.add("start_date", msg.START_DATE_REQUIRED)
+    else:
+        collector.check(validators.validate_not_future, start, "start_date")
+        collector.check(
+            validators.validate_before_screening,
+            start,
+            "start_date",
+            screening_date=patient.screening_date,
+            message=msg.HISTORY_AFTER_SCREENING,
+        )
+    if ongoing is None:
+        collector.add("ongoing", msg.ONGOING_REQUIRED)
+    collector.check(validators.validate_ongoing_end, ongoing=ongoing, end_date=end)
+    if end is not None:
+        collector.check(validators.validate_not_future, end, "end_date")
+        collector.check(validators.validate_end_not_before_start, start, end)
+    collector.raise_if_any()
+    return {
+        "condition": condition,
+        "meddra_code": code,
+        "meddra_term": term["term"] if term else "",
+        "start_date": start,
+        "ongoing": bool(ongoing),
+        "end_date": end,
+    }
+
+
+@transaction.atomic
+def medical_history_create(
+    *,
+    user,
+    patient: Patient,
+    condition: str,
+    start_date: dt.date | None,
+    ongoing: bool | None,
+    end_date: dt.date | None = None,
+    meddra_code: str = "",
+) -> MedicalHistory:
+    """Record a condition of the medical history (at screening)."""
+    values = {
+        "condition": condition,
+        "meddra_code": meddra_code,
+        "start_date": start_date,
+        "ongoing": ongoing,
+        "end_date": end_date,
+    }
+    cleaned = _clean_medical_history(patient=patient, values=values)
+    return audited_create(MedicalHistory(patient=patient, **cleaned), user=user)
+
+
+@transaction.atomic
+def medical_history_update(
+    *,
+    user,
+    record: MedicalHistory,
+    changes: Mapping[str, Any],
+    reason: str,
+    expected_version: int | None,
+) -> MedicalHistory:
+    """Correct a medical-history condition with a reason (the version the user opened)."""
+    reason = _require_edit_reason(reason)
+    locked = _lock(record, expected_version)
+    values = {f: getattr(locked, f) for f in MEDICAL_HISTORY_FIELDS}
+    values.update({k: v for k, v in changes.items() if k in MEDICAL_HISTORY_FIELDS})
+    cleaned = _clean_medical_history(patient=locked.patient, values=values)
+    return audited_update(
+        locked, user=user, reason=reason, expected_version=expected_version, changes=cleaned
+    )
+
+
+def _clean_prior_therapy(*, patient: Patient, values: Mapping[str, Any]) -> dict:
+    collector = collect_errors()
+    kind, setting = values.get("therapy_type") or "", values.get("setting") or ""
+    start, end = values.get("start_date"), values.get("end_date")
+    description = (values.get("description") or "").strip()
+    if not kind:
+        collector.add("therapy_type", msg.THERAPY_TYPE_REQUIRED)
+    if not setting:
+        collector.add("setting", msg.THERAPY_SETTING_REQUIRED)
+    collector.check(
+        validators.validate_therapy_setting,
+        therapy_type=kind,
+        setting=setting,
+        description=description,
+    )
+    if start is None:
+        collector.add("start_date", msg.START_DATE_REQUIRED)
+    else:
+        collector.check(validators.validate_not_future, start, "start_date")
+        collector.check(
+            validators.validate_before_screening,
+            start,
+            "start_date",
+            screening_date=patient.screening_date,
+            message=msg.THERAPY_AFTER_SCREENING,
+        )
+    if end is not None:
+        collector.check(validators.validate_not_future, end, "end_date")
+        collector.check(validators.validate_end_not_before_start, start, end)
+    collector.raise_if_any()
+    return {
+        "therapy_type": kind,
+        "setting": setting,
+        "start_date": start,
+        "end_date": end,
+        "description": description,
+    }
+
+
+@transaction.atomic
+def prior_therapy_create(
+    *,
+    user,
+    patient: Patient,
+    therapy_type: str,
+    setting: str,
+    start_date: dt.date | None,
+    end_date: dt.date | None = None,
+    description: str = "",
+) -> PriorTherapy:
+    """Record a prior cancer therapy (a chemotherapy for metastatic disease makes the patient
+    ineligible: ``eligibility_of``)."""
+    values = {
+        "therapy_type": therapy_type,
+        "setting": setting,
+        "start_date": start_date,
+        "end_date": end_date,
+        "description": description,
+    }
+    cleaned = _clean_prior_therapy(patient=patient, values=values)
+    return audited_create(PriorTherapy(patient=patient, **cleaned), user=user)
+
+
+@transaction.atomic
+def prior_therapy_update(
+    *,
+    user,
+    record: PriorTherapy,
+    changes: Mapping[str, Any],
+    reason: str,
+    expected_version: int | None,
+) -> PriorTherapy:
+    """Correct a prior cancer therapy with a reason (the version the user opened)."""
+    reason = _require_edit_reason(reason)
+    locked = _lock(record, expected_version)
+    values = {f: getattr(locked, f) for f in PRIOR_THERAPY_FIELDS}
+    values.update({k: v for k, v in changes.items() if k in PRIOR_THERAPY_FIELDS})
+    cleaned = _clean_prior_therapy(patient=locked.patient, values=values)
+    return audited_update(
+        locked, user=user, reason=reason, expected_version=expected_version, changes=cleaned
+    )

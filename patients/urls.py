@@ -15,4 +15,17 @@ urlpatterns = [
     path("<int:pk>/screen-fail/", views.ScreenFailView.as_view(), name="screen_fail"),
     path("<int:pk>/end-treatment/", views.EndTreatmentView.as_view(), name="end_treatment"),
     path("<int:pk>/end-study/", views.EndStudyView.as_view(), name="end_study"),
+    path("<int:pk>/history/", views.MedicalHistoryView.as_view(), name="history"),
+    path("<int:pk>/history/new/", views.MedicalHistoryFormView.as_view(), name="history_new"),
+    path(
+        "history/<int:history_pk>/edit/",
+        views.MedicalHistoryEditView.as_view(),
+        name="history_edit",
+    ),
+    path("<int:pk>/prior-therapy/new/", views.PriorTherapyFormView.as_view(), name="therapy_new"),
+    path(
+        "prior-therapy/<int:therapy_pk>/edit/",
+        views.PriorTherapyEditView.as_view(),
+        name="therapy_edit",
+    ),
 ]

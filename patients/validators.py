@@ -8,10 +8,12 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from edc import protocol
 
 from . import constants as msg
+from .constants import PriorTherapyType, TherapySetting
 
 
 def today() -> dt.date:
@@ -59,9 +61,18 @@ def validate_study_date(
 
 
 def validate_criterion_answer(
-    code: str, answer: bool, *, year_of_birth: int, sex: str, source_date: dt.date
+    code: str,
+    answer: bool,
+    *,
+    year_of_birth: int,
+    sex: str,
+    source_date: dt.date,
+    prior_metastatic_chemo: bool = False,
 ) -> None:
-    """Answers that contradict the registry data are refused (IN01: female, aged >= 18)."""
+    """Answers that contradict the registry data are refused (IN01: female, aged >= 18), and
+    "no prior chemotherapy for metastatic disease" when the prior cancer therapy records one."""
+    if code == protocol.NO_PRIOR_METASTATIC_CHEMO_CRITERION and answer and prior_metastatic_chemo:
+        raise ValidationError({code: msg.PRIOR_METASTATIC_CHEMO_ANSWER})
     if code == "IN01" and answer:
         if sex != "F":
             raise ValidationError({code: msg.MALE_NOT_ELIGIBLE})
@@ -81,3 +92,41 @@ def validate_c1d1(c1d1: dt.date, *, enrolled_on: dt.date, screening_date: dt.dat
                 )
             }
         )
+
+
+def validate_before_screening(
+    value: dt.date, field: str, *, screening_date: dt.date, message: str
+) -> None:
+    """Medical history and prior therapy began before the patient was screened."""
+    if value > screening_date:
+        raise ValidationError({field: message.format(date=date_format(screening_date))})
+
+
+def validate_end_not_before_start(start: dt.date | None, end: dt.date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise ValidationError({"end_date": msg.END_BEFORE_START})
+
+
+def validate_ongoing_end(*, ongoing: bool | None, end_date: dt.date | None) -> None:
+    """An ongoing condition has no end date; one that is not ongoing has one."""
+    if ongoing is True and end_date is not None:
+        raise ValidationError({"end_date": msg.END_DATE_WHEN_ONGOING})
+    if ongoing is False and end_date is None:
+        raise ValidationError({"end_date": msg.END_DATE_REQUIRED})
+
+
+_CHEMO_BEFORE_METASTASES = {PriorTherapyType.ADJUVANT_CHEMO, PriorTherapyType.NEOADJUVANT_CHEMO}
+
+
+def validate_therapy_setting(*, therapy_type: str, setting: str, description: str) -> None:
+    """A chemotherapy for metastatic disease is recorded as such (eligibility reads it)."""
+    if (
+        therapy_type == PriorTherapyType.METASTATIC_CHEMO
+        and setting
+        and (setting != TherapySetting.METASTATIC)
+    ):
+        raise ValidationError({"setting": msg.METASTATIC_CHEMO_SETTING})
+    if therapy_type in _CHEMO_BEFORE_METASTASES and setting == TherapySetting.METASTATIC:
+        raise ValidationError({"therapy_type": msg.CHEMO_FOR_METASTASES_IS_ITS_OWN_TYPE})
+    if therapy_type == PriorTherapyType.OTHER and not description.strip():
+        raise ValidationError({"description": msg.THERAPY_DESCRIPTION_REQUIRED})

@@ -2,16 +2,25 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 
+from edc import protocol
 from edc.access import roles
 from edc.access.roles import can_enter_data
 from edc.access.selectors import sites_visible_to
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 
 from . import forms, services
+from .constants import PriorTherapyType
 from .models import Cohort
-from .selectors import patient_get_for_user, patients_visible_to
+from .selectors import (
+    medical_history_get_for_user,
+    medical_history_visible_to,
+    patient_get_for_user,
+    patients_visible_to,
+    prior_therapies_visible_to,
+    prior_therapy_get_for_user,
+)
 
 
 class PatientListView(TrialRoleRequiredMixin, ListView):
@@ -220,3 +229,112 @@ class CohortView(TrialRoleRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "Cohort opened.")
         return redirect(reverse("patients:cohorts"))
+
+
+# --- Medical history and prior cancer therapy ----------------------------------------------------
+class MedicalHistoryView(TrialRoleRequiredMixin, TemplateView):
+    """The patient's medical history at screening and prior cancer therapy."""
+
+    template_name = "patients/history.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        patient = patient_get_for_user(user=user, pk=self.kwargs["pk"])
+        return super().get_context_data(
+            patient=patient,
+            conditions=medical_history_visible_to(user).filter(patient=patient),
+            therapies=prior_therapies_visible_to(user).filter(patient=patient),
+            criterion=protocol.CRITERIA_BY_CODE[protocol.NO_PRIOR_METASTATIC_CHEMO_CRITERION],
+            metastatic_chemo=PriorTherapyType.METASTATIC_CHEMO,
+            can_enter=can_enter_data(user),
+            **kwargs,
+        )
+
+
+class _HistoryFormView(PatientActionView):
+    """Enter (``record`` None) or correct one record of the medical-history page."""
+
+    template_name = "patients/history_form.html"
+    record = None
+    fields: tuple[str, ...] = ()
+    create_service = update_service = None
+    new_form = edit_form = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and "pk" not in kwargs:
+            self.record = self.get_record()
+            kwargs["pk"] = self.record.patient_id
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_record(self):
+        raise NotImplementedError
+
+    def get_form_class(self):
+        return self.edit_form if self.record else self.new_form
+
+    def get_initial(self):
+        if self.record is None:
+            return {}
+        initial = {f: getattr(self.record, f) for f in self.fields}
+        if "ongoing" in initial:
+            initial["ongoing"] = str(initial["ongoing"])
+        return {**initial, "version": self.record.version}
+
+    def perform(self, form):
+        if self.record is None:
+            return run_service(
+                form,
+                type(self).create_service,
+                user=self.request.user,
+                patient=self.patient,
+                **form.service_kwargs(),
+            )
+        return run_service(
+            form,
+            type(self).update_service,
+            user=self.request.user,
+            record=self.record,
+            changes=form.service_kwargs(),
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+
+    def form_valid(self, form):
+        if self.perform(form) is None:
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect("patients:history", pk=self.patient.pk)
+
+
+class MedicalHistoryFormView(_HistoryFormView):
+    title = "Medical history"
+    success_message = "Medical history saved."
+    fields = services.MEDICAL_HISTORY_FIELDS
+    create_service = staticmethod(services.medical_history_create)
+    update_service = staticmethod(services.medical_history_update)
+    new_form = forms.MedicalHistoryForm
+    edit_form = forms.MedicalHistoryEditForm
+
+
+class MedicalHistoryEditView(MedicalHistoryFormView):
+    title = "Correct the medical history"
+
+    def get_record(self):
+        return medical_history_get_for_user(user=self.request.user, pk=self.kwargs["history_pk"])
+
+
+class PriorTherapyFormView(_HistoryFormView):
+    title = "Prior cancer therapy"
+    success_message = "Prior cancer therapy saved."
+    fields = services.PRIOR_THERAPY_FIELDS
+    create_service = staticmethod(services.prior_therapy_create)
+    update_service = staticmethod(services.prior_therapy_update)
+    new_form = forms.PriorTherapyForm
+    edit_form = forms.PriorTherapyEditForm
+
+
+class PriorTherapyEditView(PriorTherapyFormView):
+    title = "Correct a prior cancer therapy"
+
+    def get_record(self):
+        return prior_therapy_get_for_user(user=self.request.user, pk=self.kwargs["therapy_pk"])

@@ -1,5 +1,6 @@
 from .views import (
     AdverseEventViewSet,
+    ConcomitantMedicationViewSet,
     CtcaeTermViewSet,
     RecistResultViewSet,
     TrialEndpointViewSet,
@@ -16,3 +17,6 @@ def register(router) -> None:
     router.register("adverse-events", AdverseEventViewSet, basename="adverse-event")
     router.register("vital-signs", VitalSignsViewSet, basename="vital-signs")
     router.register("ctcae-terms", CtcaeTermViewSet, basename="ctcae-term")
+    router.register(
+        "concomitant-medications", ConcomitantMedicationViewSet, basename="concomitant-medication"
+    )

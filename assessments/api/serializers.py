@@ -9,6 +9,7 @@ from edc.softcheck import WARN_DATE_OUTSIDE_WINDOW
 from .. import constants as c
 from ..models import (
     AdverseEvent,
+    ConcomitantMedication,
     LesionMeasurement,
     NonTargetLesion,
     TargetLesion,
@@ -404,3 +405,64 @@ class CtcaeTermSerializer(serializers.Serializer):
     soc = serializers.CharField()
     definition = serializers.CharField()
     grades = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+
+# --- Concomitant medications ---------------------------------------------------------------------
+class ConcomitantMedicationSerializer(
+    WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer
+):
+    subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
+
+    class Meta:
+        model = ConcomitantMedication
+        fields = [
+            "id",
+            "version",
+            "patient",
+            "subject_id",
+            "name",
+            "atc_code",
+            "indication",
+            "dose",
+            "unit",
+            "route",
+            "frequency",
+            "start_date",
+            "ongoing",
+            "stop_date",
+            "adverse_event",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ConcomitantMedicationWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    atc_code = serializers.CharField(max_length=7, required=False, allow_blank=True)
+    indication = serializers.CharField(max_length=200)
+    dose = serializers.DecimalField(max_digits=8, decimal_places=2)
+    unit = serializers.ChoiceField(choices=c.DoseUnit.choices)
+    route = serializers.ChoiceField(choices=c.Route.choices)
+    frequency = serializers.ChoiceField(choices=c.Frequency.choices)
+    start_date = serializers.DateField()
+    # A clinical fact: stated explicitly (true or false), never assumed.
+    ongoing = serializers.BooleanField()
+    stop_date = serializers.DateField(required=False, allow_null=True)
+    adverse_event = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the adverse event (same patient) treated."
+    )
+
+
+class ConcomitantMedicationCreateSerializer(ConcomitantMedicationWriteSerializer):
+    patient = serializers.IntegerField()
+
+
+class ConcomitantMedicationUpdateSerializer(ConcomitantMedicationWriteSerializer):
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in {"version", "reason"}:
+                field.required = False

@@ -5,6 +5,7 @@ another site is a 404. Service ``ValidationError``s become 400s with field messa
 stale version a 409 (``edc.api.exceptions``).
 """
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,7 +16,8 @@ from edc.api.filters import FilterBackend
 from patients.selectors import patient_get_for_user
 
 from .. import ctcae, selectors, services
-from ..constants import AssessmentKind
+from ..constants import CM_AE_OTHER_PATIENT, AssessmentKind
+from ..models import AdverseEvent
 from . import serializers as s
 
 
@@ -198,6 +200,63 @@ class AdverseEventViewSet(_AuditedViewSet):
             expected_version=version,
         )
         return self._out(ae)
+
+
+class ConcomitantMedicationViewSet(_AuditedViewSet):
+    read_serializer = s.ConcomitantMedicationSerializer
+    filterset_fields = {
+        "patient": ["exact"],
+        "adverse_event": ["exact"],
+        "ongoing": ["exact"],
+        "updated_at": ["gte"],
+    }
+
+    def get_queryset(self):
+        return selectors.conmeds_visible_to(self.request.user).order_by("id")
+
+    def _adverse_event(self, data: dict) -> None:
+        """The adverse event named by id, read through the scoped selector (another site's is
+        refused as unknown); the service checks it is the same patient's."""
+        if "adverse_event" not in data:
+            return
+        pk = data["adverse_event"]
+        if pk is None:
+            return
+        try:
+            data["adverse_event"] = selectors.adverse_events_visible_to(self.request.user).get(
+                pk=pk
+            )
+        except AdverseEvent.DoesNotExist:
+            raise ValidationError({"adverse_event": [CM_AE_OTHER_PATIENT]}) from None
+
+    @extend_schema(
+        request=s.ConcomitantMedicationCreateSerializer,
+        responses=s.ConcomitantMedicationSerializer,
+    )
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.ConcomitantMedicationCreateSerializer, request)
+        patient = patient_get_for_user(user=request.user, pk=data.pop("patient"))
+        self._adverse_event(data)
+        medication = services.conmed_create(user=request.user, patient=patient, **data)
+        return self._out(medication, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ConcomitantMedicationUpdateSerializer,
+        responses=s.ConcomitantMedicationSerializer,
+    )
+    def update(self, request, *args, **kwargs):
+        medication = self.get_object()
+        data = _valid(s.ConcomitantMedicationUpdateSerializer, request)
+        version, reason = data.pop("version"), data.pop("reason")
+        self._adverse_event(data)
+        medication = services.conmed_update(
+            user=request.user,
+            medication=medication,
+            changes=data,
+            reason=reason,
+            expected_version=version,
+        )
+        return self._out(medication)
 
 
 class VitalSignsViewSet(_AuditedViewSet):

@@ -1,5 +1,6 @@
 """Writes of tumour assessments, adverse events and vital signs — the one write path, one
-module per noun (``tumours``, ``adverse_events``, ``vital_signs``; ``common`` is what they
+module per noun (``tumours``, ``adverse_events``, ``vital_signs``,
+``concomitant_medications``; ``common`` is what they
 share). ``from assessments.services import X`` keeps working for every service and input.
 
 Each service is atomic, keyword-only, runs the clinical validators (every broken rule is
@@ -10,6 +11,7 @@ patient or record through the scoped selectors first.
 """
 
 from .adverse_events import AE_FIELDS, adverse_event_create, adverse_event_update
+from .concomitant_medications import CM_FIELDS, conmed_create, conmed_update
 from .tumours import (
     BASELINE_EVENT_CODE,
     FOLLOW_UP_MATCH_DAYS,
@@ -25,6 +27,7 @@ from .vital_signs import VITALS_FIELDS, VITALS_LIMITS, vital_signs_create, vital
 
 __all__ = [
     "AE_FIELDS",
+    "CM_FIELDS",
     "BASELINE_EVENT_CODE",
     "FOLLOW_UP_MATCH_DAYS",
     "VITALS_FIELDS",
@@ -34,6 +37,8 @@ __all__ = [
     "TargetLesionInput",
     "adverse_event_create",
     "adverse_event_update",
+    "conmed_create",
+    "conmed_update",
     "tumour_baseline_create",
     "tumour_baseline_update",
     "tumour_followup_create",

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from edc.audit.services import audited_create
 from edc.checks import enqueue_patient_check
+from edc.outbox.services import outbox_enqueue
 from patients.models import Patient
 
 from .. import constants as msg
@@ -17,6 +18,20 @@ from .. import rules, validators
 from ..models import AdverseEvent
 from ..validators import collect_errors
 from .common import check_study_date, update_whole_record
+
+# The SAE report an SAE's save owes (edc.safety, a floor above: named, never imported).
+SAE_REPORT_TASK = "edc.safety.report_adverse_event"
+
+
+def enqueue_sae_report(adverse_event: AdverseEvent) -> None:
+    """Call in the saving transaction: the report is made and sent once the save commits."""
+    outbox_enqueue(
+        task=SAE_REPORT_TASK,
+        args=[adverse_event.pk],
+        key=str(adverse_event.pk),
+        what=f"the SAE report of adverse event {adverse_event.pk}",
+    )
+
 
 AE_FIELDS = (
     "meddra_code",
@@ -134,6 +149,8 @@ def adverse_event_create(
     cleaned = _clean_adverse_event(patient=patient, values=values)
     adverse_event = audited_create(AdverseEvent(patient=patient, **cleaned), user=user)
     enqueue_patient_check(patient.pk)
+    if adverse_event.serious:
+        enqueue_sae_report(adverse_event)
     return adverse_event
 
 
@@ -147,7 +164,8 @@ def adverse_event_update(
     expected_version: int | None,
 ) -> AdverseEvent:
     """Correct or follow up an AE (e.g. its stop date and outcome) with a reason."""
-    return update_whole_record(
+    was_serious = adverse_event.serious
+    updated = update_whole_record(
         adverse_event,
         fields=AE_FIELDS,
         clean=lambda locked, values: _clean_adverse_event(patient=locked.patient, values=values),
@@ -156,3 +174,6 @@ def adverse_event_update(
         reason=reason,
         expected_version=expected_version,
     )
+    if updated.serious or was_serious:
+        enqueue_sae_report(updated)  # a follow-up when a reported item changed
+    return updated

@@ -43,6 +43,10 @@ class PaclitaxelSerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.M
             "platelets_at_check",
             "hold_criteria_met",
             "hold_override_confirmed",
+            "premed_dexamethasone",
+            "premed_antihistamine",
+            "premed_h2_blocker",
+            "premed_other",
             "warnings_acknowledged",
             "updated_at",
         ]
@@ -86,6 +90,11 @@ class PaclitaxelWriteSerializer(AcknowledgeWarningsMixin, serializers.Serializer
     infusion_start = serializers.TimeField(required=False, allow_null=True, default=None)
     infusion_stop = serializers.TimeField(required=False, allow_null=True, default=None)
     hold_override_confirmed = serializers.BooleanField(required=False, default=False)
+    # Premedication before the infusion: true/false as stated by the site; null = not answered.
+    premed_dexamethasone = serializers.BooleanField(required=False, allow_null=True)
+    premed_antihistamine = serializers.BooleanField(required=False, allow_null=True)
+    premed_h2_blocker = serializers.BooleanField(required=False, allow_null=True)
+    premed_other = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class PaclitaxelCreateSerializer(PaclitaxelWriteSerializer):

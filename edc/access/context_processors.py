@@ -1,5 +1,5 @@
 from .constants import Role
-from .roles import MANAGE_USERS, role_allows
+from .roles import MANAGE_USERS, VIEW_SITE_RISK, role_allows
 from .selectors import user_role
 from .sessions import idle_seconds, warning_seconds
 from .training import guide_for_role
@@ -18,4 +18,6 @@ def role(request):
         "help_page": guide_for_role(code),
         # The header's "Users" link (user management, edc.access.user_views).
         "can_manage_users": code is not None and role_allows(code, MANAGE_USERS),
+        # The header's "Site risk" link (central monitoring, edc.risk).
+        "can_view_site_risk": code is not None and role_allows(code, VIEW_SITE_RISK),
     }

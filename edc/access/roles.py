@@ -52,6 +52,11 @@ SEE_ALL_EXPORTS = "see_all_exports"
 MANAGE_USERS = "manage_users"
 AMEND_PROTOCOL = "amend_protocol"
 VIEW_SIGN_IN_LOG = "view_sign_in_log"
+ACKNOWLEDGE_SAE = "acknowledge_sae"
+DOWNLOAD_CASEBOOK = "download_casebook"
+ARCHIVE_CASEBOOKS = "archive_casebooks"
+VIEW_SITE_RISK = "view_site_risk"
+ACT_ON_SITE_RISK = "act_on_site_risk"
 
 TABLE: dict[str, Permission] = {
     READ: Permission(
@@ -138,6 +143,31 @@ TABLE: dict[str, Permission] = {
         "Read the sign-in log",
         frozenset({Role.DATA_MANAGER}),
         "Only data managers see the sign-in log.",
+    ),
+    ACKNOWLEDGE_SAE: Permission(
+        "Follow the SAE reports of every site and acknowledge them for the sponsor's safety desk",
+        frozenset({Role.DATA_MANAGER}),
+        "Only data managers (the sponsor's safety desk) acknowledge SAE reports.",
+    ),
+    DOWNLOAD_CASEBOOK: Permission(
+        "Download a patient's PDF casebook and the blank annotated CRF (each download is logged)",
+        SITE_STAFF | {Role.MONITOR, Role.DATA_MANAGER},
+        "Your role reads de-identified data and cannot download casebooks.",
+    ),
+    ARCHIVE_CASEBOOKS: Permission(
+        "Build and download the PDF casebooks of a site (data managers: of the whole trial)",
+        frozenset({Role.MONITOR, Role.DATA_MANAGER}),
+        "Only monitors and data managers build casebook archives.",
+    ),
+    VIEW_SITE_RISK: Permission(
+        "See the central-monitoring indicators and checks of a site (monitors: own sites)",
+        frozenset({Role.MONITOR, Role.DATA_MANAGER}),
+        "Only monitors and data managers see the site-risk indicators.",
+    ),
+    ACT_ON_SITE_RISK: Permission(
+        "Refresh the site-risk indicators, note on a site, schedule a monitoring visit",
+        frozenset({Role.MONITOR, Role.DATA_MANAGER}),
+        "Only monitors and data managers act on site risk.",
     ),
 }
 

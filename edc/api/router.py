@@ -23,6 +23,7 @@ ROUTE_MODULES = (
     "edc.deviations.api.routes",
     "edc.exports.api.routes",
     "edc.dashboard.api.routes",
+    "edc.risk.api.routes",
 )
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from assessments.models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
 from edc import protocol
+from edc.access.roles import is_deidentified
+from edc.access.selectors import user_role, user_site_ids
+from edc.caching import cached, data_stamp
+from labs.models import ImmuneDraw, LabResult
+from patients.models import CalendarEvent, Patient
 
 from . import charts, selectors
 
@@ -25,6 +31,19 @@ PLOTS: tuple[str, ...] = (
 )
 
 
+# Every model the figures read: a save of any of them gives a new stamp (edc.caching).
+READS = (
+    Patient,
+    CalendarEvent,
+    TumourAssessment,
+    TargetLesion,
+    NonTargetLesion,
+    LesionMeasurement,
+    ImmuneDraw,
+    LabResult,
+)
+
+
 class UnknownPlot(LookupError):
     pass
 
@@ -34,6 +53,20 @@ class Dashboard:
 
     def __init__(self, user):
         self.user = user
+
+    # Results cached until the data change (edc.caching), per role and sites seen.
+    @cached_property
+    def scope(self) -> str:
+        sites = user_site_ids(self.user)
+        seen = None if sites is None else sorted(sites)
+        return repr((user_role(self.user), is_deidentified(self.user), seen))
+
+    @cached_property
+    def stamp(self) -> str:
+        return data_stamp(*READS)
+
+    def cached(self, name: str, compute):
+        return cached(f"dashboard:{name}", self.scope, self.stamp, compute)
 
     # Data, fetched on first use.
     @cached_property

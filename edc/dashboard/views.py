@@ -8,6 +8,7 @@ Vega-Lite spec (drawn in the browser); the SVG and PNG are rendered on request b
 import csv
 
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -24,8 +25,15 @@ def _file_name(plot: str, extension: str) -> str:
     return f"{protocol.TRIAL_ID.lower()}-{plot}.{extension}"
 
 
-def _figure_context(dashboard: Dashboard, plots) -> list[dict]:
-    return [{"plot": plot, "figure": dashboard.figure(plot)} for plot in plots]
+def _figure_context(dashboard: Dashboard, plots) -> list[str]:
+    """Each figure as the page shows it (spec, caption, downloads), rendered once: at 10,000
+    patients the specs hold megabytes of JSON, which a cached page must not encode again."""
+    return [
+        render_to_string(
+            "dashboard/_figure.html", {"f": {"plot": plot, "figure": dashboard.figure(plot)}}
+        )
+        for plot in plots
+    ]
 
 
 def _endpoint_rows(dashboard: Dashboard) -> list[dict]:
@@ -77,25 +85,38 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
     def _context_data(self, **kwargs):
         user = self.request.user
         dashboard = Dashboard(user)
-        site_ids = user_site_ids(user)
+        # Everything drawn from the trial data, computed once per change of the data for
+        # each role and set of sites (edc.caching): at 10,000 patients the courses and the
+        # figures take seconds, a cached page milliseconds.
+        page = dashboard.cached("page", lambda: _page_data(dashboard))
         return super().get_context_data(
-            all_sites=site_ids is None,
-            site_codes=sorted({p.site for p in dashboard.enrolment}),
-            endpoint_rows=_endpoint_rows(dashboard),
+            all_sites=user_site_ids(user) is None,
             measures=[measure for _, measure in selectors.ENDPOINT_MEASURES],
-            endpoints=dashboard.endpoints,
             confidence=charts.confidence_text(),
             historical=_historical_control_text(),
             landmark_days=protocol.CLINICAL_BENEFIT_LANDMARK_DAYS,
-            endpoints_figure=_figure_context(dashboard, ["endpoints"])[0],
-            enrolment_figures=_figure_context(dashboard, ENROLMENT_PLOTS),
-            enrolment_table=selectors.enrolment_by_site_and_cohort(dashboard.enrolment),
             cohorts=protocol.COHORTS,
-            tumour_figures=_figure_context(dashboard, TUMOUR_PLOTS),
-            swimmer_figure=_figure_context(dashboard, ["swimmer"])[0],
-            immune_figures=_figure_context(dashboard, IMMUNE_PLOTS),
+            **page,
             **kwargs,
         )
+
+
+def _page_data(dashboard: Dashboard) -> dict:
+    """The page's data and figures (plain values, cacheable)."""
+    return {
+        "site_codes": sorted({p.site for p in dashboard.enrolment}),
+        "endpoint_rows": _endpoint_rows(dashboard),
+        "not_computable": [
+            {"patient": str(c.patient), "error": c.error}
+            for c in dashboard.endpoints.not_computable
+        ],
+        "endpoints_figure": _figure_context(dashboard, ["endpoints"])[0],
+        "enrolment_figures": _figure_context(dashboard, ENROLMENT_PLOTS),
+        "enrolment_table": selectors.enrolment_by_site_and_cohort(dashboard.enrolment),
+        "tumour_figures": _figure_context(dashboard, TUMOUR_PLOTS),
+        "swimmer_figure": _figure_context(dashboard, ["swimmer"])[0],
+        "immune_figures": _figure_context(dashboard, IMMUNE_PLOTS),
+    }
 
 
 class PlotDownloadView(TrialRoleRequiredMixin, View):

@@ -39,11 +39,13 @@ from patients.models import Patient
 
 # Each app's part, in dependency order (doses before labs and assessments), with its label.
 DEMO_MODULES = (
+    ("Medical history and prior cancer therapy", "patients.demo"),
     ("Doses, vital signs and adverse events", "dosing.demo"),
     ("Laboratories and results", "labs.demo"),
     ("Tumour assessments and SAEs", "assessments.demo"),
     ("Queries, SDV and signatures", "edc.monitoring.demo"),
     ("Deviations", "edc.deviations.demo"),
+    ("Site-risk indicators (central monitoring)", "edc.risk.demo"),
 )
 SEED = 20100071  # J Transl Med 2010;8:71
 FIRST_SCREENING = dt.date(2025, 3, 3)

@@ -5,11 +5,12 @@ dictionary lists both. Terms follow CDISC Controlled Terminology where one exist
 AGEU, EPOCH…); codes that are this trial's own (cohorts, visits) come from ``edc.protocol``.
 """
 
+from django.db.models import Case, CharField, F, Q, Value, When
+
 from edc import protocol
-from patients.constants import Sex
+from patients.constants import Sex, TherapySetting
 
 from .context import NOT_ASSIGNED_ARMCD, NOT_TREATED_ARMCD, SCREEN_FAILURE_ARMCD
-from .spec import TEXT
 
 Codelist = tuple[tuple[str, str], ...]
 
@@ -42,6 +43,59 @@ EPOCH: Codelist = (
 )
 TOXGR: Codelist = tuple((str(g), f"CTCAE v5.0 grade {g}") for g in (1, 2, 3, 4, 5))
 
+# --- Medications (CM) and medical history (MH) ---------------------------------------------------
+# Categories of CM and MH records (CMCAT, MHCAT).
+CONCOMITANT_MEDICATION = "CONCOMITANT MEDICATION"
+PREMEDICATION = "PREMEDICATION"
+PRIOR_CANCER_THERAPY = "PRIOR CANCER THERAPY"
+GENERAL_MEDICAL_HISTORY = "GENERAL MEDICAL HISTORY"
+# End relative to reference time point: the record's end is after its anchor (--ENTPT).
+ONGOING = "ONGOING"
+ENRTPT: Codelist = ((ONGOING, "Ongoing"),)
+# Disease setting of a prior cancer therapy (CMSCAT, MHTHSET).
+SETTING_TERMS: dict[str, str] = {
+    TherapySetting.EARLY: "EARLY BREAST CANCER",
+    TherapySetting.LOCALLY_ADVANCED: "LOCALLY ADVANCED DISEASE",
+    TherapySetting.METASTATIC: "METASTATIC DISEASE",
+}
+THSET: Codelist = tuple((term, TherapySetting(code).label) for code, term in SETTING_TERMS.items())
+# CDISC ROUTE, UNIT and FREQ terms of the medication form's choices (assessments.constants).
+ROUTE_TERMS: dict[str, str] = {
+    "oral": "ORAL",
+    "iv": "INTRAVENOUS",
+    "sc": "SUBCUTANEOUS",
+    "im": "INTRAMUSCULAR",
+    "topical": "TOPICAL",
+    "inhaled": "RESPIRATORY (INHALATION)",
+    "transdermal": "TRANSDERMAL",
+    "rectal": "RECTAL",
+    "other": "OTHER",
+}
+UNIT_TERMS: dict[str, str] = {
+    "mg": "mg",
+    "ug": "ug",
+    "g": "g",
+    "mL": "mL",
+    "IU": "IU",
+    "mmol": "mmol",
+    "tablet": "TABLET",
+    "puff": "PUFF",
+    "drop": "DROP",
+    "application": "APPLICATION",
+}
+FREQ_TERMS: dict[str, str] = {
+    "once": "ONCE",
+    "daily": "QD",
+    "bid": "BID",
+    "tid": "TID",
+    "qid": "QID",
+    "every_other_day": "QOD",
+    "weekly": "QW",
+    "every_3_weeks": "Q3W",
+    "monthly": "QM",
+    "prn": "PRN",
+}
+
 SHARED: dict[str, Codelist] = {
     "NY": NY,
     "SEX": SEX,
@@ -51,6 +105,8 @@ SHARED: dict[str, Codelist] = {
     "VISIT": VISIT,
     "EPOCH": EPOCH,
     "TOXGR": TOXGR,
+    "ENRTPT": ENRTPT,
+    "THSET": THSET,
 }
 
 
@@ -63,17 +119,16 @@ def visit_of(code: str) -> str:
     return code
 
 
-def visit_sql(columns, name: str) -> str:
-    """``visit_of`` of the text column ``name``, as the cell SQL of an ``edc.exports.pgcsv``
-    ``Columns`` (tests/exports/test_pgcsv.py holds the two)."""
-    code = columns.ref(name)
-    unscheduled, screening = (
-        columns.constant(UNSCHEDULED, TEXT),
-        columns.constant(SCREENING, TEXT),
-    )
-    return (
-        f"CASE WHEN {code} IS NULL OR {code} IN ('', 'UNS') THEN {unscheduled} "
-        f"WHEN {code} = 'SCR' THEN {screening} ELSE {columns.cell(name, TEXT)} END"
+def visit_term(name: str) -> Case:
+    """``visit_of`` of the text field ``name``, as a query expression (VS's visit)."""
+    return Case(
+        When(
+            Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__in": ("", "UNS")}),
+            then=Value(UNSCHEDULED),
+        ),
+        When(**{name: "SCR"}, then=Value(SCREENING)),
+        default=F(name),
+        output_field=CharField(),
     )
 
 

@@ -10,10 +10,16 @@ class ExportFormat(models.TextChoices):
     PAGE = "page", "JSON page (API, cursor)"
     ODM = "odm", "CDISC ODM 1.3.2 XML"
     ZIP = "zip", "Zip package"
+    DSJSON = "dsjson", "CDISC Dataset-JSON 1.1"
+    NDJSON = "ndjson", "CDISC Dataset-JSON 1.1 (NDJSON)"
+    XPT = "xpt", "SAS transport file (XPORT v5)"
+    DEFINE = "define", "CDISC Define-XML 2.1"
 
 
 # Formats a domain dataset is served in (the package and ODM are whole-trial exports).
 DOMAIN_FORMATS = (ExportFormat.CSV, ExportFormat.JSON, ExportFormat.JSONL)
+# The submission formats a domain is also served in (edc.exports.submission).
+SUBMISSION_FORMATS = (ExportFormat.DSJSON, ExportFormat.NDJSON, ExportFormat.XPT)
 
 
 class Channel(models.TextChoices):

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,10 +33,11 @@ from edc.access.constants import Role
 from edc.access.models import Site
 from edc.access.roles import is_deidentified
 from edc.access.selectors import scope_to_user_sites, user_role
-from edc.operations.routers import iterate_reading_replica, read_alias
+from edc.operations.routers import iterate_reading_replica, read_alias, reading_replica
 from patients.models import Cohort, Patient
 
 from .constants import CHUNK_SIZE
+from .expressions import usubjid
 from .snapshots import Snapshot, patient_lookup
 
 PATIENT_KEY = "pid"  # every stream row carries its patient's id under this key
@@ -123,15 +126,20 @@ class ExportContext:
         self._sites: dict[int, tuple[str, str]] | None = None
         self._cohorts: dict[int, str] | None = None
         self._people: dict[int, str] | None = None
+        # Values several domains of one package compute once (the RECIST courses of TU, TR
+        # and RS): a dict while a package is built (``one_snapshot``), else None.
+        self.shared: dict | None = None
 
     def with_window(self, window: Window) -> ExportContext:
-        return ExportContext(
+        ctx = ExportContext(
             user=self.user,
             as_of=self.as_of,
             updated_since=self.updated_since,
             window=window,
             chunk_size=self.chunk_size,
         )
+        ctx.shared = self.shared
+        return ctx
 
     def for_models(self, models_: Iterable[type[models.Model]]) -> ExportContext:
         """This context, with ``updated_since`` matching changes of ``models_`` (+ patient)."""
@@ -248,7 +256,7 @@ class ExportContext:
         rows = rows_of(
             self.scoped(Patient)
             .filter(self.patient_condition("id"))
-            .values(*PATIENT_FIELDS)
+            .values(*PATIENT_FIELDS, usubjid=usubjid())
             .order_by("id"),
             chunk_size=self.chunk_size,
         )
@@ -258,12 +266,6 @@ class ExportContext:
     def subject(self, row: dict) -> Subject:
         site_code, country = self.site(row["site_id"])
         cohort = self.cohort_code(row["cohort_id"])
-        if row["subject_id"]:
-            usubjid = f"{protocol.TRIAL_ID}-{row['subject_id']}"
-        else:
-            # Not enrolled: the internal patient number, never the screening number (which
-            # de-identified readers do not receive), so USUBJID is the same for every reader.
-            usubjid = f"{protocol.TRIAL_ID}-{site_code}-P{row['id']:06d}"
         if cohort:
             declaration = protocol.cohort(cohort)
             armcd, arm, dose = cohort, declaration.label, declaration.imp321_dose_mg
@@ -273,7 +275,7 @@ class ExportContext:
             armcd, arm, dose = NOT_ASSIGNED_ARMCD, "Not Assigned", None
         return Subject(
             id=row["id"],
-            usubjid=usubjid,
+            usubjid=row["usubjid"],
             subjid=row["subject_id"] or "",
             siteid=site_code,
             country=country,
@@ -401,4 +403,48 @@ def _in_transaction(pieces: Iterable) -> Iterator:
         if outermost and db.vendor == "postgresql":
             with db.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                if (snapshot := _snapshot.get()) is not None and snapshot[0] == using:
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot[1]}'")
         yield from pieces
+
+
+# The snapshot every read transaction of a package starts from: (alias, snapshot id).
+_snapshot: ContextVar[tuple[str, str] | None] = ContextVar("export_snapshot", default=None)
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F-]+$")
+
+
+@contextmanager
+def one_snapshot(ctx: ExportContext) -> Iterator[ExportContext]:
+    """Build several datasets (a package) as one: ``ctx`` with a store for values the
+    domains share (``ExportContext.shared``: the RECIST course of each subject, computed once
+    for TU, TR and RS), and on PostgreSQL every ``in_read_transaction`` inside reading the
+    same REPEATABLE READ snapshot, so the datasets agree with each other as if read in one
+    transaction. The snapshot is held by a connection of its own
+    (``pg_export_snapshot``) while each dataset still reads in its own transaction: what the
+    package build writes between two datasets (a job's progress) commits as usual.
+
+    Inside a transaction already (a test) the datasets read that transaction's snapshot.
+    """
+    shared = ctx.with_window(ctx.window)
+    shared.shared = {}
+    with reading_replica() as using:
+        db = connections[using]
+        held = db.vendor == "postgresql" and not db.in_atomic_block
+    if not held:
+        yield shared
+        return
+    holder = connections.create_connection(using)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        if not _SNAPSHOT_ID.match(snapshot):
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        token = _snapshot.set((using, snapshot))
+        try:
+            yield shared
+        finally:
+            _snapshot.reset(token)
+    finally:
+        holder.close()

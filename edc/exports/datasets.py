@@ -1,7 +1,9 @@
-"""One domain dataset as bytes, by the fastest path that writes the same bytes.
+"""One domain dataset as bytes.
 
-CSV of a domain PostgreSQL can render (``edc.exports.pgcsv``) comes from the database;
-everything else goes through the domain's records and the Python writers.
+A stream domain's dataset is one query compiled by Django for the database at hand
+(``spec.Stream.queryset``). On PostgreSQL its CSV is that query streamed by ``COPY``
+(``edc.exports.pgcsv``); otherwise (SQLite, JSON, JSON Lines) the same query's rows go through
+the Python writers. A domain built in Python (DM, DS, TU/TR/RS) always takes the writers.
 """
 
 from collections.abc import Iterator
@@ -25,4 +27,4 @@ def dataset_bytes(
     if fmt == ExportFormat.CSV and (plan := pgcsv.plan(domain, variables, ctx)) is not None:
         yield from pgcsv.csv_bytes(plan, counter)
     else:
-        yield from WRITERS[fmt](variables, domain.rows(ctx), counter)
+        yield from WRITERS[fmt](variables, domain.rows(ctx, variables), counter)

@@ -1,7 +1,7 @@
 """CDISC ODM 1.3.2: study metadata, clinical data, audit records and signatures, streamed.
 
 * **Study / MetaDataVersion** — built from ``edc.protocol`` (StudyEventDefs are the planned
-  calendar events, plus screening, unscheduled and the AE / lab logs) and from the model
+  calendar events, plus screening, unscheduled and the AE / con-med / lab logs) and from the model
   fields of every form that holds patient data (``edc.audit.records.clinical_models``): one
   FormDef and ItemGroupDef per model, one ItemDef per data field (DataType, Length,
   SignificantDigits, unit), one CodeList per field with choices. A model another engineer
@@ -63,6 +63,7 @@ STUDY_OID = protocol.TRIAL_ID
 TRIAL_LOCATION = "LOC.TRIAL"
 SYSTEM_USER = "USR.SYSTEM"
 AE_LOG = "AE_LOG"
+CM_LOG = "CM_LOG"
 LAB_LOG = "LAB_LOG"
 OTHER = "OTHER"
 BUFFER_BYTES = 64 * 1024
@@ -201,6 +202,7 @@ def _events() -> tuple[tuple[str, str, str, str], ...]:
         *planned,
         (UNSCHEDULED, "Unscheduled visits", "Unscheduled", "Yes"),
         (AE_LOG, "Adverse events", "Common", "No"),
+        (CM_LOG, "Concomitant medications", "Common", "No"),
         (LAB_LOG, "Laboratory results (not an immune draw)", "Common", "No"),
         (OTHER, "Other records", "Common", "No"),
     )
@@ -218,6 +220,8 @@ def _form_events() -> dict[str, tuple[str, ...]]:
         "patients.patient": (SCREENING,),
         "patients.consent": (SCREENING,),
         "patients.eligibilityanswer": (SCREENING,),
+        "patients.medicalhistory": (SCREENING,),
+        "patients.priortherapy": (SCREENING,),
         "patients.calendarevent": tuple(e.code for e in protocol.PLANNED_EVENTS),
         "dosing.paclitaxeladministration": _codes_of(protocol.PACLITAXEL),
         "dosing.imp321injection": _codes_of(protocol.IMP321),
@@ -227,6 +231,7 @@ def _form_events() -> dict[str, tuple[str, ...]]:
         "assessments.lesionmeasurement": tumour,
         "assessments.vitalsigns": (SCREENING, *cycle_d1, UNSCHEDULED),
         "assessments.adverseevent": (AE_LOG,),
+        "assessments.concomitantmedication": (CM_LOG,),
         "labs.immunedraw": immune,
         "labs.labresult": (*immune, LAB_LOG),
     }
@@ -526,7 +531,13 @@ PLACEMENT_FIELDS = frozenset(
 
 
 def _event_for(label: str, row: dict, by_id: dict[str, dict[int, str]]) -> str:
-    if label in ("patients.patient", "patients.consent", "patients.eligibilityanswer"):
+    if label in (
+        "patients.patient",
+        "patients.consent",
+        "patients.eligibilityanswer",
+        "patients.medicalhistory",
+        "patients.priortherapy",
+    ):
         return SCREENING
     if label == "patients.calendarevent":
         return row["code"]
@@ -546,6 +557,8 @@ def _event_for(label: str, row: dict, by_id: dict[str, dict[int, str]]) -> str:
         return visit_of(row["visit"])
     if label == "assessments.adverseevent":
         return AE_LOG
+    if label == "assessments.concomitantmedication":
+        return CM_LOG
     if label == "labs.immunedraw":
         return row["event_code"]
     if label == "labs.labresult":

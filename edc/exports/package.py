@@ -8,6 +8,9 @@ SHA-256 and row count of every member recorded in ``manifest.json``::
     codelists.csv       codelist, code, decode
     odm.xml             CDISC ODM 1.3.2 (metadata, clinical data, audit records, signatures),
                         checked against the vendored XSD while the package is built
+    define.xml, define.html, define2-1.xsl, dm.xpt … dv.xpt, dataset-json/dm.json …,
+    dataset-ndjson/dm.ndjson …, acrf.pdf (when given)
+                        Define-XML 2.1, SAS XPORT v5, Dataset-JSON 1.1 (edc.exports.submission)
     manifest.json       files (rows, bytes, sha256), generated at, as of, user, role, filters,
                         the audit trail's hash-chain head (edc.audit.chain)
 """
@@ -25,9 +28,9 @@ from edc import protocol
 from edc.audit.chain import chain_head
 from edc.operations.routers import read_alias
 
-from . import odm
+from . import odm, submission
 from .codelists import SHARED
-from .context import ExportContext, in_read_transaction
+from .context import ExportContext, in_read_transaction, one_snapshot
 from .datasets import dataset_bytes
 from .domains import DOMAINS
 from .spec import Domain
@@ -109,15 +112,22 @@ def write_package(
     ctx: ExportContext,
     fmt: str = "csv",
     progress: Progress | None = None,
+    annotated_crf: bytes | Iterable[bytes] | None = None,
 ) -> dict:
-    """Write the package zip into ``fileobj``; return its manifest (also written inside)."""
+    """Write the package zip into ``fileobj``; return its manifest (also written inside).
+
+    ``annotated_crf``: the blank annotated CRF (PDF bytes), added as ``acrf.pdf`` and linked
+    from define.xml when given (edc.exports.submission).
+    """
     progress = progress or (lambda percent, step: None)
     started = timezone.now()
     steps = len(DOMAINS) + 2
     files = []
-    with zipfile.ZipFile(
-        fileobj, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True
-    ) as archive:
+    # Every dataset from one snapshot, the RECIST courses computed once (context.one_snapshot).
+    with (
+        one_snapshot(ctx) as ctx,
+        zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+    ):
         for index, domain in enumerate(DOMAINS):
             progress(int(100 * index / steps), domain.code)
             counter = RowCount()
@@ -140,6 +150,11 @@ def write_package(
         with archive.open(ODM_FILE) as document:
             errors = odm.validate(document)
         files.append({**entry, "domain": "", "rows": subjects.rows, "schema_errors": errors[:5]})
+        progress(int(100 * (len(DOMAINS) + 1.5) / steps), submission.STEP)
+        submitted = submission.write_members(
+            archive, ctx=ctx, member=_member, annotated_crf=annotated_crf
+        )
+        files.extend(submitted)
         manifest = {
             "study": protocol.TRIAL_ID,
             "protocol_version": protocol.PROTOCOL_VERSION,
@@ -154,6 +169,7 @@ def write_package(
                 "updated_since": ctx.updated_since.isoformat() if ctx.updated_since else None
             },
             "odm_schema_valid": not errors,
+            "define_schema_valid": not submitted[0]["schema_errors"],
             # The audit trail's hash chain as it stood when the package was written: kept
             # outside the database, it shows later whether the trail was rewritten since.
             "audit_chain_head": chain_head(using=read_alias()).as_dict(),

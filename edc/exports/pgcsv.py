@@ -1,60 +1,46 @@
 """CSV datasets rendered by PostgreSQL: byte for byte what ``writers.csv_bytes`` writes.
 
-The Python path (``domain.rows`` → ``csv_bytes``) spends ~9 µs a row building dicts and cells
-(bench/RESULTS.md, "Exports"): six times what PostgreSQL needs to ``COPY`` the same rows. A
-domain whose records are rows of the database (``Domain.stream``: one model, or a UNION ALL of
-parts) has each variable compiled to a SQL expression of its cell's text instead (NULL for an
-empty cell), and the database writes the CSV itself: ``COPY (SELECT <cells> …) TO STDOUT
-(FORMAT csv)`` quotes a cell holding a comma, a quote or a line break exactly as the csv
-module does (QUOTE_MINIMAL). Python only turns its LF line ends into the CRLF of
-``csv_bytes``.
+A stream domain's dataset is one query (``spec.Stream.queryset``): each variable's Django
+expression under its name, compiled by Django (``query.get_compiler(using).as_sql()``).
+On PostgreSQL that compiled SELECT is wrapped and streamed by the database itself::
 
-* ``col``, ``const``, ``mapped`` and ``yes_no`` sources compile from their declaration, by the
-  column's SQL type: text is neutralised (``writers.neutralise``); decimals lose trailing
-  zeros (``trim_scale``, as ``writers.decimal_text``); dates and times are ISO 8601 in the
-  trial's time zone (a time computed once per distinct value, ``Columns.memo``). Constants and
-  controlled terms are formatted here by the Python formatters and sent as literals.
-* values of the subject alone (``of_subject``: USUBJID) are computed by Python, once per
-  subject, and joined in as arrays: the subject list (scope, window, ``updated_since``) is
-  ``ExportContext.subjects()`` itself, read in batches so memory stays flat;
-* --SEQ is ``row_number()`` over the subject's rows in the stream's order;
-* an unpivoted stream (``spec.Unpivot``, VS) joins its rows to the items' ``VALUES``; the
-  record's value is a ``CASE`` of the item's own column cells;
-* any other source needs ``Variable.sql``, built with ``Columns``; without it, or on another
-  database, or for an as-of snapshot, the export takes the Python path. A cell that depends on
-  the reader (who entered a record: ``Columns.person``) reads the export context's own map,
-  sent as a literal.
+    COPY (SELECT <each column as its CSV cell> FROM (<the compiled SELECT>) …) TO STDOUT
 
-Tests hold the two paths to each other byte for byte (tests/exports/test_pgcsv.py).
+The wrapper only formats, by the column's type and the variable's type, exactly as
+``writers.Formats.csv`` does — text neutralised against formula injection
+(``writers.neutralise``), decimals without trailing zeros (``trim_scale``), dates as COPY
+writes them in DateStyle ISO (else ``to_char``), times ISO 8601 in the trial's time zone
+(computed once per distinct value, ``Columns.memo``), constants formatted by Python and sent
+as literals — and adds --SEQ (``row_number()`` over the subject's rows in the stream's order)
+and an unpivot's items (``spec.Unpivot``: the rows joined to the items' ``VALUES``). COPY
+quotes a cell holding a comma, a quote or a line break exactly as the csv module does
+(QUOTE_MINIMAL); Python only turns its LF line ends into the CRLF of ``csv_bytes``. Every
+other output (SQLite, JSON) reads the same query's rows (``spec.Stream.records``).
+
+Tests hold the two to each other byte for byte (tests/exports/test_golden.py, test_pgcsv.py).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import F
 
 from edc.operations.routers import read_alias
 
 from .constants import FORMULA_ESCAPE, FORMULA_TRIGGERS, STREAM_BUFFER_BYTES
-from .context import PATIENT_KEY, SYSTEM_USER, ExportContext, Subject, logged_query
-from .spec import DATE, DATETIME, KEEP, TEXT, Domain, Rec, Stream, Unpivot, Variable
-from .writers import CsvLines, Formats, RowCount, csv_row_function
+from .context import PATIENT_KEY, ExportContext, logged_query
+from .spec import DATE, DATETIME, TEXT, Domain, Unpivot, Variable, item_column, order_column
+from .writers import CsvLines, Formats, RowCount
 
 SEQ = "_seq"
 ITEM = "_item"  # an unpivoted row's item number
 MEMO = "_m"  # the alias of a memoised cell's LATERAL subquery (``Columns.memo``)
-SUBJECT_ID = "_pid"
-# Subjects per query: their computed cells travel as array parameters.
+# Subjects per COPY: each sorts and numbers a bounded number of rows.
 SUBJECTS_PER_QUERY = 2000
-# A mapping of this many terms or more is looked up in jsonb rather than a CASE.
-JSONB_TERMS = 12
-_ARRAYS = "\x00arrays\x00"  # where the array placeholders go (a literal never holds NUL)
 
 _TEXT_TYPES = {"CharField", "TextField", "SlugField", "EmailField"}
 _INTEGER_TYPES = {
@@ -101,20 +87,15 @@ def ident(name: str) -> str:
 
 
 class Columns:
-    """The SQL of one stream's columns as CSV cells, for ``Variable.sql``: each expression is
-    the cell's text, or NULL for an empty cell (never ``''``, which COPY would quote)."""
+    """The SQL of the query's columns as CSV cells: each is the cell's text, or NULL for an
+    empty cell (never ``''``, which COPY would quote)."""
 
     def __init__(
-        self,
-        fields: dict[str, models.Field],
-        formats: Formats,
-        unpivot: Unpivot | None = None,
-        ctx: ExportContext | None = None,
+        self, fields: dict[str, models.Field], formats: Formats, unpivot: Unpivot | None = None
     ):
         self.fields = fields
         self.formats = formats
         self.unpivot = unpivot
-        self.ctx = ctx  # the export's reader, for cells that depend on who reads (``person``)
         self.tz = literal(settings.TIME_ZONE)
         db = connections[read_alias()]
         db.ensure_connection()
@@ -173,12 +154,16 @@ class Columns:
         if self.unpivot is not None and name == self.unpivot.value:
             # The item's own column, as that column's cell.
             whens = " ".join(
-                f"WHEN {index} THEN ({self.cell(column, type_)})::text"
-                for index, (_constants, column) in enumerate(self.unpivot.items)
+                f"WHEN {index} THEN ({self.cell(item_column(index), type_)})::text"
+                for index in range(len(self.unpivot.items))
             )
             return f"CASE r.{ident(ITEM)} {whens} END"
         ref, kind = self.ref(name), self._kind(name)
         if kind == "text":
+            if type_ in (DATE, DATETIME):
+                # A date or time already written as text (EX's start of an infusion): as it
+                # is, as ``Formats.csv_datetime`` writes a string.
+                return f"NULLIF({ref}, '')"
             if type_ != TEXT:
                 raise Unsupported(f"{name}: text in a {type_} variable")
             return ref if name in self.verbatim else self.text_cell(ref)
@@ -227,100 +212,9 @@ class Columns:
         table, default = self.formats.csv()
         return text_literal(table.get(type_, default)(value))
 
-    def _terms(self, mapping: dict, type_: str) -> dict[str, str | None]:
-        table, default = self.formats.csv()
-        return {key: table.get(type_, default)(value) or None for key, value in mapping.items()}
-
-    def _mapping(self, ref: str, terms: dict[str, str | None], fallback: str) -> str:
-        """``terms[ref]`` as SQL, ``fallback`` for a value not in ``terms``. A long mapping is
-        one jsonb lookup (a binary search), a short one a CASE (a comparison per term)."""
-        if not terms:
-            return fallback
-        if len(terms) < JSONB_TERMS:
-            whens = " ".join(
-                f"WHEN {literal(key)} THEN {text_literal(cell or '')}"
-                for key, cell in terms.items()
-            )
-            return f"CASE {ref} {whens} ELSE {fallback} END"
-        table = f"{literal(json.dumps(terms))}::jsonb"
-        if fallback == "NULL":
-            return f"({table} ->> {ref})"
-        if None not in terms.values():
-            return f"COALESCE({table} ->> {ref}, {fallback})"
-        return f"CASE WHEN {table} ? {ref} THEN {table} ->> {ref} ELSE {fallback} END"
-
-    def case(self, name: str, mapping: dict, default=KEEP, type_: str = TEXT) -> str:
-        """``spec.mapped(name, mapping, default)`` as a cell: empty stays empty."""
-        ref, kind = self.ref(name), self._kind(name)
-        if kind != "text" or not all(isinstance(key, str) for key in mapping):
-            raise Unsupported(f"{name}: a mapping of {kind} values")
-        if default is KEEP:
-            if type_ != TEXT:
-                raise Unsupported(f"{name}: unmapped values kept in a {type_} variable")
-            fallback = self.cell(name, TEXT)
-        else:
-            fallback = f"CASE WHEN {ref} <> '' THEN {self.constant(default, type_)} END"
-        terms = self._terms({k: v for k, v in mapping.items() if k != ""}, type_)
-        return self._mapping(ref, terms, fallback)
-
-    def lookup(self, name: str, mapping: dict, default=None, type_: str = TEXT) -> str:
-        """``mapping.get(value, default)`` as a cell (the empty string is a key like any)."""
-        ref, kind = self.ref(name), self._kind(name)
-        if kind != "text" or not all(isinstance(key, str) for key in mapping):
-            raise Unsupported(f"{name}: a mapping of {kind} values")
-        return self._mapping(ref, self._terms(mapping, type_), self.constant(default, type_))
-
-    def yes_no(self, name: str) -> str:
-        ref = self.ref(name)
-        return f"CASE WHEN {ref} THEN 'Y' WHEN NOT {ref} THEN 'N' END"
-
-    def person(self, name: str) -> str:
-        """The user-id column ``name`` as ``ExportContext.person`` names that user for this
-        export's reader (the user name, or the role when de-identified)."""
-        if self._kind(name) != "integer" or self.ctx is None:
-            raise Unsupported(f"{name}: not a user id of an export")
-        terms = self._terms({str(pk): person for pk, person in self.ctx.people().items()}, TEXT)
-        return self._mapping(f"{self.ref(name)}::text", terms, self.constant(SYSTEM_USER, TEXT))
-
-    def isin(self, name: str, values) -> str:
-        """A condition: the text column ``name`` is one of ``values`` (false when NULL)."""
-        if self._kind(name) != "text":
-            raise Unsupported(f"{name}: not a text column")
-        if not values:
-            return "false"
-        ref = self.ref(name)
-        return f"COALESCE({ref} IN ({', '.join(literal(v) for v in sorted(values))}), false)"
-
-    def contains(self, name: str, value: str) -> str:
-        """A condition: Python's ``value in (column or ())`` for the JSON column ``name`` (an
-        element of a list, a key of an object, a substring of a string)."""
-        field = self.fields.get(name)
-        if field is None or field.get_internal_type() != "JSONField":
-            raise Unsupported(f"{name}: not a JSON column")
-        ref, text = self.ref(name), literal(value)
-        return (
-            f"CASE jsonb_typeof({ref}) WHEN 'string' THEN strpos({ref} #>> '{{}}', {text}) > 0 "
-            f"ELSE COALESCE({ref} ? {text}, false) END"
-        )
-
-
-def stream_columns(stream: Stream, ctx: ExportContext) -> tuple[list[str], dict]:
-    """The stream's column names, in SQL order, and the model field each one reads.
-
-    The rows are ``values(*fields, pid=…, **expressions)`` of the first part
-    (``ExportContext.stream_queryset``): Django 5.2 selects them in that order. Each column's
-    field is what Django resolves its name to in that queryset (``F(name)``'s expression and
-    its ``output_field``: a model field, a relation's field, or an expression's type).
-    """
-    part = stream.parts[0]
-    names = [*part.fields, PATIENT_KEY, *part.expressions]
-    query = part.queryset(ctx).all().query  # a copy: resolving a path may add its joins
-    fields = {name: F(name).resolve_expression(query).output_field for name in names}
-    return names, fields
-
 
 class Plan:
-    """One domain's rendering: the cell SQL of its variables and the subject-level cells."""
+    """One domain's rendering: the stream's query and the cell SQL of each variable."""
 
     def __init__(self, domain: Domain, variables: tuple[Variable, ...], ctx: ExportContext):
         stream = domain.stream
@@ -329,67 +223,45 @@ class Plan:
         self.stream = stream
         self.variables = variables
         self.ctx = ctx
-        self.names, fields = stream_columns(stream, ctx)
-        for name in stream.order_by:
-            if name not in fields:
-                raise Unsupported(f"order by {name!r}, which is not a column")
-        if stream.unpivot is not None:
-            for name in (ITEM, stream.unpivot.value, *stream.unpivot.constants):
+        # The column names of the query, in its SELECT order, and the field of each.
+        first = stream.queryset(ctx, variables).query
+        first = first.combined_queries[0] if first.combinator else first
+        self.names = list(first.annotation_select)
+        fields = {name: first.annotation_select[name].output_field for name in self.names}
+        unpivot = stream.unpivot
+        if unpivot is not None:
+            for name in (ITEM, *unpivot.names):
                 if name in fields:
                     raise Unsupported(f"unpivot column {name!r} is a column of the rows")
-            for name in stream.unpivot.constants:
+            for name in unpivot.constants:
                 fields[name] = models.TextField()
         self.formats = Formats()
-        columns = Columns(fields, self.formats, stream.unpivot, ctx)
-        self.subject_variables: list[Variable] = []
-        self.cells: list[str] = []
-        for variable in variables:
-            self.cells.append(self._cell(variable, columns))
+        columns = Columns(fields, self.formats, unpivot)
+        self.cells = [self._cell(variable, columns) for variable in variables]
         self.memo_joins = columns.memo_joins()
-        self.subject_row = csv_row_function(self.subject_variables, self.formats)
 
     def _cell(self, variable: Variable, columns: Columns) -> str:
         source = variable.source
         if hasattr(source, "constant"):
             return columns.constant(source.constant, variable.type)
-        if variable.sql is not None:
-            return variable.sql(columns)
-        if getattr(source, "of_subject", None) is not None:
-            self.subject_variables.append(variable)
-            return f"r.{ident(f'_s{len(self.subject_variables) - 1}')}"
         if getattr(source, "sequence", False):
             if not self.stream.numbered:
                 raise Unsupported("--SEQ of an unnumbered stream")
             return f"r.{SEQ}"
         if (name := getattr(source, "column", None)) is not None:
             return columns.cell(name, variable.type)
-        if (mapping := getattr(source, "mapped", None)) is not None:
-            name, table, default = mapping
-            return columns.case(name, table, default, variable.type)
-        if (name := getattr(source, "yes_no", None)) is not None:
-            if variable.type != TEXT:
-                raise Unsupported(f"{variable.name}: Y/N in a {variable.type} variable")
-            return columns.yes_no(name)
-        raise Unsupported(f"{variable.name}: no SQL for its source")
-
-    def subject_cells(self, subject: Subject) -> list[str | None]:
-        return [cell or None for cell in self.subject_row(Rec(subject, None, {}))]
+        raise Unsupported(f"{variable.name}: no column")
 
     def sql(self, first: int, last: int) -> str | None:
-        """The COPY of the subjects with ``first <= id <= last``, with ``%s`` placeholders
-        for their ids and subject-level cells (one array each); None when nothing matches."""
-        qs = self.stream.queryset(self.ctx, first=first, last=last).order_by()
+        """The COPY of the subjects with ``first <= id <= last``; None when nothing matches."""
+        qs = self.stream.queryset(self.ctx, self.variables, first=first, last=last).order_by()
         try:
             inner, params = qs.query.get_compiler(using=qs.db).as_sql()
         except EmptyResultSet:
             return None
-        inner = connections[read_alias()].ops.compose_sql(inner, params)
+        inner = connections[qs.db].ops.compose_sql(inner, params)
         columns = ", ".join(ident(name) for name in self.names)
-        subject_columns = ", ".join(
-            [ident(SUBJECT_ID), *(ident(f"_s{i}") for i in range(len(self.subject_variables)))]
-        )
-        arrays = ", ".join(["%s::int8[]", *["%s::text[]"] * len(self.subject_variables)])
-        order = [f"s.{ident(n)}" for n in self.stream.order_by]
+        order = [f"s.{ident(order_column(i))}" for i in range(len(self.stream.order_by))]
         items = unpivot = ""
         if self.stream.unpivot is not None:
             items, unpivot = ", u.*", self._unpivot_join(self.stream.unpivot)
@@ -404,28 +276,24 @@ class Plan:
         outer_order = ", ".join(
             [f"r.{ident(PATIENT_KEY)}", *(f"r.{name.split('.', 1)[1]}" for name in order)]
         )
-        sql = (
+        return (
             f"COPY (SELECT {cells} FROM ("
-            f"SELECT s.*, subject.*{items}{seq} FROM ({inner}) AS s({columns}) "
-            f"JOIN unnest({_ARRAYS}) AS subject({subject_columns}) "
-            f"ON subject.{ident(SUBJECT_ID)} = s.{ident(PATIENT_KEY)}{unpivot}"
+            f"SELECT s.*{items}{seq} FROM ({inner}) AS s({columns}){unpivot}"
             f") r{self.memo_joins} ORDER BY {outer_order}) TO STDOUT (FORMAT csv)"
         )
-        # Every % of the text is literal; the placeholders go in last.
-        return sql.replace("%", "%%").replace(_ARRAYS, arrays)
 
     @staticmethod
     def _unpivot_join(unpivot: Unpivot) -> str:
-        """Each row once per item whose column is not NULL: a join to the items' VALUES."""
+        """Each row once per item whose field is not NULL: a join to the items' VALUES."""
         rows, present = [], []
-        for index, (constants, column) in enumerate(unpivot.items):
+        for index, (constants, _field) in enumerate(unpivot.items):
             values = []
             for value in constants.values():
                 if value is not None and not isinstance(value, str):
                     raise Unsupported(f"unpivot constant {value!r}")
                 values.append("NULL" if value is None else literal(value))
             rows.append(f"({', '.join([str(index), *values])})")
-            present.append(f"WHEN {index} THEN s.{ident(column)} IS NOT NULL")
+            present.append(f"WHEN {index} THEN s.{ident(item_column(index))} IS NOT NULL")
         names = ", ".join(ident(name) for name in (ITEM, *unpivot.constants))
         return (
             f" JOIN (VALUES {', '.join(rows)}) AS u({names}) "
@@ -434,18 +302,17 @@ class Plan:
 
 
 def plan(domain: Domain, variables: tuple[Variable, ...], ctx: ExportContext) -> Plan | None:
-    """How PostgreSQL renders this export, or None when it takes the Python path."""
-    vendor = connections[read_alias()].vendor
-    if vendor != "postgresql" or ctx.as_of is not None or domain.stream is None:
+    """How PostgreSQL renders this export, or None when the rows are read instead."""
+    if connections[read_alias()].vendor != "postgresql" or domain.stream is None:
         return None
     try:
-        return Plan(domain, variables, ctx)
+        return Plan(domain, variables, ctx.for_models(domain.models))
     except Unsupported:
         return None
 
 
-def _batches(subjects: Iterator[Subject], size: int) -> Iterator[list[Subject]]:
-    while batch := list(itertools.islice(subjects, size)):
+def _batches(ids: Iterator[int], size: int) -> Iterator[list[int]]:
+    while batch := list(itertools.islice(ids, size)):
         yield batch
 
 
@@ -458,21 +325,12 @@ def crlf(lines: list) -> bytes:
     return b"".join(bytes(line[:-1]) + b"\r\n" for line in lines)
 
 
-def _lines(plan_: Plan, batch: list[Subject]) -> Iterator[memoryview]:
-    sql = plan_.sql(batch[0].id, batch[-1].id)
+def _lines(plan_: Plan, first: int, last: int) -> Iterator[memoryview]:
+    sql = plan_.sql(first, last)
     if sql is None:
         return
-    cells = [plan_.subject_cells(subject) for subject in batch]
-    params = [[subject.id for subject in batch], *map(list, zip(*cells, strict=True))]
-    if not plan_.subject_variables:
-        params = params[:1]
     db = connections[read_alias()]  # the replica inside ``in_read_transaction``, if configured
-    logged = sql % tuple("…" for _ in params)  # the arrays of ids and cells, elided
-    with (
-        logged_query(db, logged),
-        db.connection.cursor() as cursor,
-        cursor.copy(sql, params) as copy,
-    ):
+    with logged_query(db, sql), db.connection.cursor() as cursor, cursor.copy(sql) as copy:
         yield from copy
 
 
@@ -486,8 +344,9 @@ def csv_bytes(plan_: Plan, counter: RowCount | None = None) -> Iterator[bytes]:
     header = CsvLines(len(plan_.variables)).line([v.name for v in plan_.variables]) + "\r\n"
     yield header.encode("utf-8")
     lines, size = [], 0
-    for batch in _batches(iter(plan_.ctx.subjects()), SUBJECTS_PER_QUERY):
-        for line in _lines(plan_, batch):
+    ids = plan_.ctx.subject_ids().iterator(chunk_size=SUBJECTS_PER_QUERY)
+    for batch in _batches(ids, SUBJECTS_PER_QUERY):
+        for line in _lines(plan_, batch[0], batch[-1]):
             lines.append(line)
             size += len(line)
             if size >= STREAM_BUFFER_BYTES:

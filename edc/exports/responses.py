@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from edc import protocol
 
-from . import odm, package, services
+from . import define, odm, package, services, submission
 from .constants import DICTIONARY, ODM, ExportFormat
 from .context import ExportContext, in_read_transaction
 from .datasets import dataset_bytes
@@ -44,6 +44,49 @@ def domain_response(
         services.logged_stream(pieces, log=log, counter=counter), content_type=CONTENT_TYPES[fmt]
     )
     return _attachment(response, _filename(domain.filename_stem, fmt, params))
+
+
+def submission_dataset_response(
+    *, user, domain: Domain, fmt: str, params: ExportParams, channel: str
+) -> StreamingHttpResponse:
+    """One domain as CDISC Dataset-JSON 1.1 (dsjson), its NDJSON form or SAS XPORT v5."""
+    log = services.export_log_start(
+        user=user, what=domain.code, fmt=fmt, channel=channel, params=params
+    )
+    ctx = ExportContext(user=user, as_of=params.as_of, updated_since=params.updated_since)
+    counter = RowCount()
+    pieces = in_read_transaction(submission.dataset_pieces(domain, ctx, fmt, counter))
+    response = StreamingHttpResponse(
+        services.logged_stream(pieces, log=log, counter=counter),
+        content_type=submission.CONTENT_TYPES[fmt],
+    )
+    name = _filename(domain.filename_stem, submission.EXTENSIONS[fmt], params)
+    return _attachment(response, name)
+
+
+def define_response(
+    *, user, params: ExportParams, channel: str, html: bool = False
+) -> StreamingHttpResponse:
+    """define.xml (Define-XML 2.1) of the reader's datasets, or its HTML rendering."""
+    log = services.export_log_start(
+        user=user,
+        what=DICTIONARY,
+        fmt=ExportFormat.DEFINE,
+        channel=channel,
+        params=params,
+        extra_filters={"html": html},
+    )
+    ctx = ExportContext(user=user, as_of=params.as_of, updated_since=params.updated_since)
+    metas = define.profiles(ctx)
+    body = define.define_document(ctx, metas=metas)
+    if html:
+        body = define.render_html(body)
+    services.export_log_finish(log, rows=sum(len(m.variables) for m in metas))
+    response = StreamingHttpResponse(
+        [body],
+        content_type="text/html; charset=utf-8" if html else "application/xml; charset=utf-8",
+    )
+    return _attachment(response, _filename("define", "html" if html else "xml", params))
 
 
 def odm_response(*, user, params: ExportParams, channel: str) -> StreamingHttpResponse:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.ExportIndexView.as_view(), name="index"),
     path("odm.xml", views.OdmDownloadView.as_view(), name="odm"),
     path("define.csv", views.DictionaryView.as_view(), name="dictionary"),
+    path("define.xml", views.DefineView.as_view(), name="define"),
+    path("define.html", views.DefineView.as_view(html=True), name="define-html"),
     path("codelists.csv", views.DictionaryView.as_view(codelists=True), name="codelists"),
     path("jobs/", views.JobCreateView.as_view(), name="job-create"),
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job"),

@@ -16,8 +16,9 @@ from edc.access.roles import is_deidentified
 from edc.web import TrialRoleRequiredMixin
 
 from . import responses, selectors, services
-from .constants import DOMAIN_FORMATS, Channel
+from .constants import DOMAIN_FORMATS, SUBMISSION_FORMATS, Channel
 from .domains import DOMAINS, domain
+from .submission import LABELS as SUBMISSION_LABELS
 from .validators import ExportParams, export_params
 
 LOG_PAGE_SIZE = 100
@@ -57,13 +58,18 @@ class ExportIndexView(TrialRoleRequiredMixin, TemplateView):
                     "domain": d,
                     "variables": len(d.variables_for(deidentified=deidentified)),
                     "links": [
-                        (fmt, reverse("exports:domain", args=[d.code.lower(), fmt]) + query)
-                        for fmt in DOMAIN_FORMATS
+                        (
+                            SUBMISSION_LABELS.get(fmt, fmt.upper()),
+                            reverse("exports:domain", args=[d.code.lower(), fmt]) + query,
+                        )
+                        for fmt in (*DOMAIN_FORMATS, *SUBMISSION_FORMATS)
                     ],
                 }
                 for d in DOMAINS
             ],
             odm_url=reverse("exports:odm") + query,
+            define_url=reverse("exports:define") + query,
+            define_html_url=reverse("exports:define-html") + query,
             deidentified=deidentified,
             jobs=selectors.export_jobs_for_user(user)[:5],
             is_data_manager=roles.role_can(user, roles.SEE_ALL_EXPORTS),
@@ -74,12 +80,16 @@ class ExportIndexView(TrialRoleRequiredMixin, TemplateView):
 class DomainDownloadView(TrialRoleRequiredMixin, View):
     def get(self, request, code: str, fmt: str):
         found = domain(code)
-        if found is None or fmt not in DOMAIN_FORMATS:
+        if found is None or fmt not in (*DOMAIN_FORMATS, *SUBMISSION_FORMATS):
             raise Http404("No such dataset.")
         try:
             params = _params(request)
         except ValidationError as exc:
             return _bad_request(exc)
+        if fmt in SUBMISSION_FORMATS:
+            return responses.submission_dataset_response(
+                user=request.user, domain=found, fmt=fmt, params=params, channel=Channel.WEB
+            )
         return responses.domain_response(
             user=request.user, domain=found, fmt=fmt, params=params, channel=Channel.WEB
         )
@@ -92,6 +102,21 @@ class OdmDownloadView(TrialRoleRequiredMixin, View):
         except ValidationError as exc:
             return _bad_request(exc)
         return responses.odm_response(user=request.user, params=params, channel=Channel.WEB)
+
+
+class DefineView(TrialRoleRequiredMixin, View):
+    """define.xml (Define-XML 2.1) of the reader's datasets, or its HTML rendering."""
+
+    html = False
+
+    def get(self, request):
+        try:
+            params = _params(request)
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return responses.define_response(
+            user=request.user, params=params, channel=Channel.WEB, html=self.html
+        )
 
 
 class DictionaryView(TrialRoleRequiredMixin, View):

@@ -15,12 +15,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Model, Q, Value
 
 from assessments.constants import AssessmentKind
-from assessments.models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
+from assessments.models import (
+    ConcomitantMedication,
+    LesionMeasurement,
+    NonTargetLesion,
+    TargetLesion,
+    TumourAssessment,
+)
 from dosing.constants import AdministrationStatus, InjectionStatus
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from edc import protocol
 from labs.models import ImmuneDraw, LabResult
-from patients.models import CalendarEvent, Consent, Patient
+from patients.models import CalendarEvent, Consent, MedicalHistory, Patient, PriorTherapy
 from patients.schedule import EventStatus
 from patients.selectors import TimelineRow
 
@@ -66,13 +72,19 @@ class EventForm:
 # What each kind of calendar event records, and what must be filled for its form to be complete
 # (the entry forms let these be saved blank, to be completed later).
 EVENT_FORM_RECORDS: dict[str, EventForm] = {
-    # A dose given needs its infusion start and stop times.
+    # A dose given needs its infusion start and stop times and its premedication stated.
     protocol.PACLITAXEL: EventForm(
         EventRecords(
             PaclitaxelAdministration,
             event="event__code",
             missing=Q(status=AdministrationStatus.GIVEN)
-            & (Q(infusion_start=None) | Q(infusion_stop=None)),
+            & (
+                Q(infusion_start=None)
+                | Q(infusion_stop=None)
+                | Q(premed_dexamethasone=None)
+                | Q(premed_antihistamine=None)
+                | Q(premed_h2_blocker=None)
+            ),
         )
     ),
     # An injection given needs the kit and lot (drug accountability) and the injection site.
@@ -103,6 +115,15 @@ EVENT_FORM_RECORDS: dict[str, EventForm] = {
         needs_details=True,
     ),
 }
+
+
+# Patient-level forms made of any number of rows of one model: (key, label, model). Their rows
+# are read with the event forms' (one query).
+PATIENT_FORM_RECORDS: tuple[tuple[str, str, type[Model]], ...] = (
+    ("medical_history", "Medical history", MedicalHistory),
+    ("prior_therapy", "Prior cancer therapy", PriorTherapy),
+    ("conmeds", "Concomitant medications", ConcomitantMedication),
+)
 
 
 @dataclass(frozen=True)
@@ -226,10 +247,26 @@ def _event_form_rows(patient_id: int) -> dict[tuple[str, str], list[_Row]]:
                 )
                 .values_list("r_model", "r_id", "r_event", "r_missing")
             )
+    # The patient-level forms of many rows ride along, under their form's key as the "event".
+    for key, _label, model in PATIENT_FORM_RECORDS:
+        parts.append(
+            model.objects.filter(patient_id=patient_id)
+            .order_by()
+            .annotate(
+                r_model=Value(model._meta.label),
+                r_id=F("pk"),
+                r_event=Value(key),
+                r_missing=Value(False),
+            )
+            .values_list("r_model", "r_id", "r_event", "r_missing")
+        )
     content_types = {
         spec.label: ContentType.objects.get_for_model(spec.model).pk
         for form in EVENT_FORM_RECORDS.values()
         for spec in form.parts
+    } | {
+        model._meta.label: ContentType.objects.get_for_model(model).pk
+        for _key, _label, model in PATIENT_FORM_RECORDS
     }
     found: dict[tuple[str, str], list[_Row]] = defaultdict(list)
     for label, pk, code, missing in parts[0].union(*parts[1:], all=True):
@@ -310,7 +347,9 @@ def patient_form_statuses(*, patient: Patient, events: Iterable[CalendarEvent]) 
     """The status of every form of one patient's casebook, in two queries whatever its size.
 
     The caller fetched ``patient`` through ``patients.selectors.patient_casebook`` (access
-    checked, consents, eligibility and ``events`` — the calendar — prefetched). A calendar
+    checked, consents, eligibility and ``events`` — the calendar — prefetched). The
+    patient-level forms of many rows (``PATIENT_FORM_RECORDS``: medical history, prior
+    therapy, concomitant medications) are read with the event forms' rows. A calendar
     event's form is the record that fulfils it with its detail rows (``EVENT_FORM_RECORDS``);
     queries on the calendar row itself count too. A casebook signature signs every form; an
     event signature the forms whose records it covers (``records.event_code_lookup``).
@@ -322,6 +361,7 @@ def patient_form_statuses(*, patient: Patient, events: Iterable[CalendarEvent]) 
     }
     casebook_signed = CASEBOOK in monitoring.signed_scopes
     consents = [_key(c) for c in patient.consents.all()]
+
     answers = list(patient.eligibility.all())
     answered = {a.criterion for a in answers}
     patient_forms = [
@@ -358,6 +398,21 @@ def patient_form_statuses(*, patient: Patient, events: Iterable[CalendarEvent]) 
                 complete=answered >= {c.code for c in protocol.ELIGIBILITY_CRITERIA},
                 signed=casebook_signed and bool(answers),
             ),
+        ),
+        *(
+            CasebookForm(
+                key=key,
+                label=label,
+                facts=_facts(
+                    monitoring,
+                    records=records,
+                    exists=bool(records),
+                    complete=True,
+                    signed=casebook_signed and bool(records),
+                ),
+            )
+            for key, label, model in PATIENT_FORM_RECORDS
+            for records in ([r.key for r in rows.get((model._meta.label, key), [])],)
         ),
     ]
     return FormStatuses(events=by_event, patient_forms=patient_forms)

@@ -26,13 +26,56 @@ def form_choices() -> list[tuple[str, str]]:
     return [("", "Any form")] + [(label, form_name(label)) for label in labels]
 
 
+class PatientNumberField(forms.CharField):
+    """A patient typed by number (subject ID, or screening number for identified readers),
+    among the patients the user may see; the record id is still accepted, so links such as
+    ``?patient=<id>`` from a casebook keep working. A text box, never one option per patient
+    (issue 24: a select of every patient made the audit-trail page grow with the trial)."""
+
+    MSG_UNKNOWN = "No patient you may see has this number."
+    MSG_AMBIGUOUS = "Several patients have this screening number: type the subject ID."
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"placeholder": "Any patient", "autocomplete": "off"})
+        )
+        super().__init__(**kwargs)
+        self.patients = None  # the user's scoped queryset, set by the form
+        self.by_screening_number = True
+        self._shown: dict[str, str] = {}
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        if text.isdigit():
+            matches = list(self.patients.filter(pk=int(text))[:1])
+        else:
+            matches = list(self.patients.filter(subject_id__iexact=text)[:1])
+            if not matches and self.by_screening_number:
+                matches = list(self.patients.filter(screening_number__iexact=text)[:2])
+                if len(matches) > 1:
+                    raise forms.ValidationError(self.MSG_AMBIGUOUS, code="ambiguous")
+        if not matches:
+            raise forms.ValidationError(self.MSG_UNKNOWN, code="unknown")
+        patient = matches[0]
+        shown = patient.screening_number if self.by_screening_number else text
+        self._shown[text] = patient.subject_id or shown
+        return patient
+
+    def prepare_value(self, value):
+        # A patient found by id (a link) is shown by its number, as the user would type it.
+        return self._shown.get(str(value).strip(), value) if value is not None else value
+
+
 class AuditFilterForm(forms.Form):
     """The audit-trail review filters (GET), shared by the page, the CSV export and the API."""
 
     site = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="Any site", to_field_name="code"
     )
-    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any patient")
+    patient = PatientNumberField(required=False)
     user = forms.CharField(label="User name", required=False, max_length=150)
     role = forms.ChoiceField(choices=[("", "Any role"), *Role.choices], required=False)
     form = forms.ChoiceField(required=False)
@@ -46,12 +89,12 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites_visible_to(user)
-        self.fields["patient"].queryset = patients_visible_to(user)
+        self.fields["patient"].patients = patients_visible_to(user)
         self.fields["form"].choices = form_choices()
         if is_deidentified(user):
             # Statisticians see roles, never people: no filtering by user name either.
             del self.fields["user"]
-            self.fields["patient"].label_from_instance = lambda p: p.subject_id or f"Patient {p.pk}"
+            self.fields["patient"].by_screening_number = False  # identifying: not searchable
 
     def filters(self) -> AuditFilters:
         data = self.cleaned_data

@@ -15,6 +15,7 @@ from edc.audit.clock import audit_now
 from edc.audit.models import AuditedModel, AuditEntry
 from edc.audit.records import record_version
 from edc.audit.services import audited_create, audited_update
+from edc.outbox.services import outbox_enqueue
 from patients.models import CalendarEvent, Patient
 
 from . import constants as msg
@@ -34,6 +35,15 @@ from .records import RecordRef, record_ref
 from .signing import signature_content
 
 # ---------------------------------------------------------------------------- data queries
+# The e-mails a query owes (edc.notifications, the floor above: named, never imported).
+QUERY_RAISED_TASK = "edc.notifications.query_raised"
+QUERY_ANSWERED_TASK = "edc.notifications.query_answered"
+
+
+def _notify_raised(query: DataQuery) -> None:
+    outbox_enqueue(
+        task=QUERY_RAISED_TASK, args=[query.pk], key=str(query.pk), what=f"the mail of {query}"
+    )
 
 
 def query_change_reason(*, query: DataQuery, text: str) -> str:
@@ -111,6 +121,7 @@ def query_raise(*, user, record: RecordRef, field: str, question: str) -> DataQu
         + (f", field {record.field_label(field)}" if field else ""),
     )
     _message(query, kind=MessageKind.QUESTION, user=user, text=question)
+    _notify_raised(query)
     return query
 
 
@@ -143,6 +154,7 @@ def query_raise_automatic(
                 reason=f"Automatic edit check {auto_key}",
             )
             _message(query, kind=MessageKind.QUESTION, user=None, text=question.strip())
+            _notify_raised(query)
     except (IntegrityError, ValidationError):
         existing = DataQuery.objects.filter(auto_key=auto_key).first()
         if existing is None:
@@ -196,6 +208,12 @@ def query_answer(
         },
     )
     _message(answered, kind=MessageKind.ANSWER, user=user, text=text, linked_change=linked)
+    outbox_enqueue(
+        task=QUERY_ANSWERED_TASK,
+        args=[answered.pk, answered.version],
+        key=f"{answered.pk}:{answered.version}",
+        what=f"the mail of the answer to {answered}",
+    )
     return answered
 
 

@@ -41,9 +41,9 @@ from edc.exports.services import export_log_start, logged_stream
 from edc.exports.validators import ExportParams
 from edc.exports.writers import RowCount
 from edc.web import TrialRoleRequiredMixin, run_service
-from patients.eligibility import evaluate
 from patients.models import CalendarEvent
 from patients.selectors import patient_casebook, patient_get_for_user, patient_timeline
+from patients.services import eligibility_of
 
 from . import casebook, forms, selectors, services
 from . import permissions as perms
@@ -662,7 +662,7 @@ class PatientCasebookView(TrialRoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         patient = patient_casebook(user=self.request.user, pk=self.kwargs["pk"])
         answers = {a.criterion: a for a in patient.eligibility.all()}
-        result = evaluate({k: a.answer for k, a in answers.items()})
+        result = eligibility_of(patient)  # the answers and the prior cancer therapy
         events = patient.calendar.all()
         forms = casebook.patient_form_statuses(patient=patient, events=events)
         timeline, next_event, cycle_day = patient_timeline(

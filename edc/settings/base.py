@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "edc.deviations",
     "edc.exports",
     "edc.dashboard",
+    "edc.archive",
+    "edc.risk",
+    "edc.safety",
+    "edc.notifications",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +337,14 @@ CELERY_TASK_ROUTES = {
     "labs.import_batch": {"queue": "exports"},
     "labs.sweep_import_files": {"queue": "sweeps"},
     "edc.audit.verify_chain": {"queue": "sweeps"},
+    "edc.risk.refresh": {"queue": "sweeps"},
+    "edc.archive.build_casebooks": {"queue": "exports"},
+    "edc.safety.report_adverse_event": {"queue": "interactive"},
+    "edc.safety.escalate": {"queue": "sweeps"},
+    "edc.notifications.query_raised": {"queue": "interactive"},
+    "edc.notifications.query_answered": {"queue": "interactive"},
+    "edc.notifications.deviations_major": {"queue": "interactive"},
+    "edc.notifications.send_digests": {"queue": "sweeps"},
 }
 # The outbox relay re-sends pending work every OUTBOX_RELAY_SECONDS, and work the broker may
 # have lost (published, not run) after OUTBOX_REPUBLISH_SECONDS.
@@ -343,6 +355,19 @@ OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "14"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "edc@localhost")
+# SMTP server for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (docs/operations.md).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Links in e-mails point here (scheme, host and any prefix; no trailing slash).
+EDC_BASE_URL = os.environ.get("EDC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# SAE expedited reports (edc.safety): the sponsor's safety desk addresses (comma-separated),
+# and after how many hours a report nobody acknowledged is escalated.
+SAFETY_DESK_EMAILS = env_list("SAFETY_DESK_EMAILS")
+SAE_ESCALATE_AFTER_HOURS = float(os.environ.get("SAE_ESCALATE_AFTER_HOURS", "24"))
 
 LOGGING = {
     "version": 1,
@@ -382,3 +407,33 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # --- end of Content-Security-Policy block -------------------------------------------------------
+
+# --- Central monitoring (edc.risk, issue 25): key risk indicator thresholds and check settings ---
+# Each indicator: (watch, act) — a site is amber from the first value, red from the second; for
+# indicators where LOW is the risk (AE rates, dose intensity) the site is flagged below them.
+RISK_KRI_THRESHOLDS = {
+    "entry_lag_days": (3, 7),
+    "late_entry_pct": (5, 15),
+    "query_rate": (5, 10),
+    "query_answer_days": (7, 14),
+    "old_open_queries": (1, 5),
+    "major_deviations_per_patient": (0.5, 1),
+    "minor_deviations_per_patient": (2, 4),
+    "ae_per_patient_month": (0.2, 0.1),
+    "sae_per_patient_month": (0.01, 0.0),
+    "sdv_backlog_pct": (80, 95),
+    "forms_in_progress": (3, 10),
+    "missed_visits_per_patient": (0.5, 1),
+    "rdi": (0.85, 0.7),
+    "screen_failure_pct": (40, 60),
+}
+RISK_LATE_ENTRY_DAYS = int(os.environ.get("RISK_LATE_ENTRY_DAYS", "7"))
+RISK_OPEN_QUERY_DAYS = int(os.environ.get("RISK_OPEN_QUERY_DAYS", "14"))
+# Statistical checks: family-wise false-alarm rate per check and run (Bonferroni over the sites
+# and measures tested), the fewest readings a site needs to be tested, the share of copied values.
+RISK_CHECK_ALPHA = float(os.environ.get("RISK_CHECK_ALPHA", "0.01"))
+RISK_CHECK_MIN_READINGS = int(os.environ.get("RISK_CHECK_MIN_READINGS", "20"))
+RISK_CHECK_MIN_EFFECT = float(os.environ.get("RISK_CHECK_MIN_EFFECT", "10"))  # % points
+RISK_IDENTICAL_MIN_PATIENTS = int(os.environ.get("RISK_IDENTICAL_MIN_PATIENTS", "3"))
+RISK_TREND_MONTHS = int(os.environ.get("RISK_TREND_MONTHS", "6"))
+RISK_HOLIDAYS = env_list("RISK_HOLIDAYS", "")  # extra non-working days, ISO dates

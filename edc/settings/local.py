@@ -1,5 +1,7 @@
 """Embedded default: SQLite and eager Celery unless DATABASE_URL / REDIS_URL are set."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, env_bool
 from .base import SECRET_KEY as _SECRET_KEY
@@ -25,3 +27,10 @@ INSTALLED_APPS = ["edc.demo", *INSTALLED_APPS]
 # Two-step sign-in is off in the demo, so its printed logins sign in with the password alone
 # (the login page says so). EDC_MFA_ENABLED=1 turns it on here too.
 EDC_MFA_ENABLED = env_bool("EDC_MFA_ENABLED", False)
+
+# The demo's e-mails (SAE reports with their PDF, query and deviation notifications) are
+# written as .eml files under media/mail/ rather than printed: open them with a mail reader.
+# EMAIL_BACKEND (e.g. the SMTP backend) overrides it.
+if "EMAIL_BACKEND" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = MEDIA_ROOT / "mail"  # noqa: F405

@@ -4,8 +4,15 @@ from edc import protocol
 from edc.access.models import Site
 from edc.api.serializers import BlankChoicesMixin, WithheldFieldsMixin
 
-from ..constants import EndReason, Sex
-from ..models import CalendarEvent, Consent, EligibilityAnswer, Patient
+from ..constants import EndReason, PriorTherapyType, Sex, TherapySetting
+from ..models import (
+    CalendarEvent,
+    Consent,
+    EligibilityAnswer,
+    MedicalHistory,
+    Patient,
+    PriorTherapy,
+)
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -154,3 +161,89 @@ class CalendarEventSerializer(WithheldFieldsMixin, serializers.ModelSerializer):
 class EndTreatmentSerializer(serializers.Serializer):
     end_date = serializers.DateField()
     reason_code = serializers.ChoiceField(choices=EndReason.choices)
+
+
+# --- Medical history and prior cancer therapy ----------------------------------------------------
+class MedicalHistorySerializer(WithheldFieldsMixin, serializers.ModelSerializer):
+    subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
+
+    class Meta:
+        model = MedicalHistory
+        fields = [
+            "id",
+            "version",
+            "patient",
+            "subject_id",
+            "condition",
+            "meddra_code",
+            "meddra_term",
+            "start_date",
+            "ongoing",
+            "end_date",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class MedicalHistoryWriteSerializer(serializers.Serializer):
+    condition = serializers.CharField(max_length=200)
+    meddra_code = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    start_date = serializers.DateField()
+    # A clinical fact: stated explicitly (true or false), never assumed.
+    ongoing = serializers.BooleanField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class MedicalHistoryCreateSerializer(MedicalHistoryWriteSerializer):
+    patient = serializers.IntegerField()
+
+
+class _UpdateMixin(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in {"version", "reason"}:
+                field.required = False
+
+
+class MedicalHistoryUpdateSerializer(_UpdateMixin, MedicalHistoryWriteSerializer):
+    pass
+
+
+class PriorTherapySerializer(WithheldFieldsMixin, BlankChoicesMixin, serializers.ModelSerializer):
+    subject_id = serializers.CharField(source="patient.subject_id", read_only=True)
+
+    class Meta:
+        model = PriorTherapy
+        fields = [
+            "id",
+            "version",
+            "patient",
+            "subject_id",
+            "therapy_type",
+            "setting",
+            "start_date",
+            "end_date",
+            "description",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PriorTherapyWriteSerializer(serializers.Serializer):
+    therapy_type = serializers.ChoiceField(choices=PriorTherapyType.choices)
+    setting = serializers.ChoiceField(choices=TherapySetting.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class PriorTherapyCreateSerializer(PriorTherapyWriteSerializer):
+    patient = serializers.IntegerField()
+
+
+class PriorTherapyUpdateSerializer(_UpdateMixin, PriorTherapyWriteSerializer):
+    pass

@@ -9,7 +9,13 @@ from edc.access.selectors import sites_visible_to
 from edc.api.filters import FilterBackend
 
 from .. import services
-from ..selectors import patient_timeline, patients_visible_to
+from ..selectors import (
+    medical_history_visible_to,
+    patient_get_for_user,
+    patient_timeline,
+    patients_visible_to,
+    prior_therapies_visible_to,
+)
 from . import serializers as s
 
 
@@ -147,3 +153,83 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class _AuditedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List/retrieve/create/update (PUT or PATCH); no delete — corrections keep the trail."""
+
+    read_serializer = None
+    create_serializer = update_serializer = None
+    filter_backends = [FilterBackend]
+
+    def get_serializer_class(self):
+        return self.read_serializer
+
+    def _out(self, instance, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=instance.pk)
+        return Response(self.read_serializer(fresh).data, status=code)
+
+    def _create(self, request, service):
+        data = _valid(self.create_serializer, request)
+        patient = patient_get_for_user(user=request.user, pk=data.pop("patient"))
+        record = service(user=request.user, patient=patient, **data)
+        return self._out(record, status.HTTP_201_CREATED)
+
+    def _update(self, request, service):
+        record = self.get_object()
+        data = _valid(self.update_serializer, request)
+        version, reason = data.pop("version"), data.pop("reason")
+        record = service(
+            user=request.user,
+            record=record,
+            changes=data,
+            reason=reason,
+            expected_version=version,
+        )
+        return self._out(record)
+
+
+class MedicalHistoryViewSet(_AuditedViewSet):
+    """Medical history at screening of the caller's sites' patients."""
+
+    read_serializer = s.MedicalHistorySerializer
+    create_serializer = s.MedicalHistoryCreateSerializer
+    update_serializer = s.MedicalHistoryUpdateSerializer
+    filterset_fields = {"patient": ["exact"], "ongoing": ["exact"], "updated_at": ["gte"]}
+
+    def get_queryset(self):
+        return medical_history_visible_to(self.request.user).order_by("id")
+
+    @extend_schema(request=s.MedicalHistoryCreateSerializer, responses=s.MedicalHistorySerializer)
+    def create(self, request, *args, **kwargs):
+        return self._create(request, services.medical_history_create)
+
+    @extend_schema(request=s.MedicalHistoryUpdateSerializer, responses=s.MedicalHistorySerializer)
+    def update(self, request, *args, **kwargs):
+        return self._update(request, services.medical_history_update)
+
+
+class PriorTherapyViewSet(_AuditedViewSet):
+    """Prior cancer therapy of the caller's sites' patients."""
+
+    read_serializer = s.PriorTherapySerializer
+    create_serializer = s.PriorTherapyCreateSerializer
+    update_serializer = s.PriorTherapyUpdateSerializer
+    filterset_fields = {"patient": ["exact"], "therapy_type": ["exact"], "updated_at": ["gte"]}
+
+    def get_queryset(self):
+        return prior_therapies_visible_to(self.request.user).order_by("id")
+
+    @extend_schema(request=s.PriorTherapyCreateSerializer, responses=s.PriorTherapySerializer)
+    def create(self, request, *args, **kwargs):
+        return self._create(request, services.prior_therapy_create)
+
+    @extend_schema(request=s.PriorTherapyUpdateSerializer, responses=s.PriorTherapySerializer)
+    def update(self, request, *args, **kwargs):
+        return self._update(request, services.prior_therapy_update)

@@ -60,6 +60,11 @@ def test_correcting_data_withdraws_the_deviation_without_deleting_it(
     assert deviation.status == DeviationStatus.WITHDRAWN
     assert "data corrected" in deviation.status_comment
     assert deviation.history.count() == 2
+    # The next sweeps leave the withdrawn deviation as it is (the finding is still gone).
+    assert deviations_sweep().reopened == 0
+    deviation.refresh_from_db()
+    assert deviation.status == DeviationStatus.WITHDRAWN
+    assert deviation.history.count() == 2
 
 
 @pytest.mark.parametrize(("offset", "out"), [(7, False), (8, True), (-1, False), (-2, True)])

@@ -28,7 +28,8 @@ def test_a_save_queues_one_check_that_flags_the_patient_after_commit(
             c1d1_date=TODAY,
             waiver_reason="Sponsor approval",
         )
-    assert len(callbacks) == 1  # many writes of one patient, one check
+    checks = [c for c in callbacks if "edc.deviations.check_patient" in getattr(c, "args", ())]
+    assert len(checks) == 1  # many writes of one patient, one check (then the mails it owes)
     assert Deviation.objects.filter(patient=patient, rule="eligibility_waiver").exists()
 
 

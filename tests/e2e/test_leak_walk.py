@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth.models import User
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from assessments import services as assessment_services
@@ -49,6 +50,9 @@ from edc.deviations.services import deviations_sweep
 from edc.monitoring import services as monitoring_services
 from edc.monitoring.constants import CASEBOOK, SIGNATURE_MEANINGS, LockScope
 from edc.monitoring.records import record_ref
+from edc.risk.services import risk_refresh
+from patients import services as patient_services
+from patients.constants import PriorTherapyType, TherapySetting
 from tests.edc.test_access_matrix import ROUTES
 
 from .conftest import VIEWPORT
@@ -73,12 +77,21 @@ NOT_HTML = {
     "dashboard:csv",
     "dashboard:png",
     "help:image",
+    "safety:report_pdf",
+    # The statisticians' package files: define.xml and its CDISC rendering (variable OIDs and
+    # SDTM names are that document's content), the PDF casebooks and the blank annotated CRF.
+    "exports:define",
+    "exports:define-html",
+    "archive:acrf",
+    "archive:casebook-pdf",
+    "archive:job-status",
+    "archive:job-download",
 }
 # Pages that end the session or are the sign-in itself.
 NOT_WALKED = {"login", "logout", "mfa-verify", "password-change"}
 # Pages of records the fixture does not make (a package build, a lab import file, an immune
 # draw): their templates are walked by the tests of those features, not here.
-NOT_IN_FIXTURE = {"exports:job", "labs:import_detail", "labs:draw_edit"}
+NOT_IN_FIXTURE = {"exports:job", "labs:import_detail", "labs:draw_edit", "archive:job"}
 PER_ROUTE = 2  # record pages opened per route and role (the same template, other records)
 
 HTML_ROUTES = {
@@ -191,9 +204,10 @@ def test_the_leak_patterns_catch_the_reported_names():
 def rich_trial(
     trial, enrolled, screened, make_user, investigator, coordinator, monitor, data_manager
 ):
-    """The ``trial`` patient plus: an IMP321 injection, vital signs, an adverse event corrected
-    once, an answered query, SDV marks; a second patient whose signed casebook is locked; a
-    patient still in screening; a deactivated account."""
+    """The ``trial`` patient plus: an IMP321 injection, vital signs, a medical history condition,
+    a prior therapy, a medication for the adverse event, the premedication of the dose, an
+    adverse event corrected once, an answered query, SDV marks; a second patient whose signed
+    casebook is locked; a patient still in screening; a deactivated account."""
     patient = trial["patient"]
     c1d1 = patient.c1d1_date
     injection = dosing_services.imp321_record(
@@ -227,6 +241,51 @@ def rich_trial(
         ecog=1,
     )
     ae = trial["ae"]
+    # One record of each form of the medical history and medication pages.
+    patient_services.medical_history_create(
+        user=investigator,
+        patient=patient,
+        condition="Essential hypertension",
+        meddra_code="10020772",
+        start_date=patient.screening_date - dt.timedelta(days=2000),
+        ongoing=True,
+    )
+    patient_services.prior_therapy_create(
+        user=investigator,
+        patient=patient,
+        therapy_type=PriorTherapyType.ADJUVANT_CHEMO,
+        setting=TherapySetting.EARLY,
+        start_date=patient.screening_date - dt.timedelta(days=1500),
+        end_date=patient.screening_date - dt.timedelta(days=1374),
+        description="6 cycles of FEC100",
+    )
+    assessment_services.conmed_create(
+        user=coordinator,
+        patient=patient,
+        name="Filgrastim",
+        atc_code="L03AA02",
+        indication="Neutropenia",
+        dose=Decimal("300"),
+        unit="ug",
+        route="sc",
+        frequency="daily",
+        start_date=ae.start_date,
+        ongoing=False,
+        stop_date=ae.start_date + dt.timedelta(days=4),
+        adverse_event=ae,
+    )
+    dosing_services.paclitaxel_update(
+        user=investigator,
+        record=trial["dose"],
+        data={
+            "premed_dexamethasone": True,
+            "premed_antihistamine": True,
+            "premed_h2_blocker": False,
+            "premed_other": "Ondansetron 8 mg IV",
+        },
+        reason="Premedication from the nursing chart",
+        expected_version=trial["dose"].version,
+    )
     assessment_services.adverse_event_update(
         user=investigator,
         adverse_event=ae,
@@ -256,7 +315,26 @@ def rich_trial(
         patient=signed,
         reason="Casebook signed; frozen for the interim analysis.",
     )
+    # A serious AE: its SAE report (edc.safety) is made at commit; the safety pages show it.
+    now = timezone.now()
+    assessment_services.adverse_event_create(
+        user=investigator,
+        patient=patient,
+        meddra_code="10016288",  # Febrile neutropenia
+        grade=3,
+        start_date=min(c1d1 + dt.timedelta(days=3), timezone.localdate()),
+        relation_paclitaxel="probable",
+        relation_imp321="unlikely",
+        action_taken="held",
+        outcome="recovering",
+        serious=True,
+        sae_criteria=["hospitalisation"],
+        sae_aware_at=now - dt.timedelta(minutes=30),
+        sae_reported_at=now - dt.timedelta(minutes=10),
+    )
     deviations_sweep()
+    # The site-risk figures of the day, so the monitor's overview links to each site's page.
+    risk_refresh(user=data_manager)
     leaver = make_user(Role.COORDINATOR, [patient.site])
     access_services.user_deactivate(actor=data_manager, user=leaver, reason="Left the site")
     return {

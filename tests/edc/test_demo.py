@@ -9,7 +9,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from assessments.constants import AssessmentKind
-from assessments.models import AdverseEvent, TumourAssessment, VitalSigns
+from assessments.models import AdverseEvent, ConcomitantMedication, TumourAssessment, VitalSigns
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from edc import protocol
 from edc.audit.models import AuditEntry
@@ -21,6 +21,7 @@ from patients.models import Patient
 STEPS = (
     "Sites, logins and training",
     "Patients",
+    "Medical history and prior cancer therapy",
     "Doses, vital signs and adverse events",
     "Laboratories and results",
     "Tumour assessments and SAEs",
@@ -46,6 +47,11 @@ def _forms_are_complete_and_vitals_match_the_dosing_weight() -> None:
     assert given.count() > 300
     assert not given.filter(infusion_start=None).exists()
     assert not given.filter(infusion_stop=None).exists()
+    assert not given.filter(premed_dexamethasone=None).exists()  # premedication stated
+    # Medical history and prior therapy of every patient screened; medications for AEs.
+    assert not Patient.objects.filter(medical_history=None).exists()
+    assert not Patient.objects.filter(prior_therapies=None).exists()
+    assert ConcomitantMedication.objects.filter(adverse_event__isnull=False).count() >= 10
     assert not Imp321Injection.objects.filter(status="given", kit_number="").exists()
     followups = TumourAssessment.objects.filter(kind=AssessmentKind.FOLLOW_UP)
     assert followups.exists() and not followups.filter(investigator_response="").exists()

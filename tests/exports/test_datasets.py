@@ -40,7 +40,7 @@ def export(domain, user, writer=csv_bytes, **kwargs) -> bytes:
 # --- Specs ---------------------------------------------------------------------------------------
 def test_every_domain_is_declared_once_with_unique_variables_and_known_codelists():
     assert [d.code for d in DOMAINS] == [
-        "DM", "DS", "SV", "EX", "AE", "LB", "VS", "TU", "TR", "RS", "DV",
+        "DM", "DS", "SV", "EX", "AE", "CM", "MH", "LB", "VS", "TU", "TR", "RS", "DV",
     ]  # fmt: skip
     codelists = codelists_of(DOMAINS)
     for domain in DOMAINS:

@@ -47,7 +47,9 @@ def test_the_documented_script_pulls_every_domain_and_the_package(
             "--package",
         ]
     )
-    assert set(frames) == {"DM", "DS", "SV", "EX", "AE", "LB", "VS", "TU", "TR", "RS", "DV"}
+    assert set(frames) == {
+        *("DM", "DS", "SV", "EX", "AE", "CM", "MH", "LB", "VS", "TU", "TR", "RS", "DV"),
+    }
     assert len(frames["DM"]) == 4 and str(frames["LB"]["LBSTRESN"].dtype) == "float64"
     assert str(frames["AE"]["AETOXGR"].dtype) == "string"
     assert frames["TR"].loc[frames["TR"]["TRTESTCD"] == "PCBSD", "TRSTRESN"].tolist() == [-40.0]

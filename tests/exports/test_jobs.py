@@ -40,11 +40,22 @@ def test_the_package_is_built_inline_in_eager_mode_and_its_manifest_matches_its_
     assert manifest["deidentified"] is True and manifest["odm_schema_valid"] is True
     assert manifest["as_of"] is None and manifest["generated_at"]
     names = [f["name"] for f in manifest["files"]]
-    assert names == [f"{d.code.lower()}.csv" for d in DOMAINS] + [
+    assert names[: len(DOMAINS) + 3] == [f"{d.code.lower()}.csv" for d in DOMAINS] + [
         "define.csv",
         "codelists.csv",
         "odm.xml",
     ]
+    # The submission files (tests/exports/test_define_xml.py and beside it check them).
+    stems = [d.code.lower() for d in DOMAINS]
+    assert set(names[len(DOMAINS) + 3 :]) == {
+        "define.xml",
+        "define.html",
+        "define2-1.xsl",
+        *(f"{s}.xpt" for s in stems),
+        *(f"dataset-json/{s}.json" for s in stems),
+        *(f"dataset-ndjson/{s}.ndjson" for s in stems),
+    }
+    assert manifest["define_schema_valid"] is True
     for entry in manifest["files"]:
         member = archive.read(entry["name"])
         assert hashlib.sha256(member).hexdigest() == entry["sha256"], entry["name"]

@@ -1,8 +1,10 @@
 """CSV rendered by PostgreSQL is byte for byte the CSV the Python writers give.
 
 A statistician's dataset must not depend on which path built it: every cell rule of
-``edc.exports.pgcsv`` is held to the Python formatter on awkward values, and every domain it
-renders to the Python export, per role, with scoped sites and ``updated_since``.
+``edc.exports.pgcsv`` is held to the Python formatter on awkward values, the expressions the
+variables are declared with read on each database as the Python rule they stand for, and
+every domain PostgreSQL renders is held to the rows read through the Python writers, per role,
+with scoped sites and ``updated_since``.
 """
 
 import csv
@@ -12,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, models
+from django.db.models import Value
 from django.utils import timezone
 
 from assessments.constants import Relation, SAECriterion
@@ -23,10 +26,12 @@ from edc.exports import pgcsv
 from edc.exports.context import ExportContext, in_read_transaction
 from edc.exports.datasets import dataset_bytes
 from edc.exports.domains import DOMAINS
+from edc.exports.expressions import JSONB_TERMS, IsoMinute, JsonHas
 from edc.exports.spec import DATE, DATETIME, FLOAT, INTEGER, KEEP, TEXT, Rec, mapped
 from edc.exports.writers import Formats, RowCount, csv_bytes
 from labs.catalogue import ANALYTES
 from labs.models import LabResult
+from patients.models import Patient
 
 TEXTS = [
     None,
@@ -97,11 +102,6 @@ def python_cell(value, type_: str) -> str:
     return out.getvalue().removeprefix("x,").removesuffix("\r\n")
 
 
-def python_term(terms: dict, default, value) -> str:
-    """The cell of ``spec.mapped("v", terms, default)`` (the Python source) for ``value``."""
-    return python_cell(mapped("v", terms, default)(Rec(None, None, {"v": value})), TEXT)
-
-
 def columns(field: models.Field) -> pgcsv.Columns:
     return pgcsv.Columns({"v": field}, Formats())
 
@@ -144,48 +144,68 @@ def test_each_sql_cell_rule_writes_what_the_python_formatter_writes(
             assert got == python_cell(value, type_), (datestyle, value)
 
 
+def evaluated(trial, expression):
+    """``expression``'s value, computed by the database (on one row)."""
+    row = Patient.objects.filter(pk=trial.treated.pk).annotate(value=expression)
+    return row.values_list("value", flat=True).get()
+
+
 @pytest.mark.django_db
+@pytest.mark.parametrize("size", [3, JSONB_TERMS + 3])
 @pytest.mark.parametrize("default", [KEEP, None, "OTHER, =x"])
-def test_controlled_terms_and_yes_no_in_sql_read_as_in_python(require_postgres, default):
-    terms = {"related": "Y", "unrelated": 'N "no"', "=x": "=formula"}
-    cell = columns(models.CharField()).case("v", terms, default)
-    for value in [None, "", "related", "unrelated", "unknown, really", "=x", "=y"]:
-        assert sql_cell(cell, value, "text") == python_term(terms, default, value), value
-    yes_no = columns(models.BooleanField(null=True)).yes_no("v")
-    assert [sql_cell(yes_no, v, "boolean") for v in (None, True, False)] == ["", "Y", "N"]
+def test_controlled_terms_in_sql_read_as_in_python(trial, size, default):
+    """``spec.mapped`` as the query computes it (a CASE, or one jsonb lookup for a long list
+    on PostgreSQL) is the Python lookup: empty stays empty, unknown values kept or defaulted,
+    quotes, commas, formulas and percent signs in terms."""
+    terms = {f"code {i}": f'term, "{i}"' for i in range(size)}
+    terms |= {"=x": "=formula", "100%": "100 % 'sure'"}
+    source = mapped("v", terms, default)
+    for value in [None, "", *terms, "unknown, really", "=y"]:
+        expression = source.expression.copy()
+        expression.set_source_expressions([Value(value, output_field=models.TextField())])
+        expected = source(Rec(None, None, {"v": value}))
+        assert evaluated(trial, expression) == expected, value
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("default", [KEEP, None, "OTHER, =x"])
-def test_long_controlled_term_lists_read_as_in_python(require_postgres, default):
-    """A mapping of many terms is looked up in jsonb (not a CASE): same cells, including a
-    term mapped to nothing, a missing value, and quotes, commas and formulas in terms."""
-    terms = {f"code {i}": f'term, "{i}"' for i in range(pgcsv.JSONB_TERMS)}
-    terms |= {"=x": "=formula", "blank": None, "100%": "100 % 'sure'"}
-    values = [None, "", *terms, "unknown, really", "=y"]
-    cell = columns(models.CharField()).case("v", terms, default)
-    for value in values:
-        assert sql_cell(cell, value, "text") == python_term(terms, default, value), value
-    fallback = None if default is KEEP else default
-    lookup = columns(models.CharField()).lookup("v", {**terms, "": "EMPTY"}, fallback)
-    for value in values:
-        expected = {**terms, "": "EMPTY"}.get(value, fallback) if value is not None else fallback
-        assert sql_cell(lookup, value, "text") == python_cell(expected, TEXT), value
+def test_json_membership_in_sql_reads_as_in_python(trial):
+    """AE's seriousness flags: ``code in (criteria or ())`` for every JSON shape (the forms
+    store a list; the others only through data changed behind the EDC)."""
+    shapes = [[], ["death", "hospitalisation"], {"death": True}, "death and more", [3]]
+    for shape in shapes:
+        # Written straight to the table: test data, not an audited edit.
+        models.QuerySet(AdverseEvent).filter(patient=trial.treated).update(sae_criteria=shape)
+        row = AdverseEvent.objects.filter(patient=trial.treated)[:1]
+        for code in ("death", "hospitalisation", "disability"):
+            has = row.annotate(v=JsonHas("sae_criteria", code)).values_list("v", flat=True).get()
+            assert bool(has) == (code in (shape or ())), (shape, code)
 
 
 @pytest.mark.django_db
-def test_a_variable_without_sql_keeps_the_python_path(require_postgres, trial, data_manager):
+def test_times_as_text_in_sql_read_as_in_python(trial, settings):
+    """EX's start of an injection: the minute in the trial's zone, across both clock
+    changes and the turn of the year, as the Python formatter writes it."""
+    settings.TIME_ZONE = "Europe/Paris"
+    timezone.activate("Europe/Paris")
+    formats = Formats()
+    for moment in MOMENTS[1:]:
+        value = Value(moment, output_field=models.DateTimeField())
+        assert evaluated(trial, IsoMinute(value)) == formats.iso_datetime(moment), moment
+
+
+@pytest.mark.django_db
+def test_every_stream_domain_is_rendered_by_postgres(require_postgres, trial, data_manager):
     unsupported = pgcsv.Columns({"v": models.BooleanField()}, Formats())
     with pytest.raises(pgcsv.Unsupported):
         unsupported.cell("v", TEXT)
-    ctx = ExportContext(user=data_manager)
-    for domain in DOMAINS:
-        plan = pgcsv.plan(domain, domain.variables_for(deidentified=False), ctx)
-        assert (plan is not None) == (domain.stream is not None), domain.code
-    # An as-of snapshot reads the history tables: the Python path.
-    past = ExportContext(user=data_manager, as_of=timezone.now())
-    lb = next(d for d in DOMAINS if d.code == "LB")
-    assert pgcsv.plan(lb, lb.variables, past) is None
+    for ctx in (
+        ExportContext(user=data_manager),
+        # An as-of snapshot: the same query over the history tables.
+        ExportContext(user=data_manager, as_of=timezone.now()),
+    ):
+        for domain in DOMAINS:
+            plan = pgcsv.plan(domain, domain.variables_for(deidentified=False), ctx)
+            assert (plan is not None) == (domain.stream is not None), domain.code
 
 
 def both_paths(domain, ctx) -> tuple[bytes, bytes, RowCount, RowCount]:

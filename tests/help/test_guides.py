@@ -99,7 +99,12 @@ def walk(client, seeds: tuple[str, ...]) -> dict[str, set[str]]:
         if SKIP.search(url) or per_shape.get(shape(path), 0) >= PER_KIND:
             continue
         response = client.get(url)
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        # Files (streamed downloads, define.html for the statisticians' package) are not pages.
+        if (
+            response.status_code != 200
+            or response.streaming
+            or "html" not in response.get("Content-Type", "")
+        ):
             continue
         per_shape[shape(path)] = per_shape.get(shape(path), 0) + 1
         html = response.content.decode()

@@ -22,7 +22,14 @@ from tests.assessments.conftest import STANDARD_TARGETS, scaled
 from tests.labs.conftest import immune_values, make_lab
 
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory
-INFUSION = {"infusion_start": dt.time(10, 0), "infusion_stop": dt.time(11, 5)}
+# What a dose given needs to be complete: its infusion times and its premedication stated.
+INFUSION = {
+    "infusion_start": dt.time(10, 0),
+    "infusion_stop": dt.time(11, 5),
+    "premed_dexamethasone": True,
+    "premed_antihistamine": True,
+    "premed_h2_blocker": False,
+}
 
 S = FormStatus
 

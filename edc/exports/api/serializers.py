@@ -60,7 +60,7 @@ class DomainSerializer(serializers.Serializer):
             "rows": request.build_absolute_uri(reverse("exports-domain-detail", args=[code])),
             **{
                 fmt: request.build_absolute_uri(reverse(f"exports-domain-{fmt}", args=[code]))
-                for fmt in ("csv", "jsonl", "json")
+                for fmt in ("csv", "jsonl", "json", "dsjson", "ndjson", "xpt")
             },
         }
 

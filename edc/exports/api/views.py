@@ -310,6 +310,47 @@ class ExportDomainViewSet(viewsets.ViewSet):
         """The whole domain as one JSON array (streamed)."""
         return self._stream(request, code, "json")
 
+    def _submission(self, request, code: str, fmt: str):
+        found = self._domain(code)
+        params = s.params_from(request.query_params)
+        return responses.submission_dataset_response(
+            user=request.user, domain=found, fmt=fmt, params=params, channel=Channel.API
+        )
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/json"): FILE})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def dsjson(self, request, code=None):
+        """The whole domain as CDISC Dataset-JSON 1.1 (streamed; itemOIDs of define.xml)."""
+        return self._submission(request, code, ExportFormat.DSJSON)
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/x-ndjson"): FILE})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def ndjson(self, request, code=None):
+        """The whole domain as CDISC Dataset-JSON 1.1 NDJSON: metadata line, then rows."""
+        return self._submission(request, code, ExportFormat.NDJSON)
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/x-sas-xport"): FILE})
+    @action(detail=True, renderer_classes=STREAM_RENDERERS)
+    def xpt(self, request, code=None):
+        """The whole domain as a SAS transport file (XPORT version 5)."""
+        return self._submission(request, code, ExportFormat.XPT)
+
+    @extend_schema(parameters=PARAMS, responses={(200, "application/xml"): FILE})
+    @action(detail=False, renderer_classes=STREAM_RENDERERS)
+    def define(self, request):
+        """define.xml (CDISC Define-XML 2.1) of the datasets you receive (``as_of``)."""
+        params = s.params_from(request.query_params)
+        return responses.define_response(user=request.user, params=params, channel=Channel.API)
+
+    @extend_schema(parameters=PARAMS, responses={(200, "text/html"): FILE})
+    @action(detail=False, renderer_classes=STREAM_RENDERERS, url_path="define-html")
+    def define_html(self, request):
+        """define.xml rendered with CDISC's stylesheet (define2-1.xsl) as a web page."""
+        params = s.params_from(request.query_params)
+        return responses.define_response(
+            user=request.user, params=params, channel=Channel.API, html=True
+        )
+
     @extend_schema(responses={(200, "text/csv"): FILE})
     @action(detail=False, renderer_classes=STREAM_RENDERERS)
     def dictionary(self, request):

@@ -1,7 +1,7 @@
 """The statistician datasets, one module per domain, in the order of the package."""
 
 from ..spec import Domain
-from . import ae, dm, ds, dv, ex, lb, rs, sv, tr, tu, vs
+from . import ae, cm, dm, ds, dv, ex, lb, mh, rs, sv, tr, tu, vs
 
 DOMAINS: tuple[Domain, ...] = (
     dm.DOMAIN,
@@ -9,6 +9,8 @@ DOMAINS: tuple[Domain, ...] = (
     sv.DOMAIN,
     ex.DOMAIN,
     ae.DOMAIN,
+    cm.DOMAIN,
+    mh.DOMAIN,
     lb.DOMAIN,
     vs.DOMAIN,
     tu.DOMAIN,

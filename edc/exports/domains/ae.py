@@ -1,16 +1,20 @@
 """AE — Adverse Events: CTCAE v5.0 term (a MedDRA term) and grade, seriousness, relation to
 each drug, action taken and outcome in CDISC terms."""
 
-from collections.abc import Iterator
 from functools import cache
+
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from assessments import ctcae
 from assessments.constants import ActionTaken, AEOutcome, Relation, SAECriterion
 from assessments.models import AdverseEvent
 from edc import protocol
+from edc.access.constants import Role
 from patients.models import Patient
 
-from ..context import ExportContext
+from ..context import SYSTEM_USER, ExportContext
+from ..expressions import JsonHas, Terms
 from ..spec import (
     DATE,
     DATETIME,
@@ -18,37 +22,18 @@ from ..spec import (
     TEXT,
     Domain,
     Part,
-    Rec,
+    ReaderExpression,
     Stream,
     Variable,
     col,
     identifiers,
     mapped,
+    nonblank,
     origin,
     yes_no,
 )
 
 AE = AdverseEvent
-FIELDS = (
-    "id",
-    "meddra_code",
-    "term",
-    "term_specify",
-    "grade",
-    "start_date",
-    "stop_date",
-    "serious",
-    "sae_criteria",
-    "sae_aware_at",
-    "sae_reported_at",
-    "reported_late",
-    "relation_paclitaxel",
-    "relation_imp321",
-    "action_taken",
-    "outcome",
-    "comments",
-    "created_by_id",
-)
 
 RELATION_TERMS: dict[str, str] = {
     Relation.NOT_RELATED: "NOT RELATED",
@@ -89,42 +74,29 @@ def _soc_by_code() -> dict[str, str]:
     return {t["meddra_code"]: t["soc"] for t in ctcae.load_terms()}
 
 
-STREAM = Stream(parts=(Part(AE, FIELDS),), order_by=("start_date", "id"))
+STREAM = Stream(parts=(Part(AE),), order_by=("start_date", "id"))
 
 
-def records(ctx: ExportContext) -> Iterator[Rec]:
-    """The stream's records, with who entered each as the reader may see it (the SQL of
-    AEENTBY reads the same names: ``Columns.person``)."""
-    person = ctx.person
-    for rec in STREAM.records(ctx):
-        rec.data["entered_by"] = person(rec.data["created_by_id"])
-        yield rec
-
-
-def _related(rec: Rec):
-    relations = (rec.data["relation_paclitaxel"], rec.data["relation_imp321"])
-    return "RELATED" if any(r in RELATED for r in relations) else "NOT RELATED"
-
-
-def _related_sql(c) -> str:
-    related = " OR ".join(
-        c.isin(name, RELATED) for name in ("relation_paclitaxel", "relation_imp321")
+def _entered_by(ctx: ExportContext, path: str):
+    """Who entered the record as ``ctx.person`` names them: the user name, or only the role
+    for a de-identified reader; ``SYSTEM_USER`` for no user."""
+    if not ctx.deidentified:
+        return Coalesce(F("created_by__username"), Value(SYSTEM_USER))
+    return Terms(
+        "created_by__staff_profile__role",
+        {role: Role(role).label for role in Role.values},
+        default=SYSTEM_USER,
     )
-    return f"CASE WHEN {related} THEN 'RELATED' ELSE 'NOT RELATED' END"
 
 
-def _if_serious(c, condition: str) -> str:
+def _if_serious(condition) -> Case:
     """Y/N by ``condition`` for a serious event; empty for a non-serious one."""
-    return f"CASE WHEN {c.ref('serious')} THEN CASE WHEN {condition} THEN 'Y' ELSE 'N' END END"
-
-
-def _criterion(code: str):
-    def source(rec: Rec):
-        if not rec.data["serious"]:
-            return None
-        return "Y" if code in (rec.data["sae_criteria"] or ()) else "N"
-
-    return source
+    return Case(
+        When(~Q(serious=True), then=Value(None)),
+        When(condition, then=Value("Y")),
+        default=Value("N"),
+        output_field=CharField(),
+    )
 
 
 def _criterion_flags() -> tuple[Variable, ...]:
@@ -133,8 +105,7 @@ def _criterion_flags() -> tuple[Variable, ...]:
             name,
             label,
             TEXT,
-            _criterion(code),
-            sql=lambda c, code=code: _if_serious(c, c.contains("sae_criteria", code)),
+            _if_serious(JsonHas("sae_criteria", code)),
             codelist="NY",
             origin=origin(AE, "sae_criteria"),
         )
@@ -144,7 +115,6 @@ def _criterion_flags() -> tuple[Variable, ...]:
 
 DOMAIN = Domain(
     code="AE",
-    records=records,
     stream=STREAM,
     label="Adverse Events",
     description=(
@@ -187,17 +157,14 @@ DOMAIN = Domain(
             "AEBODSYS",
             "Body System or Organ Class (MedDRA SOC)",
             TEXT,
-            lambda r: _soc_by_code().get(r.data["meddra_code"]),
-            sql=lambda c: c.lookup("meddra_code", _soc_by_code()),
+            Terms("meddra_code", _soc_by_code()),
             origin="assessments/data/ctcae_v5.json (MedDRA SOC of the term)",
         ),
         Variable(
             "AETOXGR",
             "Standard Toxicity Grade (CTCAE v5.0)",
             TEXT,
-            lambda r: str(r.data["grade"]),
-            # A grade is 1 to 5 (a check constraint): its text needs no neutralising.
-            sql=lambda c: c.cell("grade", INTEGER),
+            col("grade"),
             codelist="TOXGR",
             origin=origin(AE, "grade"),
         ),
@@ -214,8 +181,13 @@ DOMAIN = Domain(
             "AEREL",
             "Causality (to any study drug)",
             TEXT,
-            _related,
-            sql=_related_sql,
+            Case(
+                When(
+                    Q(relation_paclitaxel__in=RELATED) | Q(relation_imp321__in=RELATED),
+                    then=Value("RELATED"),
+                ),
+                default=Value("NOT RELATED"),
+            ),
             codelist="AEREL",
             origin="derived: RELATED when related (possible/probable/definite) to either drug",
         ),
@@ -271,8 +243,7 @@ DOMAIN = Domain(
             "AEENRF",
             "End Relative to Reference Period",
             TEXT,
-            lambda r: None if r.data["stop_date"] else "ONGOING",
-            sql=lambda c: f"CASE WHEN {c.ref('stop_date')} IS NULL THEN 'ONGOING' END",
+            Case(When(stop_date__isnull=True, then=Value("ONGOING")), default=Value(None)),
             origin="derived: ONGOING when no stop date",
         ),
         Variable(
@@ -295,8 +266,7 @@ DOMAIN = Domain(
             "AESAELT",
             f"SAE Reported Later Than {protocol.SAE_REPORT_LIMIT}",
             TEXT,
-            lambda r: ("Y" if r.data["reported_late"] else "N") if r.data["serious"] else None,
-            sql=lambda c: _if_serious(c, c.ref("reported_late")),
+            _if_serious(Q(reported_late=True)),
             codelist="NY",
             origin=origin(AE, "reported_late"),
             supplementary=True,
@@ -305,8 +275,7 @@ DOMAIN = Domain(
             "AETRMSPC",
             "Specify (CTCAE “Other, specify” terms)",
             TEXT,
-            lambda r: r.data["term_specify"] or None,
-            sql=lambda c: c.cell("term_specify", TEXT),
+            nonblank("term_specify"),
             origin=origin(AE, "term_specify"),
             identifying=True,
             supplementary=True,
@@ -315,8 +284,7 @@ DOMAIN = Domain(
             "AECOMM",
             "Comments",
             TEXT,
-            lambda r: r.data["comments"] or None,
-            sql=lambda c: c.cell("comments", TEXT),
+            nonblank("comments"),
             origin=origin(AE, "comments"),
             identifying=True,
             supplementary=True,
@@ -325,8 +293,7 @@ DOMAIN = Domain(
             "AEENTBY",
             "Entered By (user name; the role for de-identified readers)",
             TEXT,
-            col("entered_by"),
-            sql=lambda c: c.person("created_by_id"),
+            ReaderExpression(_entered_by),
             origin="audit: created_by (user name or trial role)",
             supplementary=True,
         ),

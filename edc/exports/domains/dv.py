@@ -20,29 +20,17 @@ from ..spec import (
 )
 
 D = Deviation
-FIELDS = (
-    "id",
-    "rule",
-    "severity",
-    "subject_key",
-    "summary",
-    "detected_at",
-    "status",
-    "status_comment",
-)
-
 
 # Rule codes, severities and review statuses as CDISC-style terms (upper case).
 RULE_TERMS: dict[str, str] = {rule: rule.upper() for rule in protocol.DEVIATION_SEVERITY}
 SEVERITY_TERMS: dict[str, str] = {s: s.upper() for s in (protocol.MAJOR, protocol.MINOR)}
 STATUS_TERMS: dict[str, str] = {value: value.upper() for value in DeviationStatus.values}
 
-STREAM = Stream(parts=(Part(D, FIELDS),), order_by=("detected_at", "id"))
+STREAM = Stream(parts=(Part(D),), order_by=("detected_at", "id"))
 
 
 DOMAIN = Domain(
     code="DV",
-    records=STREAM.records,
     stream=STREAM,
     label="Protocol Deviations",
     description=(

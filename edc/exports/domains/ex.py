@@ -5,27 +5,24 @@ dose intensity can be recomputed from this dataset alone; planned dose, BSA and 
 (stored as shown at entry) are supplementary variables.
 """
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db import models
 from django.db.models import Case, ExpressionWrapper, F, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Cast, Concat, TruncDate
 
 from dosing.constants import AdministrationStatus, InjectionSite, InjectionStatus
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from edc import protocol
 from patients.models import Patient
 
-from ..pgcsv import literal
+from ..expressions import IsoMinute, Terms, day_and_time
 from ..spec import (
-    DATE,
     DATETIME,
     FLOAT,
     TEXT,
     Domain,
     Part,
-    Rec,
     Stream,
     Variable,
     col,
@@ -70,7 +67,6 @@ STREAM = Stream(
     parts=(
         Part(
             PAC,
-            ("id",),
             expressions={
                 "kind": Value(0),
                 "sort_date": F("administration_date"),
@@ -99,7 +95,6 @@ STREAM = Stream(
         ),
         Part(
             IMP,
-            ("id",),
             expressions={
                 "kind": Value(1),
                 "sort_date": TruncDate("injected_at"),  # the day in the trial's time zone
@@ -129,78 +124,42 @@ STREAM = Stream(
 )
 
 
-def _at(day: dt.date, time: dt.time | None) -> str:
-    if time is None:
-        return day.isoformat()
-    return f"{day.isoformat()}T{time.hour:02d}:{time.minute:02d}"
-
-
-def _start(rec: Rec):
-    row = rec.data
-    return row["inj_at"] or _at(row["sort_date"], row["start_time"])
-
-
-def _end(rec: Rec):
-    row = rec.data
-    if row["inj_at"] is not None:
-        return row["inj_at"]
-    return _at(row["sort_date"], row["end_time"]) if row["end_time"] else None
-
-
-def _infusion_sql(c, time: str) -> str:
-    """The infusion's date, with its time when recorded (``_at``)."""
-    day = c.cell("sort_date", DATE)
-    return f"""{day} || COALESCE(to_char({c.ref(time)}, '"T"HH24:MI'), '')"""
-
-
-def _start_sql(c) -> str:
-    injected, infusion = c.ref("inj_at"), _infusion_sql(c, "start_time")
-    return f"CASE WHEN {injected} IS NULL THEN {infusion} ELSE {c.cell('inj_at', DATETIME)} END"
-
-
-def _end_sql(c) -> str:
-    injected, stop = c.ref("inj_at"), c.ref("end_time")
-    return (
-        f"CASE WHEN {injected} IS NOT NULL THEN {c.cell('inj_at', DATETIME)} "
-        f"WHEN {stop} IS NOT NULL THEN {_infusion_sql(c, 'end_time')} END"
-    )
-
-
-def _visit(rec: Rec):
-    row = rec.data
-    if row["inj_number"] is None:
-        return protocol.paclitaxel_code(row["cycle_no"], row["cycle_day"])
-    return IMP_VISITS.get(row["inj_number"])
-
-
-def _visit_sql(c) -> str:
-    # protocol.paclitaxel_code(cycle, day) for a paclitaxel dose (test_pgcsv holds the two).
-    number = c.ref("inj_number")
-    visits = " ".join(f"WHEN {n} THEN {c.constant(code, TEXT)}" for n, code in IMP_VISITS.items())
-    pac = f"'PAC-C' || {c.ref('cycle_no')} || 'D' || {c.ref('cycle_day')}"
-    return f"CASE WHEN {number} IS NULL THEN {pac} ELSE CASE {number} {visits} END END"
-
-
-def _occur(rec: Rec):
-    return "Y" if rec.data["dose_status"] == GIVEN else "N"
-
-
-def _reduced(rec: Rec):
-    level = rec.data["level"]
-    if level is None:
-        return None
-    return "Y" if level < protocol.PACLITAXEL_STARTING_DOSE_MG_M2 else "N"
-
-
-def _reduced_sql(c) -> str:
-    level = c.ref("level")
-    starting = Decimal(protocol.PACLITAXEL_STARTING_DOSE_MG_M2)
-    return f"CASE WHEN {level} < {starting} THEN 'Y' WHEN {level} IS NOT NULL THEN 'N' END"
+# The start of an injection is its time; of an infusion, its day with the start time when
+# recorded (text: an infusion without a time is a date only).
+START = Case(
+    When(inj_at__isnull=False, then=IsoMinute("inj_at")),
+    default=day_and_time("sort_date", "start_time"),
+)
+END = Case(
+    When(inj_at__isnull=False, then=IsoMinute("inj_at")),
+    When(end_time__isnull=False, then=day_and_time("sort_date", "end_time")),
+    default=Value(None),
+    output_field=models.CharField(),
+)
+# protocol.paclitaxel_code(cycle, day) for a paclitaxel dose; the IMP321 injection's visit.
+VISIT = Case(
+    When(
+        inj_number__isnull=True,
+        then=Concat(
+            Value("PAC-C"),
+            Cast("cycle_no", models.CharField()),
+            Value("D"),
+            Cast("cycle_day", models.CharField()),
+        ),
+    ),
+    default=Terms("inj_number", IMP_VISITS, output_field=models.CharField()),
+)
+OCCURRED = Case(When(dose_status=GIVEN, then=Value("Y")), default=Value("N"))
+REDUCED = Case(
+    When(level__lt=Decimal(protocol.PACLITAXEL_STARTING_DOSE_MG_M2), then=Value("Y")),
+    When(level__isnull=False, then=Value("N")),
+    default=Value(None),
+    output_field=models.CharField(),
+)
 
 
 DOMAIN = Domain(
     code="EX",
-    records=STREAM.records,
     stream=STREAM,
     label="Exposure",
     description=(
@@ -243,27 +202,22 @@ DOMAIN = Domain(
             "EXSTDTC",
             "Start Date/Time of Treatment",
             DATETIME,
-            _start,
-            sql=_start_sql,
+            START,
             origin="administration date + infusion start / injection time",
         ),
         Variable(
             "EXENDTC",
             "End Date/Time of Treatment",
             DATETIME,
-            _end,
-            sql=_end_sql,
+            END,
             origin="administration date + infusion stop / injection time",
         ),
-        Variable("VISIT", "Visit Name", TEXT, _visit, sql=_visit_sql, codelist="VISIT"),
+        Variable("VISIT", "Visit Name", TEXT, VISIT, codelist="VISIT"),
         Variable(
             "EXOCCUR",
             "Occurrence (dose given)",
             TEXT,
-            _occur,
-            sql=lambda c: (
-                f"CASE WHEN {c.ref('dose_status')} = {literal(GIVEN)} THEN 'Y' ELSE 'N' END"
-            ),
+            OCCURRED,
             codelist="NY",
             supplementary=True,
         ),
@@ -305,8 +259,7 @@ DOMAIN = Domain(
             "EXDOSRED",
             "Dose Reduced Below the Starting Level",
             TEXT,
-            _reduced,
-            sql=_reduced_sql,
+            REDUCED,
             codelist="NY",
             origin="derived: dose level below edc.protocol.PACLITAXEL_STARTING_DOSE_MG_M2",
             supplementary=True,

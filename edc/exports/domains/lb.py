@@ -6,14 +6,16 @@ and percentages of the three immune draws) is here too, ``LBCAT = IMMUNE MONITOR
 the draw as VISIT. Sorted by subject, test, then collection time (SDTMIG LB sort order).
 """
 
-from django.db.models import F
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Coalesce, NullIf
 
-from labs.catalogue import ANALYTES, ANALYTES_BY_CODE, CHEMISTRY, HAEMATOLOGY, IMMUNE
+from labs.catalogue import ANALYTES, CHEMISTRY, HAEMATOLOGY, IMMUNE
 from labs.constants import Flag, Source
 from labs.models import ImmuneDraw, LabResult
 from patients.models import Patient
 
 from ..codelists import UNSCHEDULED
+from ..expressions import Terms
 from ..spec import (
     DATETIME,
     FLOAT,
@@ -21,31 +23,16 @@ from ..spec import (
     TEXT,
     Domain,
     Part,
-    Rec,
     Stream,
     Variable,
     col,
     identifiers,
     mapped,
+    nonblank,
     origin,
 )
 
 R = LabResult
-FIELDS = (
-    "id",
-    "analyte",
-    "collected_at",
-    "original_value",
-    "original_unit",
-    "standard_value",
-    "standard_unit",
-    "normal_low",
-    "normal_high",
-    "flag",
-    "ctcae_grade",
-    "comment",
-    "source",
-)
 # Catalogue codes → CDISC LBTESTCD where CDISC has one; immune-panel codes are the trial's own.
 TESTCD: dict[str, str] = {"ANC": "NEUT", "PLT": "PLAT"}
 CATEGORY: dict[str, str] = {
@@ -60,7 +47,6 @@ STREAM = Stream(
     parts=(
         Part(
             R,
-            FIELDS,
             expressions={
                 "lab_code": F("lab__code"),
                 "draw_event": F("immune_draw__event_code"),
@@ -72,50 +58,33 @@ STREAM = Stream(
 )
 
 
-def _nrind(rec: Rec):
-    row = rec.data
-    if row["normal_low"] is None and row["normal_high"] is None:
-        return None
-    return NRIND.get(row["flag"])
-
-
 # Catalogue lookups by analyte code, built once (the export reads them on every row).
 TEST_NAME: dict[str, str] = {a.code: a.name for a in ANALYTES}
 TEST_CATEGORY: dict[str, str | None] = {a.code: CATEGORY.get(a.panel) for a in ANALYTES}
 SOURCE_TERM: dict[str, str] = {value: value.upper() for value in Source.values}
 
 
-def _nrind_sql(c) -> str:
-    unjudged = f"{c.ref('normal_low')} IS NULL AND {c.ref('normal_high')} IS NULL"
-    return f"CASE WHEN {unjudged} THEN NULL ELSE {c.lookup('flag', NRIND)} END"
-
-
-def _toxicity(rec: Rec):
-    analyte = ANALYTES_BY_CODE.get(rec.data["analyte"])
-    return analyte.ctcae_term if analyte and rec.data["ctcae_grade"] is not None else None
-
-
+# The flag as judged at entry, when a normal range was known.
+NRIND_TERM = Case(
+    When(normal_low__isnull=True, normal_high__isnull=True, then=Value(None)),
+    default=Terms("flag", NRIND),
+    output_field=CharField(),
+)
 TOXICITY: dict[str, str] = {a.code: a.ctcae_term for a in ANALYTES}
-
-
-def _toxicity_sql(c) -> str:
-    graded = c.case("analyte", TOXICITY, None)
-    return f"CASE WHEN {c.ref('ctcae_grade')} IS NULL THEN NULL ELSE {graded} END"
-
-
-def _visit(rec: Rec):
-    return rec.data["draw_event"] or UNSCHEDULED
-
-
-def _visit_sql(c) -> str:
-    event = c.ref("draw_event")
-    unscheduled, drawn = c.constant(UNSCHEDULED, TEXT), c.cell("draw_event", TEXT)
-    return f"CASE WHEN {event} IS NULL OR {event} = '' THEN {unscheduled} ELSE {drawn} END"
+# The CTCAE term of a graded result.
+TOXICITY_TERM = Case(
+    When(ctcae_grade__isnull=True, then=Value(None)),
+    default=Terms("analyte", TOXICITY, blank_is_null=True),
+    output_field=CharField(),
+)
+# The immune draw's event; a result outside a draw is unscheduled.
+DRAW_VISIT = Coalesce(
+    NullIf(F("draw_event"), Value("")), Value(UNSCHEDULED), output_field=CharField()
+)
 
 
 DOMAIN = Domain(
     code="LB",
-    records=STREAM.records,
     stream=STREAM,
     label="Laboratory Test Results",
     description=(
@@ -209,8 +178,7 @@ DOMAIN = Domain(
             "LBNRIND",
             "Reference Range Indicator",
             TEXT,
-            _nrind,
-            sql=_nrind_sql,
+            NRIND_TERM,
             codelist="NRIND",
             origin=origin(R, "flag"),
         ),
@@ -225,8 +193,7 @@ DOMAIN = Domain(
             "LBTOX",
             "Toxicity (CTCAE v5.0 term graded)",
             TEXT,
-            _toxicity,
-            sql=_toxicity_sql,
+            TOXICITY_TERM,
             origin="labs.catalogue ctcae_term",
         ),
         Variable(
@@ -240,8 +207,7 @@ DOMAIN = Domain(
             "VISIT",
             "Visit Name (immune draw)",
             TEXT,
-            _visit,
-            sql=_visit_sql,
+            DRAW_VISIT,
             codelist="VISIT",
             origin=origin(ImmuneDraw, "event_code"),
         ),
@@ -265,8 +231,7 @@ DOMAIN = Domain(
             "LBCOMM",
             "Comment",
             TEXT,
-            lambda r: r.data["comment"] or None,
-            sql=lambda c: c.cell("comment", TEXT),
+            nonblank("comment"),
             origin=origin(R, "comment"),
             identifying=True,
             supplementary=True,

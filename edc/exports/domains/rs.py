@@ -8,7 +8,6 @@ from assessments.constants import NonTargetStatus
 from assessments.models import TumourAssessment
 from assessments.recist import Response
 
-from ..codelists import visit_of
 from ..context import ExportContext
 from ..spec import DATE, TEXT, Domain, Rec, Variable, col, const, identifiers, origin
 from . import tumours
@@ -47,7 +46,7 @@ def _row(testcd: str, value, evaluator: str, visit, date, confirmed=None) -> dic
 
 
 def _timepoint_rows(course: tumours.Course, followup: dict, rows: list[dict]) -> None:
-    visit, date = visit_of(followup["calendar_code"]), followup["assessment_date"]
+    visit, date = followup["visit_term"], followup["assessment_date"]
     result = course.result.result_for(str(followup["id"])) if course.result else None
     if result is not None:
         if result.target_response is not None:

@@ -1,19 +1,20 @@
 """SV — Subject Visits: each calendar event that happened (actual date) or was documented as
 not done / cancelled, with its planned date and window (``patients.CalendarEvent``)."""
 
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, Value, When
+from django.db.models.functions import Coalesce
 
 from edc import protocol
 from patients.models import CalendarEvent, Patient
 
 from ..codelists import SCREENING, VISITNUM, epoch_of
+from ..expressions import Terms, nonblank
 from ..spec import (
     DATE,
     INTEGER,
     TEXT,
     Domain,
     Part,
-    Rec,
     Stream,
     Variable,
     col,
@@ -22,51 +23,24 @@ from ..spec import (
 )
 
 E = CalendarEvent
-FIELDS = (
-    "code",
-    "label",
-    "planned_date",
-    "earliest",
-    "latest",
-    "actual_date",
-    "not_done_reason",
-    "cancelled_reason",
-)
 HAS_OUTCOME = Q(actual_date__isnull=False) | ~Q(not_done_reason="") | ~Q(cancelled_reason="")
 
 
 STREAM = Stream(
-    parts=(Part(E, FIELDS, where=HAS_OUTCOME),), order_by=("planned_date", "code"), numbered=False
+    parts=(Part(E, where=HAS_OUTCOME),), order_by=("planned_date", "code"), numbered=False
 )
 
-# Per visit code, for the SQL rendering (edc.exports.pgcsv): the same lookups as below.
+# Per visit code: the planned study day and the epoch.
 STUDY_DAY = {event.code: event.study_day for event in protocol.PLANNED_EVENTS}
 EPOCHS = {code: epoch_of(code) for code in {*VISITNUM, *STUDY_DAY, "SCR", SCREENING}}
-
-
-def _visitdy(rec: Rec):
-    event = protocol.PLANNED_EVENTS_BY_CODE.get(rec.data["code"])
-    return event.study_day if event else None
-
-
-def _occurred(rec: Rec) -> str:
-    return "Y" if rec.data["actual_date"] else "N"
-
-
-def _reason(rec: Rec):
-    return rec.data["not_done_reason"] or rec.data["cancelled_reason"] or None
-
-
-def _reason_sql(c) -> str:
-    reason = (
-        f"COALESCE(NULLIF({c.ref('not_done_reason')}, ''), NULLIF({c.ref('cancelled_reason')}, ''))"
-    )
-    return c.text_cell(reason)
+OCCURRED = Case(When(actual_date__isnull=True, then=Value("N")), default=Value("Y"))
+REASON = Coalesce(
+    nonblank("not_done_reason"), nonblank("cancelled_reason"), output_field=CharField()
+)
 
 
 DOMAIN = Domain(
     code="SV",
-    records=STREAM.records,
     stream=STREAM,
     label="Subject Visits",
     description=(
@@ -82,8 +56,7 @@ DOMAIN = Domain(
             "VISITNUM",
             "Visit Number",
             INTEGER,
-            lambda r: VISITNUM.get(r.data["code"]),
-            sql=lambda c: c.lookup("code", VISITNUM, None, INTEGER),
+            Terms("code", VISITNUM),
             origin="edc.protocol.PLANNED_EVENTS order",
         ),
         Variable(
@@ -93,16 +66,14 @@ DOMAIN = Domain(
             "VISITDY",
             "Planned Study Day of Visit",
             INTEGER,
-            _visitdy,
-            sql=lambda c: c.lookup("code", STUDY_DAY, None, INTEGER),
+            Terms("code", STUDY_DAY),
             origin="edc.protocol.PLANNED_EVENTS study_day",
         ),
         Variable(
             "EPOCH",
             "Epoch",
             TEXT,
-            lambda r: epoch_of(r.data["code"]),
-            sql=lambda c: c.lookup("code", EPOCHS, ""),
+            Terms("code", EPOCHS, default=""),
             codelist="EPOCH",
         ),
         Variable(
@@ -123,8 +94,7 @@ DOMAIN = Domain(
             "SVOCCUR",
             "Occurrence",
             TEXT,
-            _occurred,
-            sql=lambda c: f"CASE WHEN {c.ref('actual_date')} IS NULL THEN 'N' ELSE 'Y' END",
+            OCCURRED,
             codelist="NY",
             origin="derived: actual date",
         ),
@@ -132,8 +102,7 @@ DOMAIN = Domain(
             "SVREASOC",
             "Reason for Occur Value",
             TEXT,
-            _reason,
-            sql=_reason_sql,
+            REASON,
             origin=origin(E, "not_done_reason"),
             identifying=True,
         ),

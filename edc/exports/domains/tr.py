@@ -8,7 +8,6 @@ from assessments.models import LesionMeasurement, TargetLesion, TumourAssessment
 from assessments.rules import is_nodal
 from edc.protocol import RECIST
 
-from ..codelists import visit_of
 from ..context import ExportContext
 from ..spec import DATE, FLOAT, TEXT, Domain, Rec, Variable, col, const, identifiers, origin
 from . import tumours
@@ -55,7 +54,7 @@ def _rows(course: tumours.Course) -> list[dict]:
     result = course.result
     base = course.baseline
     if base:
-        visit, date = visit_of(base["calendar_code"]), base["assessment_date"]
+        visit, date = base["visit_term"], base["assessment_date"]
         for t in course.targets:
             append(
                 _row(
@@ -77,7 +76,7 @@ def _rows(course: tumours.Course) -> list[dict]:
     lesions = {t["id"]: (t["label"] or None, _diameter_test(t["organ"])) for t in course.targets}
     measurements = course.measurements
     for followup in course.followups:
-        visit, date = visit_of(followup["calendar_code"]), followup["assessment_date"]
+        visit, date = followup["visit_term"], followup["assessment_date"]
         for m in measurements.get(followup["id"], ()):
             lesion = lesions.get(m["lesion_id"])
             if lesion is None:

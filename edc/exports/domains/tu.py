@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from assessments.constants import ImagingMethod, NewLesion, Organ
 from assessments.models import TargetLesion, TumourAssessment
 
-from ..codelists import visit_of
 from ..context import ExportContext
 from ..spec import DATE, TEXT, Domain, Rec, Variable, col, const, identifiers, origin
 from . import tumours
@@ -40,7 +39,7 @@ def records(ctx: ExportContext) -> Iterator[Rec]:
         base = course.baseline
         if base:
             method = METHODS.get(base["method"], base["method"])
-            visit = visit_of(base["calendar_code"])
+            visit = base["visit_term"]
             date = base["assessment_date"]
             for kind, lesions in ((TARGET, course.targets), (NON_TARGET, course.non_targets)):
                 for lesion in lesions:
@@ -75,7 +74,7 @@ def records(ctx: ExportContext) -> Iterator[Rec]:
                     "loc": None,
                     "locdtl": followup["new_lesion_description"] or None,
                     "method": METHODS.get(followup["method"], followup["method"]),
-                    "visit": visit_of(followup["calendar_code"]),
+                    "visit": followup["visit_term"],
                     "date": followup["assessment_date"],
                     "equivocal": "Y" if new_lesion == NewLesion.EQUIVOCAL else "N",
                 },

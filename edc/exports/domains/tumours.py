@@ -2,9 +2,11 @@
 
 Four ordered streams (assessments, target lesions, non-target lesions, measurements) merged by
 subject; the responses are computed by the same engine as the pages and the dashboard
-(``assessments.course.evaluate_course`` over ``assessments.recist``), from the stored facts.
-A domain that shows no response (TU) asks for the lesions alone: no measurement stream and no
-engine run.
+(``assessments.course.evaluate_course`` over ``assessments.recist``), from the stored facts:
+the one part of the datasets SQL cannot express. Within one package build
+(``context.one_snapshot``) each subject's course is read and evaluated once and shared by TU,
+TR and RS (``ExportContext.shared``, keyed by subject); a single download of TU reads the
+lesions alone (no measurement stream, no engine run).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from assessments.models import LesionMeasurement, NonTargetLesion, TargetLesion,
 from assessments.rules import is_nodal
 from patients.models import Patient
 
+from ..codelists import visit_term
 from ..context import ExportContext, Subject, merge_by_subject
 
 MODELS = (Patient, TumourAssessment, TargetLesion, NonTargetLesion, LesionMeasurement)
@@ -100,10 +103,26 @@ def _followup_facts(followup: dict, measurements: Iterable[dict]) -> FollowupFac
 
 
 def courses(ctx: ExportContext, *, evaluate: bool = True) -> Iterator[Course]:
-    """Each subject's course; ``evaluate=False``: lesions only (no measurements, no engine)."""
+    """Each subject's course; ``evaluate=False``: lesions only (no measurements, no engine)
+    unless the package's shared store holds, or will hold, the evaluated courses."""
+    if ctx.shared is None:
+        yield from _courses(ctx, evaluate=evaluate)
+        return
+    key = ("recist courses", ctx.window, ctx.updated_since, ctx.as_of)
+    by_subject: dict[int, Course] | None = ctx.shared.get(key)
+    if by_subject is None:
+        by_subject = {course.subject.id: course for course in _courses(ctx, evaluate=True)}
+        ctx.shared[key] = by_subject
+    yield from by_subject.values()
+
+
+def _courses(ctx: ExportContext, *, evaluate: bool) -> Iterator[Course]:
     streams = {
         "assessments": ctx.stream(
-            TumourAssessment, ASSESSMENT_FIELDS, order_by=("assessment_date", "id")
+            TumourAssessment,
+            ASSESSMENT_FIELDS,
+            order_by=("assessment_date", "id"),
+            visit_term=visit_term("calendar_code"),
         ),
         "targets": ctx.stream(
             TargetLesion, (*LESION_FIELDS, "diameter_mm"), order_by=("assessment_id", "label")

@@ -8,7 +8,7 @@ put it in RS with RSCAT = "ECOG".
 from assessments.models import VitalSigns
 from patients.models import Patient
 
-from ..codelists import visit_of, visit_sql
+from ..codelists import visit_term
 from ..spec import (
     DATE,
     FLOAT,
@@ -25,18 +25,6 @@ from ..spec import (
 )
 
 V = VitalSigns
-FIELDS = (
-    "id",
-    "visit",
-    "measured_on",
-    "weight_kg",
-    "height_cm",
-    "systolic_bp",
-    "diastolic_bp",
-    "heart_rate",
-    "temperature_c",
-    "ecog",
-)
 # (VSTESTCD, VSTEST, model field, unit)
 TESTS: tuple[tuple[str, str, str, str], ...] = (
     ("WEIGHT", "Weight", "weight_kg", "kg"),
@@ -51,7 +39,7 @@ TESTS: tuple[tuple[str, str, str, str], ...] = (
 
 # One row of vital signs, one record per test measured (ECOG included), in test order.
 STREAM = Stream(
-    parts=(Part(V, FIELDS),),
+    parts=(Part(V),),
     order_by=("measured_on", "id"),
     unpivot=Unpivot(
         value="value",
@@ -65,7 +53,6 @@ STREAM = Stream(
 
 DOMAIN = Domain(
     code="VS",
-    records=STREAM.records,
     stream=STREAM,
     label="Vital Signs",
     description=(
@@ -107,8 +94,7 @@ DOMAIN = Domain(
             "VISIT",
             "Visit Name",
             TEXT,
-            lambda rec: visit_of(rec.data["visit"]),
-            sql=lambda c: visit_sql(c, "visit"),
+            visit_term("visit"),
             codelist="VISIT",
             origin=origin(V, "visit"),
         ),

@@ -1,0 +1,236 @@
+"""Benchmark: pages over HTTP at 20 concurrent clients (issue 24), time-bounded.
+
+Starts gunicorn (``edc.wsgi``, ``--workers``, settings ``edc.settings.local``: DEBUG off,
+whitenoise for static files, as the demo runs) on a free loopback port against
+``DATABASE_URL``, signs the five bench users in (server-side sessions, no login form, so
+the sign-in's password hashing is not what is measured), and runs locust headless: ``--users``
+clients spread over the five roles, each requesting a mix of pages (home, patient list, a
+casebook, the dashboard, deviations, the audit trail, AEs, endpoints, the lab index) with
+``--wait`` seconds between requests (0 = back to back), for ``--seconds``. Prints requests,
+errors, median/p95/p99 per page and overall, and the server's CPU time per request (all
+gunicorn processes, from /proc).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/edc_h7_bench \\
+        .venv/bin/python bench/http_load.py --seconds 60          # the trial loaded by
+                                                                 # bench/dashboard.py etc.
+    DATABASE_URL=… .venv/bin/python bench/http_load.py --seed 1000 --seconds 60
+
+Needs a trial with the bench users (``bench/synthetic.py``; ``--seed N`` loads one first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edc.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+import synthetic  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from patients.models import Patient  # noqa: E402
+
+LOCUSTFILE = """
+import json, os, random
+from locust import HttpUser, constant, task
+
+PLAN = json.loads(os.environ["EDC_BENCH_PLAN"])
+WAIT = float(os.environ["EDC_BENCH_WAIT"])
+_next = iter(range(10**9))
+
+
+class Role(HttpUser):
+    wait_time = constant(WAIT)
+
+    def on_start(self):
+        me = PLAN["users"][next(_next) % len(PLAN["users"])]
+        self.client.cookies.set(PLAN["cookie"], me["session"])
+        self.pages = me["pages"]
+
+    @task
+    def page(self):
+        name, url = random.choice(self.pages)
+        with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
+            if r.status_code != 200:
+                r.failure(f"HTTP {r.status_code}")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sessions() -> list[dict]:
+    """A signed-in session and the pages to request for each bench user."""
+    users = synthetic.users()
+    plan = []
+    for role, user in users.items():
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        patient = Patient.objects.filter(site__code="BN01").order_by("pk").first()
+        pages = [
+            ("home", reverse("home")),
+            ("patient list", reverse("patients:list")),
+            ("casebook", reverse("patients:detail", args=[patient.pk])),
+            ("dashboard", reverse("dashboard:index")),
+            ("deviation list", reverse("deviations:list")),
+            ("audit trail", reverse("monitoring:audit")),
+            ("AE list", reverse("assessments:ae_list")),
+            ("endpoints", reverse("assessments:endpoints")),
+            ("labs index", reverse("labs:index")),
+        ]
+        plan.append({"role": str(role), "session": store.session_key, "pages": pages})
+    return plan
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run(args) -> None:
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "edc.settings.local", "DEBUG": "0"}
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "edc.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        host = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{host}/accounts/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        plan = {"cookie": settings.SESSION_COOKIE_NAME, "users": sessions()}
+        with tempfile.TemporaryDirectory() as tmp:
+            locustfile = Path(tmp, "locustfile.py")
+            locustfile.write_text(LOCUSTFILE)
+            # One warm-up pass of every page per role (first requests fill caches).
+            for user in plan["users"]:
+                for _name, url in user["pages"]:
+                    request = urllib.request.Request(
+                        host + url, headers={"Cookie": f"{plan['cookie']}={user['session']}"}
+                    )
+                    urllib.request.urlopen(request, timeout=600).read()
+            cpu_before = cpu_seconds(server.pid)
+            load_before = os.getloadavg()[0]
+            subprocess.run(
+                [
+                    str(ROOT / ".venv/bin/locust"),
+                    "-f",
+                    str(locustfile),
+                    "--headless",
+                    "--users",
+                    str(args.users),
+                    "--spawn-rate",
+                    str(args.users),
+                    "--run-time",
+                    f"{args.seconds}s",
+                    "--host",
+                    host,
+                    "--csv",
+                    str(Path(tmp, "out")),
+                    "--only-summary",
+                    "--loglevel",
+                    "ERROR",
+                ],
+                env={
+                    **os.environ,
+                    "EDC_BENCH_PLAN": json.dumps(plan),
+                    "EDC_BENCH_WAIT": str(args.wait),
+                },
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            cpu = cpu_seconds(server.pid) - cpu_before
+            with open(Path(tmp, "out_stats.csv")) as f:
+                stats = list(csv.DictReader(f))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(
+        f"--- {Patient.objects.count():,} patients, {args.users} clients, wait {args.wait} s, "
+        f"{args.seconds} s, {args.workers} gunicorn workers; load average "
+        f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
+    )
+    print("| page | requests | errors | median ms | p95 ms | p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    total = 0
+    for row in stats:
+        name = row["Name"] if row["Name"] != "Aggregated" else "**all**"
+        print(
+            f"| {name} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {row['99%']} |"
+        )
+        if row["Name"] == "Aggregated":
+            total = int(row["Request Count"])
+    if total:
+        print(f"server CPU per request: {cpu / total * 1000:.0f} ms ({total} requests)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="load a trial of N patients first")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--wait", type=float, default=1.0)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if args.seed:
+        call_command("migrate", verbosity=0)
+        synthetic.seed(args.seed)
+    run(args)
+
+
+if __name__ == "__main__":
+    main()

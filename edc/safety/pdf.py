@@ -1,0 +1,37 @@
+"""The CIOMS-I-like form of one SAE report, as PDF (WeasyPrint), from the report's content."""
+
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from .models import SaeReport
+
+STYLESHEET = Path(__file__).with_name("cioms.css")
+
+
+def _date(value):
+    return parse_date(value) if value else None
+
+
+def report_context(report: SaeReport) -> dict:
+    c = report.content
+    return {
+        "report": report,
+        "c": c,
+        "start_date": _date(c.get("start_date")),
+        "stop_date": _date(c.get("stop_date")),
+        "death_date": _date(c.get("death_date")),
+        "last_paclitaxel_date": _date((c.get("last_paclitaxel") or {}).get("date")),
+        "last_imp321_date": _date((c.get("last_imp321") or {}).get("date")),
+        "aware_at": timezone.localtime(report.aware_at),
+        "made_at": timezone.localtime(report.created_at),
+    }
+
+
+def report_pdf(report: SaeReport) -> bytes:
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("safety/cioms.html", report_context(report))
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
