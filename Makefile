@@ -29,7 +29,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --durations=40 $(PYTEST_ARGS)
 
 ## The production install end to end: fresh venv with `pip install .`, production settings,
 ## PostgreSQL with owner and application roles, gunicorn + workers, real HTTP requests.

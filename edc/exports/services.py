@@ -20,6 +20,7 @@ from django.utils import timezone
 from edc import protocol
 from edc.access.roles import is_deidentified
 from edc.access.selectors import user_role
+from edc.archive.acrf import build_acrf_pdf
 
 from . import package
 from .constants import (
@@ -195,7 +196,9 @@ def export_package_build(*, job_id: int) -> ExportJob:
     ctx = ExportContext(user=job.requested_by, as_of=job.as_of)
     try:
         with tempfile.TemporaryFile() as handle:
-            manifest = package.write_package(handle, ctx=ctx, progress=_progress(job))
+            manifest = package.write_package(
+                handle, ctx=ctx, progress=_progress(job), annotated_crf=build_acrf_pdf()
+            )
             size = handle.tell()
             handle.seek(0)
             digest = hashlib.sha256()

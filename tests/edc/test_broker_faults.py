@@ -156,7 +156,11 @@ def test_with_redis_killed_saves_stay_fast_and_their_checks_arrive_after_restart
 
     redis.start()  # same port, empty: the broker lost nothing the outbox had not kept
     delivered_in = wait_for_waivers(patients, timeout=60)
-    assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()
+    # The checks' own follow-up work (the e-mail of the major deviations they found) follows.
+    deadline = time.monotonic() + 60
+    while OutboxMessage.objects.filter(delivered_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "work left undelivered after the restart"
+        time.sleep(0.2)
     record_property("save_s_redis_up", round(up, 4))
     record_property("save_s_redis_down", [round(s, 4) for s in down])
     record_property("restart_to_delivered_s", round(delivered_in, 2))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from edc.celery import app
 from edc.checks import PATIENT_CHECK_TASK, enqueue_patient_check
 from edc.deviations.models import Deviation
+from edc.deviations.services import MAJOR_DEVIATIONS_TASK
 from edc.outbox.models import OutboxMessage
 from edc.outbox.services import outbox_deliver, outbox_relay
 from patients import services as patient_services
@@ -91,9 +92,12 @@ def test_in_eager_mode_the_check_runs_at_commit_and_is_marked_delivered(
     patient = waived(screened, investigator)
     with django_capture_on_commit_callbacks(execute=True):
         enrol(patient, investigator)
-    row = OutboxMessage.objects.get()
+    row = OutboxMessage.objects.get(task=PATIENT_CHECK_TASK)
     assert row.delivered_at is not None and row.attempts == 1 and row.last_error == ""
     assert Deviation.objects.filter(patient=patient, rule="eligibility_waiver").count() == 1
+    # The waiver is a major deviation: the check owed its e-mail, delivered in turn.
+    mail = OutboxMessage.objects.get(task=MAJOR_DEVIATIONS_TASK)
+    assert mail.delivered_at is not None and mail.last_error == ""
 
 
 @pytest.mark.postgres
@@ -111,6 +115,9 @@ def test_delivery_marks_delivered_and_a_second_delivery_changes_nothing(
     assert row.delivered_at is not None
     assert Deviation.objects.filter(patient=patient, rule="eligibility_waiver").count() == 1
     found = Deviation.objects.filter(patient=patient).count()
+    # The check found a major deviation and owes its e-mail: one more message, delivered once.
+    assert OutboxMessage.objects.filter(task=MAJOR_DEVIATIONS_TASK, delivered_at=None).count() == 1
+    assert outbox_deliver() == 1
     # A duplicate message (relay re-send, redelivery) finds nothing to do.
     assert outbox_deliver(ids=[row.pk]) == 0
     assert outbox_deliver() == 0

@@ -51,11 +51,15 @@ def test_the_package_is_built_inline_in_eager_mode_and_its_manifest_matches_its_
         "define.xml",
         "define.html",
         "define2-1.xsl",
+        "acrf.pdf",
         *(f"{s}.xpt" for s in stems),
         *(f"dataset-json/{s}.json" for s in stems),
         *(f"dataset-ndjson/{s}.ndjson" for s in stems),
     }
     assert manifest["define_schema_valid"] is True
+    # The blank annotated CRF rides with the package, and define.xml points at it.
+    assert archive.read("acrf.pdf").startswith(b"%PDF")
+    assert b'xlink:href="acrf.pdf"' in archive.read("define.xml")
     for entry in manifest["files"]:
         member = archive.read(entry["name"])
         assert hashlib.sha256(member).hexdigest() == entry["sha256"], entry["name"]

@@ -73,6 +73,8 @@ PAGE_PARAMS = [
     ),
 ]
 FILE = OpenApiResponse(OpenApiTypes.BINARY, description="Streamed file")
+# A streamed CDISC Dataset-JSON 1.1 document (one JSON object: metadata, columns, rows).
+DATASET_JSON = OpenApiResponse(OpenApiTypes.OBJECT, description="CDISC Dataset-JSON 1.1")
 ROWS = OpenApiResponse(
     {"type": "array", "items": {"type": "object", "additionalProperties": {}}},
     description="Streamed JSON array of rows (one object per row)",
@@ -317,7 +319,7 @@ class ExportDomainViewSet(viewsets.ViewSet):
             user=request.user, domain=found, fmt=fmt, params=params, channel=Channel.API
         )
 
-    @extend_schema(parameters=PARAMS, responses={(200, "application/json"): FILE})
+    @extend_schema(parameters=PARAMS, responses={(200, "application/json"): DATASET_JSON})
     @action(detail=True, renderer_classes=STREAM_RENDERERS)
     def dsjson(self, request, code=None):
         """The whole domain as CDISC Dataset-JSON 1.1 (streamed; itemOIDs of define.xml)."""
