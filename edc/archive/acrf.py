@@ -219,3 +219,10 @@ def acrf_html(*, pdf: bool) -> str:
 def build_acrf_pdf() -> bytes:
     """The blank annotated CRF as a PDF (acrf.pdf of the submission package)."""
     return html_to_pdf(acrf_html(pdf=True))
+
+
+@cache
+def package_acrf_pdf() -> bytes:
+    """The aCRF every statisticians' package carries. A blank CRF depends only on the release's
+    forms, catalogue and export specs, never on data, so each process renders it once."""
+    return build_acrf_pdf()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from edc import protocol
 from edc.access.roles import is_deidentified
 from edc.access.selectors import user_role
-from edc.archive.acrf import build_acrf_pdf
+from edc.archive.acrf import package_acrf_pdf
 
 from . import package
 from .constants import (
@@ -197,7 +197,7 @@ def export_package_build(*, job_id: int) -> ExportJob:
     try:
         with tempfile.TemporaryFile() as handle:
             manifest = package.write_package(
-                handle, ctx=ctx, progress=_progress(job), annotated_crf=build_acrf_pdf()
+                handle, ctx=ctx, progress=_progress(job), annotated_crf=package_acrf_pdf()
             )
             size = handle.tell()
             handle.seek(0)
