@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test smoke-production lint format worker beat install clean
+.PHONY: demo test smoke-production lint format messages worker beat install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,12 +29,16 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 --durations=40 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=40 $(PYTEST_ARGS)
 
 ## The production install end to end: fresh venv with `pip install .`, production settings,
 ## PostgreSQL with owner and application roles, gunicorn + workers, real HTTP requests.
 smoke-production:
 	bash .ci/production-smoke
+
+## The French and Dutch catalogues (edc/locale): add the source's new messages, then compile.
+messages: $(STAMP)
+	$(BIN)/python manage.py catalogues
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -9,6 +9,8 @@ from functools import cache
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from edc.protocol import RECIST
 from edc.softcheck import RULE_DATE_OUTSIDE_WINDOW, WARN_DATE_OUTSIDE_WINDOW
@@ -40,7 +42,7 @@ TEXTAREA = forms.Textarea(attrs={"rows": 2})
 MM = {"max_digits": 5, "decimal_places": 1, "required": False}
 
 
-def _diameter_field(label: str = "Diameter (mm)", **attrs) -> forms.DecimalField:
+def _diameter_field(label: str = _("Diameter (mm)"), **attrs) -> forms.DecimalField:
     """A lesion diameter: its input's min/max/step and its check come from LESION_DIAMETER_MM."""
     field = forms.DecimalField(label=label, widget=forms.NumberInput(attrs=attrs), **MM)
     return LESION_DIAMETER_MM.apply_to(field)
@@ -54,11 +56,15 @@ def _blank(label: str, choices) -> list:
 class BaselineForm(StudyDatesMixin, forms.Form):
     study_date_fields = ("assessment_date",)
 
-    assessment_date = forms.DateField(widget=DATE)
-    method = forms.ChoiceField(choices=c.ImagingMethod.choices)
-    comments = forms.CharField(widget=TEXTAREA, required=False)
-    target_lesions = forms.CharField(widget=forms.HiddenInput, required=False)
-    non_target_lesions = forms.CharField(widget=forms.HiddenInput, required=False)
+    assessment_date = forms.DateField(label=_("Assessment date"), widget=DATE)
+    method = forms.ChoiceField(label=_("Method"), choices=c.ImagingMethod.choices)
+    comments = forms.CharField(label=_("Comments"), widget=TEXTAREA, required=False)
+    target_lesions = forms.CharField(
+        label=_("Target lesions"), widget=forms.HiddenInput, required=False
+    )
+    non_target_lesions = forms.CharField(
+        label=_("Non-target lesions"), widget=forms.HiddenInput, required=False
+    )
 
 
 class BaselineEditForm(AuditedEditForm, BaselineForm):
@@ -68,7 +74,7 @@ class BaselineEditForm(AuditedEditForm, BaselineForm):
 class _LesionRowForm(forms.Form):
     """A row of a lesion table: each input is named for screen readers ("Target lesion 2 organ")."""
 
-    row_label = "Lesion"
+    row_label = _("Lesion")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,11 +87,13 @@ class _LesionRowForm(forms.Form):
 
 
 class TargetLesionRowForm(_LesionRowForm):
-    row_label = "Target lesion"
+    row_label = _("Target lesion")
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    label = forms.CharField(max_length=8, required=False)
-    organ = forms.ChoiceField(choices=_blank("—", c.Organ.choices), required=False)
-    location = forms.CharField(max_length=120, required=False)
+    label = forms.CharField(label=_("Label"), max_length=8, required=False)
+    organ = forms.ChoiceField(
+        label=_("Organ"), choices=_blank("—", c.Organ.choices), required=False
+    )
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
     # The column header says "longest diameter; short axis for a lymph node".
     diameter_mm = _diameter_field()
 
@@ -107,11 +115,13 @@ class TargetLesionRowForm(_LesionRowForm):
 
 
 class NonTargetLesionRowForm(_LesionRowForm):
-    row_label = "Non-target lesion"
+    row_label = _("Non-target lesion")
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    label = forms.CharField(max_length=8, required=False)
-    organ = forms.ChoiceField(choices=_blank("—", c.Organ.choices), required=False)
-    location = forms.CharField(max_length=120, required=False)
+    label = forms.CharField(label=_("Label"), max_length=8, required=False)
+    organ = forms.ChoiceField(
+        label=_("Organ"), choices=_blank("—", c.Organ.choices), required=False
+    )
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
 
     def is_entered(self) -> bool:
         data = self.cleaned_data
@@ -143,7 +153,9 @@ class _LabelledRows(forms.BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields and index is not None:
-            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove row {index + 1}"
+            form.fields["DELETE"].widget.attrs["aria-label"] = gettext("Remove row %(number)s") % {
+                "number": index + 1
+            }
 
 
 class _NonTargetRows(_LabelledRows):
@@ -186,32 +198,34 @@ class FollowupForm(StudyDatesMixin, forms.Form):
 
     study_date_fields = ("assessment_date",)
 
-    assessment_date = forms.DateField(widget=DATE)
-    method = forms.ChoiceField(choices=c.ImagingMethod.choices)
-    measurements = forms.CharField(widget=forms.HiddenInput, required=False)
+    assessment_date = forms.DateField(label=_("Assessment date"), widget=DATE)
+    method = forms.ChoiceField(label=_("Method"), choices=c.ImagingMethod.choices)
+    measurements = forms.CharField(
+        label=_("Measurements"), widget=forms.HiddenInput, required=False
+    )
     non_target_status = forms.ChoiceField(
-        label="Non-target lesions",
-        choices=_blank("— (no non-target lesions at baseline)", c.NonTargetStatus.choices),
+        label=_("Non-target lesions"),
+        choices=_blank(_("— (no non-target lesions at baseline)"), c.NonTargetStatus.choices),
         required=False,
     )
     new_lesion = forms.ChoiceField(
-        label="New lesion",
-        choices=_blank("— choose", c.NewLesion.choices),
-        error_messages={"required": "Say whether there is a new lesion."},
+        label=_("New lesion"),
+        choices=_blank(_("— choose"), c.NewLesion.choices),
+        error_messages={"required": _("Say whether there is a new lesion.")},
     )
     new_lesion_description = forms.CharField(
-        label="New lesion(s): site and method", widget=TEXTAREA, required=False
+        label=_("New lesion(s): site and method"), widget=TEXTAREA, required=False
     )
     investigator_response = forms.ChoiceField(
-        label="Investigator's timepoint response",
-        choices=_blank("— not recorded", c.ResponseChoice.choices),
+        label=_("Investigator's timepoint response"),
+        choices=_blank(_("— not recorded"), c.ResponseChoice.choices),
         required=False,
-        help_text="The EDC computes the RECIST response; a different reading is flagged.",
+        help_text=_("The EDC computes the RECIST response; a different reading is flagged."),
     )
-    comments = forms.CharField(widget=TEXTAREA, required=False)
+    comments = forms.CharField(label=_("Comments"), widget=TEXTAREA, required=False)
     # Soft checks the user confirms (templates/_warnings.html shows them only when raised).
     acknowledge_warnings = forms.MultipleChoiceField(
-        label="Confirm the warnings",
+        label=_("Confirm the warnings"),
         choices=[(WARN_DATE_OUTSIDE_WINDOW, RULE_DATE_OUTSIDE_WINDOW)],
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -222,14 +236,18 @@ class FollowupForm(StudyDatesMixin, forms.Form):
         self.lesions = list(lesions)
         self._set_non_target_choices(list(non_target_lesions))
         for lesion in self.lesions:
+            # Translators: %(label)s is a lesion label (T1, T2…).
+            status = gettext("%(label)s status") % {"label": lesion.label}
             self.fields[f"m{lesion.pk}_state"] = forms.ChoiceField(
-                label=f"{lesion.label} status",
+                label=status,
                 choices=c.MeasurementState.choices,
                 initial=c.MeasurementState.MEASURED,
-                widget=forms.Select(attrs={"aria-label": f"{lesion.label} status"}),
+                widget=forms.Select(attrs={"aria-label": status}),
             )
+            # Translators: %(label)s is a lesion label (T1, T2…).
+            diameter = gettext("%(label)s diameter (mm)") % {"label": lesion.label}
             self.fields[f"m{lesion.pk}_diameter"] = _diameter_field(
-                f"{lesion.label} diameter (mm)", **{"aria-label": f"{lesion.label} diameter (mm)"}
+                diameter, **{"aria-label": diameter}
             )
 
     def _set_non_target_choices(self, baseline_non_targets: list) -> None:
@@ -237,17 +255,17 @@ class FollowupForm(StudyDatesMixin, forms.Form):
         status (required, never "none at baseline"); one without has only that answer."""
         field = self.fields["non_target_status"]
         if not baseline_non_targets:
-            field.choices = [("", "No non-target lesions at baseline")]
+            field.choices = [("", gettext("No non-target lesions at baseline"))]
             field.disabled = True
-            field.help_text = "Record new disease as a new lesion."
+            field.help_text = gettext("Record new disease as a new lesion.")
             return
         names = ", ".join(
             f"{n.label} ({n.get_organ_display().lower()})" for n in baseline_non_targets
         )
-        field.choices = _blank("— choose the status", c.NonTargetStatus.choices)
+        field.choices = _blank(gettext("— choose the status"), c.NonTargetStatus.choices)
         field.required = True
         field.error_messages["required"] = c.NON_TARGET_STATUS_REQUIRED
-        field.help_text = f"Present at baseline: {names}."
+        field.help_text = gettext("Present at baseline: %(lesions)s.") % {"lesions": names}
 
     def lesion_rows(self):
         """(lesion, state field, diameter field) for the template."""
@@ -319,8 +337,9 @@ def ctcae_choices() -> tuple:
 def grade_choices(term: dict | None) -> list:
     if term is None:
         return [(g, str(g)) for g in c.CTCAE_GRADES]
+    not_defined = gettext("(not defined for this term)")
     return [
-        (int(g), f"{g} — {text}" if text else f"{g} — (not defined for this term)")
+        (int(g), f"{g} — {text}" if text else f"{g} — {not_defined}")
         for g, text in term["grades"].items()
     ]
 
@@ -329,7 +348,7 @@ def _required(message: str) -> dict:
     return {"required": message}
 
 
-SERIOUS_CHOICES = [("True", "Yes"), ("False", "No")]
+SERIOUS_CHOICES = [("True", _("Yes")), ("False", _("No"))]
 
 
 class AdverseEventForm(StudyDatesMixin, forms.Form):
@@ -339,67 +358,71 @@ class AdverseEventForm(StudyDatesMixin, forms.Form):
     study_date_fields = ("start_date", "stop_date", "death_date")
 
     meddra_code = forms.ChoiceField(
-        label="CTCAE v5.0 term", choices=(), error_messages=_required("Choose the CTCAE term.")
+        label=_("CTCAE v5.0 term"),
+        choices=(),
+        error_messages=_required(_("Choose the CTCAE term.")),
     )
     term_specify = forms.CharField(
-        label="Specify (for “Other, specify” terms)", max_length=200, required=False
+        label=_("Specify (for “Other, specify” terms)"), max_length=200, required=False
     )
     grade = forms.TypedChoiceField(
-        label="CTCAE grade",
+        label=_("CTCAE grade"),
         coerce=int,
         empty_value=None,
         choices=(),
-        error_messages=_required("Choose the CTCAE grade."),
+        error_messages=_required(_("Choose the CTCAE grade.")),
     )
-    start_date = forms.DateField(widget=DATE)
-    stop_date = forms.DateField(widget=DATE, required=False, help_text="Empty while ongoing.")
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
+    stop_date = forms.DateField(
+        label=_("Stop date"), widget=DATE, required=False, help_text=_("Empty while ongoing.")
+    )
     serious = forms.TypedChoiceField(
-        label="Serious adverse event (SAE)",
+        label=_("Serious adverse event (SAE)"),
         choices=SERIOUS_CHOICES,
         coerce=lambda value: value == "True",
         widget=forms.RadioSelect,
-        error_messages=_required("Say whether the event is serious (an SAE)."),
+        error_messages=_required(_("Say whether the event is serious (an SAE).")),
     )
     sae_criteria = forms.MultipleChoiceField(
-        label="Seriousness criteria",
+        label=_("Seriousness criteria"),
         choices=c.SAECriterion.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     sae_aware_at = forms.DateTimeField(
-        label="Site aware of the SAE (date and time)", widget=DATETIME, required=False
+        label=_("Site aware of the SAE (date and time)"), widget=DATETIME, required=False
     )
     sae_reported_at = forms.DateTimeField(
-        label="SAE reported to the sponsor (date and time)", widget=DATETIME, required=False
+        label=_("SAE reported to the sponsor (date and time)"), widget=DATETIME, required=False
     )
     relation_paclitaxel = forms.ChoiceField(
-        label="Relation to paclitaxel",
-        choices=_blank("— choose", c.Relation.choices),
-        error_messages=_required("Choose the relation to paclitaxel."),
+        label=_("Relation to paclitaxel"),
+        choices=_blank(_("— choose"), c.Relation.choices),
+        error_messages=_required(_("Choose the relation to paclitaxel.")),
     )
     relation_imp321 = forms.ChoiceField(
-        label="Relation to IMP321 (incl. injection-site reactions)",
-        choices=_blank("— choose", c.Relation.choices),
-        error_messages=_required("Choose the relation to IMP321."),
+        label=_("Relation to IMP321 (incl. injection-site reactions)"),
+        choices=_blank(_("— choose"), c.Relation.choices),
+        error_messages=_required(_("Choose the relation to IMP321.")),
     )
     action_taken = forms.ChoiceField(
-        label="Action taken",
-        choices=_blank("— choose", c.ActionTaken.choices),
-        error_messages=_required("Choose the action taken."),
+        label=_("Action taken"),
+        choices=_blank(_("— choose"), c.ActionTaken.choices),
+        error_messages=_required(_("Choose the action taken.")),
     )
     outcome = forms.ChoiceField(
-        label="Outcome",
-        choices=_blank("— choose", c.AEOutcome.choices),
-        error_messages=_required("Choose the outcome."),
+        label=_("Outcome"),
+        choices=_blank(_("— choose"), c.AEOutcome.choices),
+        error_messages=_required(_("Choose the outcome.")),
     )
-    death_date = forms.DateField(label="Date of death (grade 5)", widget=DATE, required=False)
-    comments = forms.CharField(widget=TEXTAREA, required=False)
+    death_date = forms.DateField(label=_("Date of death (grade 5)"), widget=DATE, required=False)
+    comments = forms.CharField(label=_("Comments"), widget=TEXTAREA, required=False)
 
     def __init__(self, *args, term: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.term = term
-        self.fields["meddra_code"].choices = _blank("— choose a term", ctcae_choices())
-        self.fields["grade"].choices = _blank("— choose the grade", grade_choices(term))
+        self.fields["meddra_code"].choices = _blank(gettext("— choose a term"), ctcae_choices())
+        self.fields["grade"].choices = _blank(gettext("— choose the grade"), grade_choices(term))
 
     def service_kwargs(self) -> dict:
         """The values the service takes: its field list (``AE_FIELDS``), this form's fields."""
@@ -419,35 +442,38 @@ def _limited(limit, field: forms.Field) -> forms.Field:
 class VitalSignsForm(StudyDatesMixin, forms.Form):
     study_date_fields = ("measured_on",)
 
-    visit = forms.ChoiceField(choices=c.VITALS_VISITS)
-    measured_on = forms.DateField(label="Date", widget=DATE)
+    visit = forms.ChoiceField(label=_("Visit"), choices=c.VITALS_VISITS)
+    measured_on = forms.DateField(label=_("Date"), widget=DATE)
     weight_kg = _limited(
-        WEIGHT_KG, forms.DecimalField(label="Weight (kg)", max_digits=4, decimal_places=1)
+        WEIGHT_KG, forms.DecimalField(label=_("Weight (kg)"), max_digits=4, decimal_places=1)
     )
     height_cm = _limited(
         HEIGHT_CM,
-        forms.DecimalField(label="Height (cm)", max_digits=4, decimal_places=1, required=False),
+        forms.DecimalField(label=_("Height (cm)"), max_digits=4, decimal_places=1, required=False),
     )
-    systolic_bp = _limited(SYSTOLIC_BP, forms.IntegerField(label="Systolic BP (mmHg)"))
-    diastolic_bp = _limited(DIASTOLIC_BP, forms.IntegerField(label="Diastolic BP (mmHg)"))
-    heart_rate = _limited(HEART_RATE, forms.IntegerField(label="Heart rate (/min)"))
+    systolic_bp = _limited(SYSTOLIC_BP, forms.IntegerField(label=_("Systolic BP (mmHg)")))
+    diastolic_bp = _limited(DIASTOLIC_BP, forms.IntegerField(label=_("Diastolic BP (mmHg)")))
+    heart_rate = _limited(HEART_RATE, forms.IntegerField(label=_("Heart rate (/min)")))
     temperature_c = _limited(
         TEMPERATURE_C,
-        forms.DecimalField(label="Temperature (°C)", max_digits=3, decimal_places=1),
+        forms.DecimalField(label=_("Temperature (°C)"), max_digits=3, decimal_places=1),
     )
     # A clinical judgement: no score is pre-selected.
     ecog = forms.TypedChoiceField(
-        label="ECOG performance status",
+        label=_("ECOG performance status"),
         coerce=int,
         empty_value=None,
-        error_messages=_required("Choose the ECOG performance status."),
+        error_messages=_required(_("Choose the ECOG performance status.")),
         choices=[
-            ("", "— choose"),
-            (0, "0 — Fully active"),
-            (1, "1 — Restricted in strenuous activity, ambulatory"),
-            (2, "2 — Ambulatory, self-care, unable to work; up > 50 % of waking hours"),
-            (3, "3 — Limited self-care; confined to bed or chair > 50 % of waking hours"),
-            (4, "4 — Completely disabled; totally confined to bed or chair"),
+            ("", _("— choose")),
+            (0, _("0 — Fully active")),
+            (1, _("1 — Restricted in strenuous activity, ambulatory")),
+            (2, _("2 — Ambulatory, self-care, unable to work; up more than half of waking hours")),
+            (
+                3,
+                _("3 — Limited self-care; confined to bed or chair more than half of waking hours"),
+            ),
+            (4, _("4 — Completely disabled; totally confined to bed or chair")),
         ],
     )
 
@@ -464,48 +490,65 @@ class VitalSignsEditForm(AuditedEditForm, VitalSignsForm):
 class AdverseEventChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         term = f"{obj.term}: {obj.term_specify}" if obj.term_specify else obj.term
-        return f"{term}, grade {obj.grade}, from {date_format(obj.start_date)}"
+        return gettext("%(term)s, grade %(grade)s, from %(date)s") % {
+            "term": term,
+            "grade": obj.grade,
+            "date": date_format(obj.start_date),
+        }
 
 
 class ConcomitantMedicationForm(forms.Form):
     """The medication as the source names it; whether it is ongoing is stated, never assumed."""
 
     name = forms.CharField(
-        label="Medication (as written in the source)",
+        label=_("Medication (as written in the source)"),
         max_length=200,
         error_messages=_required(c.CM_NAME_REQUIRED),
     )
     atc_code = forms.CharField(
-        label="ATC code (optional)",
+        label=_("ATC code (optional)"),
         max_length=7,
         required=False,
-        help_text="7 characters, e.g. A04AA01 (ondansetron).",
+        help_text=_("7 characters, e.g. A04AA01 (ondansetron)."),
     )
-    indication = forms.CharField(max_length=200, error_messages=_required(c.CM_INDICATION_REQUIRED))
+    indication = forms.CharField(
+        label=_("Indication"),
+        max_length=200,
+        error_messages=_required(c.CM_INDICATION_REQUIRED),
+    )
     adverse_event = AdverseEventChoice(
-        label="Adverse event treated (optional)",
+        label=_("Adverse event treated (optional)"),
         queryset=None,
         required=False,
-        empty_label="— none (not given for an adverse event)",
+        empty_label=_("— none (not given for an adverse event)"),
     )
     dose = forms.DecimalField(
+        label=_("Dose"),
         max_digits=8,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"min": "0.01", "step": "any"}),
         error_messages=_required(c.CM_DOSE_POSITIVE),
     )
-    unit = forms.ChoiceField(label="Dose unit", choices=_blank("— choose", c.DoseUnit.choices))
-    route = forms.ChoiceField(choices=_blank("— choose", c.Route.choices))
-    frequency = forms.ChoiceField(choices=_blank("— choose", c.Frequency.choices))
-    start_date = forms.DateField(widget=DATE, error_messages=_required(c.CM_START_REQUIRED))
+    unit = forms.ChoiceField(
+        label=_("Dose unit"), choices=_blank(_("— choose"), c.DoseUnit.choices)
+    )
+    route = forms.ChoiceField(label=_("Route"), choices=_blank(_("— choose"), c.Route.choices))
+    frequency = forms.ChoiceField(
+        label=_("Frequency"), choices=_blank(_("— choose"), c.Frequency.choices)
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), widget=DATE, error_messages=_required(c.CM_START_REQUIRED)
+    )
     ongoing = forms.TypedChoiceField(
-        label="Ongoing",
+        label=_("Ongoing"),
         choices=SERIOUS_CHOICES,
         coerce=lambda value: value == "True",
         widget=forms.RadioSelect,
         error_messages=_required(c.CM_ONGOING_REQUIRED),
     )
-    stop_date = forms.DateField(widget=DATE, required=False, help_text="Only when not ongoing.")
+    stop_date = forms.DateField(
+        label=_("Stop date"), widget=DATE, required=False, help_text=_("Only when not ongoing.")
+    )
 
     def __init__(self, *args, adverse_events=None, **kwargs):
         kwargs.pop("patient", None)

@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from edc.audit.models import AuditedModel
 from patients.models import Patient
@@ -31,7 +33,7 @@ class TumourAssessment(AuditedModel):
     assessment_date = models.DateField()
     method = models.CharField(max_length=12, choices=c.ImagingMethod.choices)
     # The calendar event this assessment fulfils (TUM-BL, TUM-W8, ...); blank = unscheduled.
-    calendar_code = models.CharField("calendar event", max_length=20, blank=True, editable=False)
+    calendar_code = models.CharField(_("calendar event"), max_length=20, blank=True, editable=False)
     # Follow-up only.
     non_target_status = models.CharField(
         max_length=24, choices=c.NonTargetStatus.choices, blank=True
@@ -41,14 +43,14 @@ class TumourAssessment(AuditedModel):
     )
     new_lesion_description = models.TextField(blank=True)
     investigator_response = models.CharField(
-        "Investigator's timepoint response",
+        _("Investigator's timepoint response"),
         max_length=16,
         choices=c.ResponseChoice.choices,
         blank=True,
     )
     # Computed by assessments.recist when saved (follow-up responses; sum at every timepoint).
     computed_sum_mm = models.DecimalField(
-        "sum of diameters (mm, computed)",
+        _("sum of diameters (mm, computed)"),
         max_digits=6,
         decimal_places=1,
         null=True,
@@ -56,14 +58,14 @@ class TumourAssessment(AuditedModel):
         editable=False,
     )
     computed_target_response = models.CharField(
-        "target response (computed)",
+        _("target response (computed)"),
         max_length=16,
         choices=c.ResponseChoice.choices,
         blank=True,
         editable=False,
     )
     computed_overall_response = models.CharField(
-        "overall response (computed)",
+        _("overall response (computed)"),
         max_length=16,
         choices=c.ResponseChoice.choices,
         blank=True,
@@ -72,7 +74,7 @@ class TumourAssessment(AuditedModel):
     response_disagrees = models.BooleanField(default=False, editable=False)
     comments = models.TextField(blank=True)
     # Soft checks the user confirmed before saving (edc.validators.stored_acknowledgements).
-    warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
+    warnings_acknowledged = models.TextField(_("Warnings confirmed at entry"), blank=True)
 
     class Meta:
         ordering = ["patient_id", "assessment_date"]
@@ -111,8 +113,10 @@ class TumourAssessment(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        kind = self.get_kind_display().capitalize()
-        return f"{kind} tumour assessment {date_format(self.assessment_date)} — {self.patient}"
+        values = {"date": date_format(self.assessment_date), "patient": self.patient}
+        if self.is_baseline:
+            return gettext("Baseline tumour assessment %(date)s — %(patient)s") % values
+        return gettext("Follow-up tumour assessment %(date)s — %(patient)s") % values
 
     @property
     def is_baseline(self) -> bool:
@@ -136,10 +140,10 @@ class TargetLesion(AuditedModel):
     organ = models.CharField(max_length=16, choices=c.Organ.choices)
     location = models.CharField(max_length=120, blank=True)
     diameter_mm = models.DecimalField(
-        "Baseline diameter (mm)",
+        _("Baseline diameter (mm)"),
         max_digits=5,
         decimal_places=1,
-        help_text="Longest diameter; short axis for a lymph node.",
+        help_text=_("Longest diameter; short axis for a lymph node."),
     )
 
     class Meta:
@@ -183,7 +187,7 @@ class NonTargetLesion(AuditedModel):
     location = models.CharField(max_length=120, blank=True)
 
     class Meta:
-        verbose_name = "non-target lesion"
+        verbose_name = _("non-target lesion")
         ordering = ["assessment_id", "label"]
         constraints = [
             models.UniqueConstraint(
@@ -213,9 +217,9 @@ class LesionMeasurement(AuditedModel):
     )
     lesion = models.ForeignKey(TargetLesion, on_delete=models.PROTECT, related_name="measurements")
     diameter_mm = models.DecimalField(
-        "diameter (mm)", max_digits=5, decimal_places=1, null=True, blank=True
+        _("diameter (mm)"), max_digits=5, decimal_places=1, null=True, blank=True
     )
-    too_small = models.BooleanField("Too small to measure", default=False)
+    too_small = models.BooleanField(_("Too small to measure"), default=False)
     not_evaluable = models.BooleanField(default=False)
 
     class Meta:
@@ -251,7 +255,7 @@ class LesionMeasurement(AuditedModel):
     @property
     def display_value(self) -> str:
         if self.too_small:
-            return "too small"
+            return gettext("too small")
         if self.not_evaluable:
             return "NE"
         return f"{self.diameter_mm} mm"
@@ -270,24 +274,26 @@ class AdverseEvent(AuditedModel):
     FREE_TEXT_FIELDS = frozenset({"term_specify"})  # as typed (edc.audit.privacy)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="adverse_events")
-    meddra_code = models.CharField("MedDRA code", max_length=8)
-    term = models.CharField("CTCAE term", max_length=200)
-    term_specify = models.CharField("Specify (“Other, specify” terms)", max_length=200, blank=True)
+    meddra_code = models.CharField(_("MedDRA code"), max_length=8)
+    term = models.CharField(_("CTCAE term"), max_length=200)
+    term_specify = models.CharField(
+        _("Specify (“Other, specify” terms)"), max_length=200, blank=True
+    )
     grade = models.PositiveSmallIntegerField(
-        "CTCAE grade", validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("CTCAE grade"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     start_date = models.DateField()
-    stop_date = models.DateField(null=True, blank=True, help_text="Empty while ongoing.")
-    serious = models.BooleanField("Serious (SAE)", default=False)
-    sae_criteria = models.JSONField("Seriousness criteria", default=list, blank=True)
-    sae_aware_at = models.DateTimeField("Site aware of the SAE", null=True, blank=True)
-    sae_reported_at = models.DateTimeField("SAE reported", null=True, blank=True)
+    stop_date = models.DateField(null=True, blank=True, help_text=_("Empty while ongoing."))
+    serious = models.BooleanField(_("Serious (SAE)"), default=False)
+    sae_criteria = models.JSONField(_("Seriousness criteria"), default=list, blank=True)
+    sae_aware_at = models.DateTimeField(_("Site aware of the SAE"), null=True, blank=True)
+    sae_reported_at = models.DateTimeField(_("SAE reported"), null=True, blank=True)
     reported_late = models.BooleanField(default=False, editable=False)
     relation_paclitaxel = models.CharField(
-        "Relation to paclitaxel", max_length=12, choices=c.Relation.choices
+        _("Relation to paclitaxel"), max_length=12, choices=c.Relation.choices
     )
     relation_imp321 = models.CharField(
-        "Relation to IMP321", max_length=12, choices=c.Relation.choices
+        _("Relation to IMP321"), max_length=12, choices=c.Relation.choices
     )
     action_taken = models.CharField(max_length=14, choices=c.ActionTaken.choices)
     outcome = models.CharField(max_length=14, choices=c.AEOutcome.choices)
@@ -333,8 +339,12 @@ class AdverseEvent(AuditedModel):
 
     def __str__(self) -> str:
         term = f"{self.term}: {self.term_specify}" if self.term_specify else self.term
-        start = date_format(self.start_date)
-        return f"Adverse event {term}, grade {self.grade}, from {start} — {self.patient}"
+        return gettext("Adverse event %(term)s, grade %(grade)s, from %(start)s — %(patient)s") % {
+            "term": term,
+            "grade": self.grade,
+            "start": date_format(self.start_date),
+            "patient": self.patient,
+        }
 
     @property
     def grade_definition(self) -> str:
@@ -350,22 +360,22 @@ class VitalSigns(AuditedModel):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="vital_signs")
     visit = models.CharField(max_length=12, choices=c.VITALS_VISITS)
-    measured_on = models.DateField("date measured")
-    weight_kg = models.DecimalField("weight (kg)", max_digits=4, decimal_places=1)
+    measured_on = models.DateField(_("date measured"))
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=4, decimal_places=1)
     height_cm = models.DecimalField(
-        "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True
+        _("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
-    systolic_bp = models.PositiveSmallIntegerField("Systolic BP (mmHg)")
-    diastolic_bp = models.PositiveSmallIntegerField("Diastolic BP (mmHg)")
-    heart_rate = models.PositiveSmallIntegerField("Heart rate (/min)")
-    temperature_c = models.DecimalField("Temperature (°C)", max_digits=3, decimal_places=1)
+    systolic_bp = models.PositiveSmallIntegerField(_("Systolic BP (mmHg)"))
+    diastolic_bp = models.PositiveSmallIntegerField(_("Diastolic BP (mmHg)"))
+    heart_rate = models.PositiveSmallIntegerField(_("Heart rate (/min)"))
+    temperature_c = models.DecimalField(_("Temperature (°C)"), max_digits=3, decimal_places=1)
     ecog = models.PositiveSmallIntegerField(
-        "ECOG performance status", validators=[MinValueValidator(0), MaxValueValidator(4)]
+        _("ECOG performance status"), validators=[MinValueValidator(0), MaxValueValidator(4)]
     )
 
     class Meta:
-        verbose_name = "vital signs"
-        verbose_name_plural = "vital signs"
+        verbose_name = _("vital signs")
+        verbose_name_plural = _("vital signs")
         ordering = ["patient_id", "measured_on", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -382,7 +392,10 @@ class VitalSigns(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Vital signs {date_format(self.measured_on)} — {self.patient}"
+        return gettext("Vital signs %(date)s — %(patient)s") % {
+            "date": date_format(self.measured_on),
+            "patient": self.patient,
+        }
 
 
 class ConcomitantMedication(AuditedModel):
@@ -395,28 +408,28 @@ class ConcomitantMedication(AuditedModel):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="concomitant_medications"
     )
-    name = models.CharField("medication (as in the source)", max_length=200)
-    atc_code = models.CharField("ATC code", max_length=7, blank=True)
+    name = models.CharField(_("medication (as in the source)"), max_length=200)
+    atc_code = models.CharField(_("ATC code"), max_length=7, blank=True)
     indication = models.CharField(max_length=200)
     dose = models.DecimalField(max_digits=8, decimal_places=2)
-    unit = models.CharField("dose unit", max_length=12, choices=c.DoseUnit.choices)
+    unit = models.CharField(_("dose unit"), max_length=12, choices=c.DoseUnit.choices)
     route = models.CharField(max_length=12, choices=c.Route.choices)
     frequency = models.CharField(max_length=16, choices=c.Frequency.choices)
-    start_date = models.DateField("start date")
+    start_date = models.DateField(_("start date"))
     # A clinical fact the site states: no default.
     ongoing = models.BooleanField()
-    stop_date = models.DateField("stop date", null=True, blank=True)
+    stop_date = models.DateField(_("stop date"), null=True, blank=True)
     adverse_event = models.ForeignKey(
         AdverseEvent,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="medications",
-        verbose_name="adverse event treated",
+        verbose_name=_("adverse event treated"),
     )
 
     class Meta:
-        verbose_name = "concomitant medication"
+        verbose_name = _("concomitant medication")
         ordering = ["patient_id", "start_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -432,5 +445,8 @@ class ConcomitantMedication(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        start = date_format(self.start_date)
-        return f"Concomitant medication {self.name}, from {start} — {self.patient}"
+        return gettext("Concomitant medication %(name)s, from %(start)s — %(patient)s") % {
+            "name": self.name,
+            "start": date_format(self.start_date),
+            "patient": self.patient,
+        }

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from edc import protocol
 from edc.protocol import RECIST
@@ -260,7 +261,11 @@ def validate_sae(
         collector.add("sae_criteria", msg.SAE_CRITERIA_REQUIRED)
     unknown = [c for c in criteria if c not in msg.SAECriterion.values]
     if unknown:
-        collector.add("sae_criteria", f"Unknown seriousness criteria: {', '.join(unknown)}.")
+        collector.add(
+            "sae_criteria",
+            gettext("Unknown seriousness criteria: %(criteria)s.")
+            % {"criteria": ", ".join(unknown)},
+        )
     if aware_at is None:
         collector.add("sae_aware_at", msg.SAE_AWARENESS_REQUIRED)
     if reported_at is None:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
@@ -39,7 +40,7 @@ class PatientFormView(DataEntryRequiredMixin, FormView):
     """A form about one patient of the user's sites (another site's patient is a 404)."""
 
     title = ""
-    success_message = "Saved."
+    success_message = _("Saved.")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -74,8 +75,8 @@ class BaselineView(PatientFormView):
     """Baseline entry (new) or correction (``self.assessment`` set): lesions as formsets."""
 
     template_name = "assessments/baseline_form.html"
-    title = "Baseline tumour assessment"
-    success_message = "Baseline tumour assessment saved."
+    title = _("Baseline tumour assessment")
+    success_message = _("Baseline tumour assessment saved.")
     assessment = None
 
     def get_form_class(self):
@@ -174,8 +175,8 @@ class BaselineView(PatientFormView):
 
 class FollowupView(PatientFormView):
     template_name = "assessments/followup_form.html"
-    title = "Follow-up tumour assessment"
-    success_message = "Tumour assessment saved; RECIST response computed."
+    title = _("Follow-up tumour assessment")
+    success_message = _("Tumour assessment saved; RECIST response computed.")
     assessment = None
 
     def get_baseline(self):
@@ -235,11 +236,11 @@ class TumourAssessmentEditMixin:
 
 
 class BaselineEditView(TumourAssessmentEditMixin, BaselineView):
-    title = "Correct the baseline tumour assessment"
+    title = _("Correct the baseline tumour assessment")
 
 
 class FollowupEditView(TumourAssessmentEditMixin, FollowupView):
-    title = "Correct a follow-up tumour assessment"
+    title = _("Correct a follow-up tumour assessment")
 
 
 @requires(roles.ENTER_DATA)
@@ -285,8 +286,8 @@ class AdverseEventListView(TrialRoleRequiredMixin, ListView):
 
 class AdverseEventFormView(PatientFormView):
     template_name = "assessments/ae_form.html"
-    title = "Adverse event"
-    success_message = "Adverse event saved."
+    title = _("Adverse event")
+    success_message = _("Adverse event saved.")
     adverse_event = None
 
     def get_form_class(self):
@@ -346,7 +347,7 @@ class AdverseEventFormView(PatientFormView):
 
 
 class AdverseEventEditView(AdverseEventFormView):
-    title = "Correct or follow up an adverse event"
+    title = _("Correct or follow up an adverse event")
 
     def get_patient(self):
         self.adverse_event = selectors.adverse_event_get_for_user(
@@ -358,8 +359,8 @@ class AdverseEventEditView(AdverseEventFormView):
 # --- Vital signs ---------------------------------------------------------------------------------
 class VitalSignsFormView(PatientFormView):
     template_name = "assessments/form.html"
-    title = "Vital signs and ECOG"
-    success_message = "Vital signs saved."
+    title = _("Vital signs and ECOG")
+    success_message = _("Vital signs saved.")
     vital_signs = None
 
     def get_form_class(self):
@@ -393,7 +394,7 @@ class VitalSignsFormView(PatientFormView):
 
 
 class VitalSignsEditView(VitalSignsFormView):
-    title = "Correct vital signs"
+    title = _("Correct vital signs")
 
     def get_patient(self):
         self.vital_signs = selectors.vital_signs_get_for_user(
@@ -414,8 +415,8 @@ class ConcomitantMedicationListView(TrialRoleRequiredMixin, ListView):
 
 class ConcomitantMedicationFormView(PatientFormView):
     template_name = "assessments/form.html"
-    title = "Concomitant medication"
-    success_message = "Concomitant medication saved."
+    title = _("Concomitant medication")
+    success_message = _("Concomitant medication saved.")
     medication = None
 
     def get_form_class(self):
@@ -465,7 +466,7 @@ class ConcomitantMedicationFormView(PatientFormView):
 
 
 class ConcomitantMedicationEditView(ConcomitantMedicationFormView):
-    title = "Correct or follow up a concomitant medication"
+    title = _("Correct or follow up a concomitant medication")
 
     def get_patient(self):
         self.medication = selectors.conmed_get_for_user(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from edc import protocol
 from edc.validators import HEIGHT_CM, WEIGHT_KG
@@ -44,12 +45,12 @@ class WarningsMixin(forms.Form):
 
     # ACKNOWLEDGE_FIELD: the name the services read.
     acknowledge_warnings = forms.MultipleChoiceField(
-        label="Confirm the warnings",
+        label=_("Confirm the warnings"),
         choices=[
-            (rules.WARN_DATE_OUTSIDE_WINDOW, rules.RULE_DATE_OUTSIDE_WINDOW),
-            (rules.WARN_WEIGHT_CHANGED, "Weight changed since the last dose"),
-            (rules.WARN_DOSE_OFF_PLAN, "Dose off plan"),
-            (rules.WARN_NOT_DAY_AFTER_PACLITAXEL, "IMP321 not the day after paclitaxel"),
+            (rules.WARN_DATE_OUTSIDE_WINDOW, _("Date outside the visit window")),
+            (rules.WARN_WEIGHT_CHANGED, _("Weight changed since the last dose")),
+            (rules.WARN_DOSE_OFF_PLAN, _("Dose off plan")),
+            (rules.WARN_NOT_DAY_AFTER_PACLITAXEL, _("IMP321 not the day after paclitaxel")),
         ],
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -60,41 +61,45 @@ def _premedication(label: str) -> forms.TypedChoiceField:
     """A premedication given or not: stated by the site, never pre-answered."""
     return forms.TypedChoiceField(
         label=label,
-        choices=[("", "— not answered yet"), ("True", "Given"), ("False", "Not given")],
+        choices=[("", _("— not answered yet")), ("True", _("Given")), ("False", _("Not given"))],
         coerce=lambda value: value == "True",
         empty_value=None,
         required=False,
-        help_text="Answer for every dose given: the casebook shows it in progress until then.",
+        help_text=_("Answer for every dose given: the casebook shows it in progress until then."),
     )
 
 
 class PaclitaxelForm(DoseDatesMixin, WarningsMixin, AuditedEditForm):
     study_date_fields = ("administration_date",)
 
-    administration_date = forms.DateField(label="Date", widget=DATE)
+    administration_date = forms.DateField(label=_("Date"), widget=DATE)
     # A clinical fact the user states: blank first, never pre-selected.
-    status = forms.ChoiceField(choices=[("", "— choose"), *AdministrationStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("— choose")), *AdministrationStatus.choices]
+    )
     status_reason = forms.CharField(
-        label="Reason (held / not done)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason (held / not done)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     height_cm = HEIGHT_CM.apply_to(
-        forms.DecimalField(label="Height (cm, baseline)", max_digits=5, decimal_places=1)
+        forms.DecimalField(label=_("Height (cm, baseline)"), max_digits=5, decimal_places=1)
     )
     weight_kg = WEIGHT_KG.apply_to(
-        forms.DecimalField(label="Weight (kg, this visit)", max_digits=5, decimal_places=1)
+        forms.DecimalField(label=_("Weight (kg, this visit)"), max_digits=5, decimal_places=1)
     )
     dose_level_mg_m2 = forms.TypedChoiceField(
-        label="Dose level (mg/m²)",
+        label=_("Dose level (mg/m²)"),
         choices=DOSE_LEVEL_CHOICES,
         coerce=lambda v: v,
     )
     reduction_reason = forms.CharField(
-        label="Reason for dose reduction",
+        label=_("Reason for dose reduction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     actual_dose_mg = forms.DecimalField(
-        label="Actual dose given (mg)",
+        label=_("Actual dose given (mg)"),
         required=False,
         max_digits=6,
         decimal_places=1,
@@ -104,19 +109,19 @@ class PaclitaxelForm(DoseDatesMixin, WarningsMixin, AuditedEditForm):
             attrs={"min": "0.1", "step": "0.1", "max": f"{rules.largest_actual_dose_mg()}"}
         ),
     )
-    infusion_start = forms.TimeField(required=False, widget=TIME)
-    infusion_stop = forms.TimeField(required=False, widget=TIME)
+    infusion_start = forms.TimeField(label=_("Infusion start"), required=False, widget=TIME)
+    infusion_stop = forms.TimeField(label=_("Infusion stop"), required=False, widget=TIME)
     hold_override_confirmed = forms.BooleanField(
-        label="Hold criteria are met but the investigator decided to give the dose",
+        label=_("Hold criteria are met but the investigator decided to give the dose"),
         required=False,
     )
 
     # Premedication: stated per dose; nothing pre-selected (empty = not yet answered).
-    premed_dexamethasone = _premedication("Dexamethasone before the infusion")
-    premed_antihistamine = _premedication("Antihistamine (H1) before the infusion")
-    premed_h2_blocker = _premedication("H2 blocker before the infusion")
+    premed_dexamethasone = _premedication(_("Dexamethasone before the infusion"))
+    premed_antihistamine = _premedication(_("Antihistamine (H1) before the infusion"))
+    premed_h2_blocker = _premedication(_("H2 blocker before the infusion"))
     premed_other = forms.CharField(
-        label="Other premedication (name and dose)", max_length=200, required=False
+        label=_("Other premedication (name and dose)"), max_length=200, required=False
     )
 
     def clean_dose_level_mg_m2(self):
@@ -154,25 +159,32 @@ class Imp321Form(DoseDatesMixin, WarningsMixin, AuditedEditForm):
     study_date_fields = ("injected_at",)
 
     injected_at = forms.DateTimeField(
-        label="Date and time",
+        label=_("Date and time"),
         widget=DATETIME,
     )
-    status = forms.ChoiceField(choices=[("", "— choose"), *InjectionStatus.choices])
-    status_reason = forms.CharField(label="Reason (not done)", required=False)
-    dose_mg = forms.DecimalField(label="Dose (mg)", required=False, max_digits=5, decimal_places=2)
-    dose_reason = forms.CharField(
-        label="Reason for a dose other than the cohort dose", required=False
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("— choose")), *InjectionStatus.choices]
     )
-    kit_number = forms.CharField(max_length=30, required=False)
-    lot_number = forms.CharField(max_length=30, required=False)
-    injection_site = forms.ChoiceField(choices=[("", "—"), *InjectionSite.choices], required=False)
+    status_reason = forms.CharField(label=_("Reason (not done)"), required=False)
+    dose_mg = forms.DecimalField(
+        label=_("Dose (mg)"), required=False, max_digits=5, decimal_places=2
+    )
+    dose_reason = forms.CharField(
+        label=_("Reason for a dose other than the cohort dose"), required=False
+    )
+    kit_number = forms.CharField(label=_("Kit number"), max_length=30, required=False)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=30, required=False)
+    injection_site = forms.ChoiceField(
+        label=_("Injection site"), choices=[("", "—"), *InjectionSite.choices], required=False
+    )
     # An observation: never pre-answered ("None" is a choice the user makes).
     local_reaction = forms.ChoiceField(
-        choices=[("", "— choose (“No reaction” if there was none)"), *LocalReaction.choices]
+        label=_("Local reaction"),
+        choices=[("", _("— choose (“No reaction” if there was none)")), *LocalReaction.choices],
     )
-    local_reaction_details = forms.CharField(required=False)
+    local_reaction_details = forms.CharField(label=_("Local reaction details"), required=False)
     no_preceding_dose_reason = forms.CharField(
-        label="Reason for injecting without paclitaxel the day before", required=False
+        label=_("Reason for injecting without paclitaxel the day before"), required=False
     )
     field_order = [
         "injected_at",

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from edc.audit.models import AuditedModel
 from patients.models import CalendarEvent, Patient
@@ -25,44 +26,48 @@ class PaclitaxelAdministration(AuditedModel):
     event = models.OneToOneField(CalendarEvent, on_delete=models.PROTECT, related_name="paclitaxel")
     cycle = models.PositiveSmallIntegerField()
     day = models.PositiveSmallIntegerField()
-    administration_date = models.DateField("date of administration")
+    administration_date = models.DateField(_("date of administration"))
     status = models.CharField(max_length=10, choices=AdministrationStatus.choices)
     status_reason = models.TextField(blank=True)
-    height_cm = models.DecimalField("height (cm)", max_digits=5, decimal_places=1)
-    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1)
-    bsa_m2 = models.DecimalField("BSA (m²)", max_digits=4, decimal_places=2)
-    dose_level_mg_m2 = models.DecimalField("dose level (mg/m²)", max_digits=4, decimal_places=1)
-    planned_dose_mg = models.DecimalField("planned dose (mg)", max_digits=6, decimal_places=1)
+    height_cm = models.DecimalField(_("height (cm)"), max_digits=5, decimal_places=1)
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1)
+    bsa_m2 = models.DecimalField(_("BSA (m²)"), max_digits=4, decimal_places=2)
+    dose_level_mg_m2 = models.DecimalField(_("dose level (mg/m²)"), max_digits=4, decimal_places=1)
+    planned_dose_mg = models.DecimalField(_("planned dose (mg)"), max_digits=6, decimal_places=1)
     reduction_reason = models.TextField(blank=True)
     actual_dose_mg = models.DecimalField(
-        "actual dose given (mg)", max_digits=6, decimal_places=1, null=True, blank=True
+        _("actual dose given (mg)"), max_digits=6, decimal_places=1, null=True, blank=True
     )
     infusion_start = models.TimeField(null=True, blank=True)
     infusion_stop = models.TimeField(null=True, blank=True)
     # Hold check as shown at entry (latest haematology within the protocol's look-back).
     anc_at_check = models.DecimalField(
-        "ANC at the hold check (10⁹/L)", max_digits=6, decimal_places=2, null=True, blank=True
+        _("ANC at the hold check (10⁹/L)"), max_digits=6, decimal_places=2, null=True, blank=True
     )
     platelets_at_check = models.DecimalField(
-        "platelets at the hold check (10⁹/L)", max_digits=6, decimal_places=1, null=True, blank=True
+        _("platelets at the hold check (10⁹/L)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
     )
     # True: a threshold was not reached, the protocol says hold; None: no usable lab.
-    hold_criteria_met = models.BooleanField("hold criteria met", null=True, blank=True)
+    hold_criteria_met = models.BooleanField(_("hold criteria met"), null=True, blank=True)
     hold_override_confirmed = models.BooleanField(default=False)
     # Premedication before this infusion: each stated yes or no by the site (empty = not yet
     # answered; the casebook shows a given dose without them as in progress).
     premed_dexamethasone = models.BooleanField(
-        "Premedication: dexamethasone", null=True, blank=True
+        _("Premedication: dexamethasone"), null=True, blank=True
     )
     premed_antihistamine = models.BooleanField(
-        "Premedication: antihistamine (H1)", null=True, blank=True
+        _("Premedication: antihistamine (H1)"), null=True, blank=True
     )
-    premed_h2_blocker = models.BooleanField("Premedication: H2 blocker", null=True, blank=True)
+    premed_h2_blocker = models.BooleanField(_("Premedication: H2 blocker"), null=True, blank=True)
     premed_other = models.CharField(
-        "Other premedication (name and dose)", max_length=200, blank=True
+        _("Other premedication (name and dose)"), max_length=200, blank=True
     )
     # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
-    warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
+    warnings_acknowledged = models.TextField(_("Warnings confirmed at entry"), blank=True)
 
     FREE_TEXT_FIELDS = frozenset({"premed_other"})  # as typed (edc.audit.privacy)
 
@@ -95,9 +100,9 @@ class Imp321Injection(AuditedModel):
     injection_number = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=InjectionStatus.choices)
     status_reason = models.TextField(blank=True)
-    injected_at = models.DateTimeField("date and time of injection")
+    injected_at = models.DateTimeField(_("date and time of injection"))
     dose_mg = models.DecimalField(
-        "dose (mg)", max_digits=5, decimal_places=2, null=True, blank=True
+        _("dose (mg)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     dose_reason = models.TextField(blank=True)
     kit_number = models.CharField(max_length=30, blank=True)
@@ -112,16 +117,16 @@ class Imp321Injection(AuditedModel):
         null=True,
         blank=True,
         related_name="injections",
-        help_text="The paclitaxel dose this injection follows.",
+        help_text=_("The paclitaxel dose this injection follows."),
     )
     no_preceding_dose_reason = models.TextField(
-        "reason for no paclitaxel dose the day before", blank=True
+        _("reason for no paclitaxel dose the day before"), blank=True
     )
     # The soft checks (dosing.rules) the user confirmed when saving, one per line, as shown.
-    warnings_acknowledged = models.TextField("Warnings confirmed at entry", blank=True)
+    warnings_acknowledged = models.TextField(_("Warnings confirmed at entry"), blank=True)
 
     class Meta:
-        verbose_name = "IMP321 injection"
+        verbose_name = _("IMP321 injection")
         ordering = ["patient", "injection_number"]
         constraints = [
             models.UniqueConstraint(

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from edc import protocol
 from edc.softcheck import SoftCheck, deviation_severity
@@ -31,14 +32,18 @@ NOT_DONE = "not_done"
 PACLITAXEL_STATUSES = (GIVEN, HELD, NOT_DONE)
 
 # Messages (tests and form/serializer wrappers import these).
-MSG_DOSE_LEVEL_NOT_IN_PROTOCOL = "{level} mg/m² is not a protocol dose level (allowed: {allowed})."
-MSG_NOT_A_DOSING_DAY = "D{day} is not a paclitaxel dosing day (allowed: {allowed})."
-MSG_HOLD_ANC_BELOW = "ANC {value} × 10⁹/L is below {threshold} required on D{day}"
-MSG_HOLD_PLATELETS_BELOW = "Platelets {value} × 10⁹/L is below {threshold} required on D{day}"
-MSG_HOLD_ANC_MISSING = "No ANC result within {days} days before the D{day} dose"
-MSG_HOLD_PLATELETS_MISSING = "No platelet result within {days} days before the D{day} dose"
+MSG_DOSE_LEVEL_NOT_IN_PROTOCOL = _(
+    "{level} mg/m² is not a protocol dose level (allowed: {allowed})."
+)
+MSG_NOT_A_DOSING_DAY = _("D{day} is not a paclitaxel dosing day (allowed: {allowed}).")
+MSG_HOLD_ANC_BELOW = _("ANC {value} × 10⁹/L is below {threshold} required on D{day}")
+MSG_HOLD_PLATELETS_BELOW = _("Platelets {value} × 10⁹/L is below {threshold} required on D{day}")
+MSG_HOLD_ANC_MISSING = _("No ANC result within {days} days before the D{day} dose")
+MSG_HOLD_PLATELETS_MISSING = _("No platelet result within {days} days before the D{day} dose")
 
 # Soft checks (edc.softcheck.SoftCheck): the rule, then the values. Codes are the API's.
+# Their words stay English: the acknowledged ones are stored with the record and compared on
+# the next save (edc.validators.already_acknowledged), whatever the user's language.
 WARN_DATE_OUTSIDE_WINDOW = "date_outside_window"
 WARN_WEIGHT_CHANGED = "weight_changed"
 WARN_DOSE_OFF_PLAN = "dose_off_plan"
@@ -69,12 +74,14 @@ DETAIL_INJECTION_GAP = "paclitaxel given on {paclitaxel}, injection on {injectio
 DETAIL_NO_PACLITAXEL = "no paclitaxel dose is recorded as given before this injection ({event})"
 
 # Proposed dates (dose forms): said next to the date whenever the proposal needs checking.
-PROPOSED_OUTSIDE_WINDOW = (
+PROPOSED_OUTSIDE_WINDOW = _(
     "Proposed date {date} is outside the window {earliest} – {latest}: check it before saving."
 )
-PROPOSED_IN_FUTURE = "Due on {date}, after today: the date cannot be saved before it has happened."
-PROPOSED_DAY_AFTER_PACLITAXEL = "Proposed: the day after the paclitaxel dose of {date}."
-PROPOSED_NO_PACLITAXEL = (
+PROPOSED_IN_FUTURE = _(
+    "Due on {date}, after today: the date cannot be saved before it has happened."
+)
+PROPOSED_DAY_AFTER_PACLITAXEL = _("Proposed: the day after the paclitaxel dose of {date}.")
+PROPOSED_NO_PACLITAXEL = _(
     "No paclitaxel dose is recorded as given for this cycle day: the planned date is proposed."
 )
 
@@ -350,7 +357,7 @@ def propose_imp321_date(
     if paclitaxel_date is None:
         proposed = min(planned, today)
         note = _window_note(proposed, earliest=earliest, latest=latest, today=today)
-        return DateProposal(proposed, " ".join(p for p in (PROPOSED_NO_PACLITAXEL, note) if p))
+        return DateProposal(proposed, " ".join(str(p) for p in (PROPOSED_NO_PACLITAXEL, note) if p))
     proposed = paclitaxel_date + timedelta(days=protocol.IMP321_DAYS_AFTER_PACLITAXEL)
     if proposed > today:
         return DateProposal(proposed, PROPOSED_IN_FUTURE.format(date=date_format(proposed)))

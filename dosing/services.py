@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from edc import protocol
 from edc.audit.services import audited_create, audited_update
@@ -240,6 +240,12 @@ def _stored(value: Decimal | None, field: str) -> Decimal | None:
     return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def _not_given_reason(record: PaclitaxelAdministration) -> str:
+    """The calendar's not-done reason: stored, so in English whatever the user's language."""
+    with translation.override("en"):
+        return f"{record.get_status_display()}: {record.status_reason}"
+
+
 def _sync_calendar(
     patient: Patient,
     event: CalendarEvent,
@@ -296,7 +302,7 @@ def paclitaxel_record(
         event,
         given=record.status == AdministrationStatus.GIVEN,
         when=record.administration_date,
-        reason_not_given=f"{record.get_status_display()}: {record.status_reason}",
+        reason_not_given=_not_given_reason(record),
         user=user,
     )
     return record
@@ -336,7 +342,7 @@ def paclitaxel_update(
         record.event,
         given=record.status == AdministrationStatus.GIVEN,
         when=record.administration_date,
-        reason_not_given=f"{record.get_status_display()}: {record.status_reason}",
+        reason_not_given=_not_given_reason(record),
         user=user,
     )
     return record

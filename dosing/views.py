@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -94,7 +95,7 @@ class DoseFormView(DataEntryRequiredMixin, FormView):
             )
         if saved is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"{self.event.label} saved.")
+        messages.success(self.request, _("%(event)s saved.") % {"event": self.event.label})
         return redirect("patients:detail", pk=self.patient.pk)
 
 

@@ -9,6 +9,10 @@ amendment is a one-line change here.
 
 This module imports nothing of ours and touches no ORM.
 
+Words users read come in two forms: the English ``label``/``text`` that is stored, compared
+and exported (calendar event labels are saved on each patient's calendar, cohort labels are the
+SDTM ARM), and a ``title`` in the user's language for pages (``django.utils.translation``).
+
 Day arithmetic: study day 1 is the actual date of C1D1. Cycle ``c`` day ``d`` falls on study
 day ``(c - 1) * CYCLE_LENGTH_DAYS + d`` when nothing is delayed (C3D16 = day 72, C6D16 = day
 156). A delayed cycle D1 shifts that cycle and all later cycles (see ``patients.schedule``).
@@ -19,6 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import localize
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy as _
+
 TRIAL_ID = "NCT00349934"
 TRIAL_TITLE = (
     "First-line chemoimmunotherapy in metastatic breast carcinoma: paclitaxel plus IMP321 (LAG-3Ig)"
@@ -27,13 +36,28 @@ PROTOCOL_VERSION = "1.0"
 
 
 # --- Cohorts -------------------------------------------------------------------------------
+# Translators: a dose cohort, e.g. "Cohort 1 — IMP321 0.25 mg".
+COHORT_TITLE = gettext_noop("Cohort %(number)s — IMP321 %(dose)s mg")
+
+
 @dataclass(frozen=True)
 class Cohort:
     code: str
-    label: str
+    label: str  # English: exported (SDTM ARM, Define-XML codelist)
     imp321_dose_mg: Decimal
     capacity: int
     order: int
+
+    def _title(self) -> str:
+        params = {"number": self.order, "dose": self.imp321_dose_mg}
+        if COHORT_TITLE % params != self.label:  # a label written by hand: shown as it is
+            return self.label
+        return gettext(COHORT_TITLE) % {**params, "dose": localize(self.imp321_dose_mg)}
+
+    @property
+    def title(self) -> str:
+        """``label`` in the user's language (lazy: usable in choices declared at import)."""
+        return lazy(self._title, str)()
 
 
 COHORTS: tuple[Cohort, ...] = (
@@ -159,7 +183,7 @@ HISTORICAL_CONTROL_ALPHA = Decimal("0.05")
 class Criterion:
     code: str
     kind: str  # "inclusion" must be answered yes, "exclusion" must be answered no
-    text: str
+    text: str  # lazy: read in the user's language (shown on forms, stored nowhere)
 
     @property
     def required_answer(self) -> bool:
@@ -170,27 +194,27 @@ INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
 
 ELIGIBILITY_CRITERIA: tuple[Criterion, ...] = (
-    Criterion("IN01", INCLUSION, "Female, aged 18 years or older"),
+    Criterion("IN01", INCLUSION, _("Female, aged 18 years or older")),
     Criterion(
-        "IN02", INCLUSION, "Histologically confirmed breast carcinoma with metastatic disease"
+        "IN02", INCLUSION, _("Histologically confirmed breast carcinoma with metastatic disease")
     ),
-    Criterion("IN03", INCLUSION, "At least one measurable lesion by RECIST 1.1"),
-    Criterion("IN04", INCLUSION, "ECOG performance status 0-1"),
-    Criterion("IN05", INCLUSION, "No prior chemotherapy for metastatic disease"),
+    Criterion("IN03", INCLUSION, _("At least one measurable lesion by RECIST 1.1")),
+    Criterion("IN04", INCLUSION, _("ECOG performance status 0-1")),
+    Criterion("IN05", INCLUSION, _("No prior chemotherapy for metastatic disease")),
     Criterion(
         "IN06",
         INCLUSION,
-        "ANC >= 1.5 x 10^9/L, platelets >= 100 x 10^9/L and haemoglobin >= 9 g/dL",
+        _("ANC >= 1.5 x 10^9/L, platelets >= 100 x 10^9/L and haemoglobin >= 9 g/dL"),
     ),
-    Criterion("IN07", INCLUSION, "Bilirubin <= 1.5 x ULN"),
-    Criterion("IN08", INCLUSION, "ALT/AST <= 2.5 x ULN (<= 5 x ULN with liver metastases)"),
-    Criterion("IN09", INCLUSION, "Creatinine <= 1.5 x ULN"),
-    Criterion("IN10", INCLUSION, "Signed informed consent dated before any study procedure"),
-    Criterion("EX01", EXCLUSION, "HER2-positive disease eligible for trastuzumab"),
-    Criterion("EX02", EXCLUSION, "Known brain metastases"),
-    Criterion("EX03", EXCLUSION, "Pre-existing neuropathy grade >= 2"),
-    Criterion("EX04", EXCLUSION, "Pregnancy or breast-feeding"),
-    Criterion("EX05", EXCLUSION, "Active autoimmune disease or systemic immunosuppression"),
+    Criterion("IN07", INCLUSION, _("Bilirubin <= 1.5 x ULN")),
+    Criterion("IN08", INCLUSION, _("ALT/AST <= 2.5 x ULN (<= 5 x ULN with liver metastases)")),
+    Criterion("IN09", INCLUSION, _("Creatinine <= 1.5 x ULN")),
+    Criterion("IN10", INCLUSION, _("Signed informed consent dated before any study procedure")),
+    Criterion("EX01", EXCLUSION, _("HER2-positive disease eligible for trastuzumab")),
+    Criterion("EX02", EXCLUSION, _("Known brain metastases")),
+    Criterion("EX03", EXCLUSION, _("Pre-existing neuropathy grade >= 2")),
+    Criterion("EX04", EXCLUSION, _("Pregnancy or breast-feeding")),
+    Criterion("EX05", EXCLUSION, _("Active autoimmune disease or systemic immunosuppression")),
 )
 CRITERIA_BY_CODE = {c.code: c for c in ELIGIBILITY_CRITERIA}
 # A prior chemotherapy for metastatic disease recorded in the prior cancer therapy fails this one.
@@ -248,6 +272,32 @@ class PlannedEvent:
     sequence: int | None = None  # injection number, assessment number, ...
     follows: str | None = None
     offset_days: int = 0
+    # ``label`` is stored on each patient's calendar and exported: English. ``title_msgid``
+    # (``label``'s pattern, marked with gettext_noop) and ``title_params`` give ``title``.
+    title_msgid: str = ""
+    title_params: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def title(self) -> str:
+        """``label`` in the user's language (``label`` itself when an amendment rewrote it)."""
+        return event_title(self.label, self.title_msgid, self.title_params)
+
+
+def event_title(label: str, msgid: str, params: tuple[tuple[str, int], ...]) -> str:
+    """The translation of ``label`` when ``label`` is ``msgid % params``, else ``label``."""
+    values = dict(params)
+    if not msgid or msgid % values != label:
+        return label
+    return gettext(msgid) % values
+
+
+def _worded(msgid: str, **params: int) -> dict:
+    """``label`` (English, as stored) and its translatable pattern, for ``PlannedEvent``."""
+    return {
+        "label": msgid % params,
+        "title_msgid": msgid,
+        "title_params": tuple(sorted(params.items())),
+    }
 
 
 def study_day(cycle: int, day: int) -> int:
@@ -268,18 +318,18 @@ def planned_events() -> tuple[PlannedEvent, ...]:
         PlannedEvent(
             "TUM-BL",
             TUMOUR,
-            "Baseline tumour assessment",
-            1 - TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1,
-            Window(0, TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1 - 1),
+            study_day=1 - TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1,
+            window=Window(0, TUMOUR_BASELINE_MAX_DAYS_BEFORE_C1D1 - 1),
             sequence=0,
+            **_worded(gettext_noop("Baseline tumour assessment")),
         ),
         PlannedEvent(
             "IMM-BL",
             IMMUNE,
-            "Baseline immune-monitoring draw",
-            1 - SCREENING_WINDOW_DAYS,
-            Window(0, SCREENING_WINDOW_DAYS - 1),
+            study_day=1 - SCREENING_WINDOW_DAYS,
+            window=Window(0, SCREENING_WINDOW_DAYS - 1),
             sequence=0,
+            **_worded(gettext_noop("Baseline immune-monitoring draw")),
         ),
     ]
     injection = 0
@@ -289,11 +339,12 @@ def planned_events() -> tuple[PlannedEvent, ...]:
                 PlannedEvent(
                     paclitaxel_code(cycle, day),
                     PACLITAXEL,
-                    f"Paclitaxel C{cycle}D{day}",
-                    study_day(cycle, day),
-                    paclitaxel_window(cycle, day),
+                    study_day=study_day(cycle, day),
+                    window=paclitaxel_window(cycle, day),
                     cycle=cycle,
                     day=day,
+                    # Translators: C = cycle, D = day (C2D8: cycle 2, day 8).
+                    **_worded(gettext_noop("Paclitaxel C%(cycle)sD%(day)s"), cycle=cycle, day=day),
                 )
             )
             if day in IMP321_AFTER_PACLITAXEL_DAYS:
@@ -303,14 +354,20 @@ def planned_events() -> tuple[PlannedEvent, ...]:
                     PlannedEvent(
                         imp321_code(cycle, inj_day),
                         IMP321,
-                        f"IMP321 injection {injection} (C{cycle}D{inj_day})",
-                        study_day(cycle, inj_day),
-                        IMP321_WINDOW,
+                        study_day=study_day(cycle, inj_day),
+                        window=IMP321_WINDOW,
                         cycle=cycle,
                         day=inj_day,
                         sequence=injection,
                         follows=paclitaxel_code(cycle, day),
                         offset_days=IMP321_DAYS_AFTER_PACLITAXEL,
+                        **_worded(
+                            # Translators: C = cycle, D = day (C1D2: cycle 1, day 2).
+                            gettext_noop("IMP321 injection %(number)s (C%(cycle)sD%(day)s)"),
+                            number=injection,
+                            cycle=cycle,
+                            day=inj_day,
+                        ),
                     )
                 )
                 if injection in IMMUNE_DRAW_AFTER_INJECTIONS:
@@ -318,12 +375,18 @@ def planned_events() -> tuple[PlannedEvent, ...]:
                         PlannedEvent(
                             f"IMM-INJ{injection}",
                             IMMUNE,
-                            f"Immune draw 13 days after injection {injection}",
-                            study_day(cycle, inj_day) + IMMUNE_DRAW_OFFSET_DAYS,
-                            IMMUNE_DRAW_WINDOW,
+                            study_day=study_day(cycle, inj_day) + IMMUNE_DRAW_OFFSET_DAYS,
+                            window=IMMUNE_DRAW_WINDOW,
                             sequence=injection,
                             follows=imp321_code(cycle, inj_day),
                             offset_days=IMMUNE_DRAW_OFFSET_DAYS,
+                            **_worded(
+                                gettext_noop(
+                                    "Immune draw %(days)s days after injection %(number)s"
+                                ),
+                                days=IMMUNE_DRAW_OFFSET_DAYS,
+                                number=injection,
+                            ),
                         )
                     )
     for n in range(1, TUMOUR_ASSESSMENTS_ON_TREATMENT + 1):
@@ -332,10 +395,10 @@ def planned_events() -> tuple[PlannedEvent, ...]:
             PlannedEvent(
                 f"TUM-W{weeks}",
                 TUMOUR,
-                f"Tumour assessment week {weeks}",
-                1 + n * TUMOUR_ASSESSMENT_INTERVAL_DAYS,
-                TUMOUR_ASSESSMENT_WINDOW,
+                study_day=1 + n * TUMOUR_ASSESSMENT_INTERVAL_DAYS,
+                window=TUMOUR_ASSESSMENT_WINDOW,
                 sequence=n,
+                **_worded(gettext_noop("Tumour assessment week %(weeks)s"), weeks=weeks),
             )
         )
     return tuple(sorted(events, key=lambda e: (e.study_day, e.code)))
@@ -370,10 +433,71 @@ TREATMENT_REGIMEN = (
 )
 SAE_REPORT_LIMIT = f"{SAE_REPORT_HOURS} h"
 
-# Handed to every template as ``protocol_text`` (edc.web.protocol_words).
+
+# The same words in the user's language, for pages (the English constants above are exported).
+def _joined_text(items) -> str:
+    items = [str(i) for i in items]
+    if len(items) == 1:
+        return items[0]
+    # Translators: the last item of a list, e.g. "6 and 12".
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def _day_text(day: int) -> str:
+    # Translators: a day of a treatment cycle, e.g. D8 (day 8).
+    return gettext("D%(day)s") % {"day": day}
+
+
+def _days_window_text(offset: int, window: Window) -> str:
+    if window.before == window.after:
+        return ngettext(
+            "%(offset)s ± %(days)s day", "%(offset)s ± %(days)s days", window.before
+        ) % {"offset": offset, "days": window.before}
+    return ngettext(
+        "%(offset)s day (−%(before)s/+%(after)s)",
+        "%(offset)s days (−%(before)s/+%(after)s)",
+        offset,
+    ) % {"offset": offset, "before": window.before, "after": window.after}
+
+
+def _immune_draw_timing_text() -> str:
+    # Translators: e.g. "13 ± 2 days after IMP321 injections 6 and 12".
+    return gettext("%(timing)s after IMP321 injections %(injections)s") % {
+        "timing": _days_window_text(IMMUNE_DRAW_OFFSET_DAYS, IMMUNE_DRAW_WINDOW),
+        "injections": _joined_text(IMMUNE_DRAW_AFTER_INJECTIONS),
+    }
+
+
+def _immune_draw_offset_text() -> str:
+    return ngettext("%(days)s day", "%(days)s days", IMMUNE_DRAW_OFFSET_DAYS) % {
+        "days": IMMUNE_DRAW_OFFSET_DAYS
+    }
+
+
+def _treatment_regimen_text() -> str:
+    return gettext(
+        "Paclitaxel %(dose)s mg/m² IV on %(paclitaxel_days)s of %(length)s-day cycles and "
+        "IMP321 s.c. on %(imp321_days)s"
+    ) % {
+        "dose": localize(PACLITAXEL_STARTING_DOSE_MG_M2),
+        "paclitaxel_days": ", ".join(_day_text(d) for d in PACLITAXEL_DAYS),
+        "length": CYCLE_LENGTH_DAYS,
+        "imp321_days": _joined_text(
+            _day_text(d + IMP321_DAYS_AFTER_PACLITAXEL) for d in IMP321_AFTER_PACLITAXEL_DAYS
+        ),
+    }
+
+
+def _sae_report_limit_text() -> str:
+    # Translators: a number of hours, e.g. "24 h".
+    return gettext("%(hours)s h") % {"hours": SAE_REPORT_HOURS}
+
+
+# Handed to every template as ``protocol_text`` (edc.web.protocol_words): lazy, so each page
+# reads them in its user's language.
 PROTOCOL_TEXT = {
-    "immune_draw_timing": IMMUNE_DRAW_TIMING,
-    "immune_draw_offset": f"{IMMUNE_DRAW_OFFSET_DAYS} days",
-    "treatment_regimen": TREATMENT_REGIMEN,
-    "sae_report_limit": SAE_REPORT_LIMIT,
+    "immune_draw_timing": lazy(_immune_draw_timing_text, str)(),
+    "immune_draw_offset": lazy(_immune_draw_offset_text, str)(),
+    "treatment_regimen": lazy(_treatment_regimen_text, str)(),
+    "sae_report_limit": lazy(_sae_report_limit_text, str)(),
 }

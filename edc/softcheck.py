@@ -1,7 +1,11 @@
-"""A soft check: an unusual value the user confirms before it is saved (pure, no Django).
+"""A soft check: an unusual value the user confirms before it is saved (no ORM).
 
 The pure rule modules (``dosing.rules``…) return these; ``edc.validators`` refuses an entry
 while one is not acknowledged and stores the acknowledged ones with the record.
+
+``rule`` and ``detail`` may be lazy translations (``gettext_lazy``, ``format_lazy``): the form
+shows them in the user's language, while ``edc.validators.stored_acknowledgements`` stores
+their English text (``text`` under ``translation.override("en")``).
 """
 
 from __future__ import annotations
@@ -9,15 +13,46 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
+
 from edc import protocol
 
-DEVIATION_NOTE = "Saving it records a protocol deviation ({severity})."
+# Translators: {severity} is "minor" or "major".
+DEVIATION_NOTE = _("Saving it records a protocol deviation ({severity}).")
+SEVERITY_WORDS = {
+    "minor": pgettext_lazy("deviation severity", "minor"),
+    "major": pgettext_lazy("deviation severity", "major"),
+}
 # A date outside its visit window: the same code, rule and words for every kind of visit.
 WARN_DATE_OUTSIDE_WINDOW = "date_outside_window"
-RULE_DATE_OUTSIDE_WINDOW = "Date outside the visit window"
+RULE_DATE_OUTSIDE_WINDOW = _("Date outside the visit window")
+# English, as records store it (the translated sentences: ``_window_detail``).
 DETAIL_DATE_OUTSIDE_WINDOW = (
     "{event} on {date} is {days} day{s} {side} its window {earliest} – {latest} (planned {planned})"
 )
+
+
+def _window_detail(days: int, side: str):
+    """The detail sentence of ``outside_window`` (lazy), before or after the window."""
+    if side == "before":
+        # Translators: e.g. "Paclitaxel C1D8 on 2026-12-01 is 2 days before its window
+        # 2026-12-03 – 2026-12-07 (planned 2026-12-05)".
+        return ngettext_lazy(
+            "{event} on {date} is {days} day before its window {earliest} – {latest} "
+            "(planned {planned})",
+            "{event} on {date} is {days} days before its window {earliest} – {latest} "
+            "(planned {planned})",
+            days,
+        )
+    return ngettext_lazy(
+        "{event} on {date} is {days} day after its window {earliest} – {latest} "
+        "(planned {planned})",
+        "{event} on {date} is {days} days after its window {earliest} – {latest} "
+        "(planned {planned})",
+        days,
+    )
 
 
 @dataclass(frozen=True)
@@ -38,19 +73,24 @@ class SoftCheck:
 
     @property
     def consequence(self) -> str:
-        return DEVIATION_NOTE.format(severity=self.deviation) if self.deviation else ""
+        """What saving records (lazy: in the language of the page that shows it)."""
+        if not self.deviation:
+            return ""
+        severity = SEVERITY_WORDS.get(self.deviation, self.deviation)
+        return format_lazy(DEVIATION_NOTE, severity=severity)
 
     @property
     def text(self) -> str:
-        """One line, as stored with the record when acknowledged."""
-        return " ".join(part for part in (f"{self.rule}: {self.detail}.", self.consequence) if part)
+        """One line, in the active language (English as stored with the record)."""
+        consequence = str(self.consequence)
+        return " ".join(part for part in (f"{self.rule}: {self.detail}.", consequence) if part)
 
     def as_dict(self) -> dict[str, str]:
         return {
             "code": self.code,
             "field": self.field,
-            "rule": self.rule,
-            "detail": self.detail,
+            "rule": str(self.rule),
+            "detail": str(self.detail),
             "deviation": self.deviation,
             "message": self.text,
         }
@@ -85,12 +125,11 @@ def outside_window(
         code=WARN_DATE_OUTSIDE_WINDOW,
         field=field,
         rule=RULE_DATE_OUTSIDE_WINDOW,
-        detail=DETAIL_DATE_OUTSIDE_WINDOW.format(
+        detail=format_lazy(
+            _window_detail(days, side),
             event=event,
             date=when,
             days=days,
-            s="" if days == 1 else "s",
-            side=side,
             earliest=earliest,
             latest=latest,
             planned=planned,

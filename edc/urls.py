@@ -8,6 +8,7 @@ from patients import urls as patients_urls
 
 from . import views
 from .access import views as access_views
+from .access.language import LanguageSwitchView
 from .api.router import router
 from .monitoring.views import PatientCasebookView
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/session/", access_views.SessionStatusView.as_view(), name="session-status"),
     path("accounts/keep-alive/", access_views.KeepAliveView.as_view(), name="keep-alive"),
     # Own account: password change, two-step sign-in (edc.access.mfa_views).
+    path("accounts/language/", LanguageSwitchView.as_view(), name="language-switch"),
     path("accounts/", include("edc.access.account_urls")),
     path("access/", include("edc.access.urls")),
     # The casebook page (patients:detail) is the monitoring floor's: it shows every app's forms.

@@ -12,7 +12,11 @@
   pending ones: the form shows them with their rule and values, the API answers 400 with their
   codes (``edc.api.exceptions``).
 
-Pure except for Django's ``ValidationError``: no ORM.
+Messages are in the user's language (lazy: translated when shown); what a record stores of
+the acknowledged soft checks is always English (``stored_acknowledgements``), so a record saved
+in French is found acknowledged again in Dutch.
+
+Pure except for Django's ``ValidationError`` and translation: no ORM.
 """
 
 from __future__ import annotations
@@ -22,17 +26,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from edc import protocol
 from edc.softcheck import SoftCheck
 
 __all__ = ["SoftCheck"]  # re-exported: the services and forms import it from here
 
-OUT_OF_LIMITS = "{label} must be between {low} and {high} {unit}."
+# Translators: e.g. "Weight must be between 20 and 300 kg."
+OUT_OF_LIMITS = _("{label} must be between {low} and {high} {unit}.")
 ACKNOWLEDGE_FIELD = "acknowledge_warnings"
-ACKNOWLEDGE_REQUIRED = (
-    "Not saved yet: confirm {what} before saving ({rules}), or correct the value."
-)
 
 
 # --- Limits ------------------------------------------------------------------------------------
@@ -66,7 +72,10 @@ class Limit:
 
     @property
     def message(self) -> str:
-        return OUT_OF_LIMITS.format(label=self.label, low=self.low, high=self.high, unit=self.unit)
+        """Lazy: in the language of the page (or API answer) that shows it."""
+        return format_lazy(
+            OUT_OF_LIMITS, label=self.label, low=self.low, high=self.high, unit=self.unit
+        )
 
     def check(self, value, field: str) -> None:
         """ValidationError({field: message}) when ``value`` is missing or outside the limit."""
@@ -100,22 +109,22 @@ class Limit:
 TENTH = Decimal("0.1")
 
 # Body measurements: the protocol's plausibility limits (edc.protocol), used by dosing and vitals.
-WEIGHT_KG = Limit("Weight", *protocol.WEIGHT_KG_LIMITS, "kg", TENTH)
-HEIGHT_CM = Limit("Height", *protocol.HEIGHT_CM_LIMITS, "cm", TENTH)
+WEIGHT_KG = Limit(_("Weight"), *protocol.WEIGHT_KG_LIMITS, "kg", TENTH)
+HEIGHT_CM = Limit(_("Height"), *protocol.HEIGHT_CM_LIMITS, "cm", TENTH)
 
 # Vital signs of an adult able to attend a visit (values outside are typing errors):
 # systolic 60-260 mmHg and diastolic 30-160 mmHg span shock to hypertensive emergency; heart
 # rate 30-220/min spans complete heart block to supraventricular tachycardia; temperature
 # 33-43 °C spans moderate hypothermia to lethal hyperthermia.
-SYSTOLIC_BP = Limit("Systolic blood pressure", Decimal(60), Decimal(260), "mmHg")
-DIASTOLIC_BP = Limit("Diastolic blood pressure", Decimal(30), Decimal(160), "mmHg")
-HEART_RATE = Limit("Heart rate", Decimal(30), Decimal(220), "/min")
-TEMPERATURE_C = Limit("Temperature", Decimal(33), Decimal(43), "°C", TENTH)
+SYSTOLIC_BP = Limit(_("Systolic blood pressure"), Decimal(60), Decimal(260), "mmHg")
+DIASTOLIC_BP = Limit(_("Diastolic blood pressure"), Decimal(30), Decimal(160), "mmHg")
+HEART_RATE = Limit(_("Heart rate"), Decimal(30), Decimal(220), "/min")
+TEMPERATURE_C = Limit(_("Temperature"), Decimal(33), Decimal(43), "°C", TENTH)
 
 # Tumour lesions: no lesion measured on one image is longer than the width of an adult trunk
 # (a CT field of view is about 50 cm); a longer one is a unit or decimal-point error. 0 mm is a
 # lesion that has disappeared (follow-up); RECIST's own minimum for a target is checked apart.
-LESION_DIAMETER_MM = Limit("A lesion diameter", Decimal(0), Decimal(500), "mm", TENTH)
+LESION_DIAMETER_MM = Limit(_("A lesion diameter"), Decimal(0), Decimal(500), "mm", TENTH)
 
 
 # --- Error collection ----------------------------------------------------------------------------
@@ -174,20 +183,28 @@ def collect_errors() -> ErrorCollector:
 
 # --- Soft checks ---------------------------------------------------------------------------------
 def acknowledge_message(pending: Iterable[SoftCheck]) -> str:
+    """Why the entry was refused, in the user's language (run per request)."""
     pending = list(pending)
-    what = "this warning" if len(pending) == 1 else f"these {len(pending)} warnings"
-    return ACKNOWLEDGE_REQUIRED.format(what=what, rules="; ".join(w.rule for w in pending))
+    return ngettext(
+        "Not saved yet: confirm this warning before saving ({rules}), or correct the value.",
+        "Not saved yet: confirm these {count} warnings before saving ({rules}), or correct "
+        "the value.",
+        len(pending),
+    ).format(count=len(pending), rules="; ".join(str(w.rule) for w in pending))
 
 
 def stored_acknowledgements(checks: Iterable[SoftCheck]) -> str:
-    """What a record keeps of the warnings acknowledged when it was saved (audited)."""
-    return "\n".join(check.text for check in checks)
+    """What a record keeps of the warnings acknowledged when it was saved (audited): English,
+    whatever the user's language (the audit trail stores values, not translations)."""
+    with translation.override("en"):
+        return "\n".join(check.text for check in checks)
 
 
 def already_acknowledged(checks: Iterable[SoftCheck], stored: str) -> set[str]:
     """Codes of checks whose exact text (same rule, same values) the record already stores."""
     lines = set((stored or "").splitlines())
-    return {check.code for check in checks if check.text in lines}
+    with translation.override("en"):
+        return {check.code for check in checks if check.text in lines}
 
 
 class EntryRefused(ValidationError):

@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import CharField, Form, HiddenInput, IntegerField, Textarea
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS
 
 from edc import protocol
@@ -86,7 +87,7 @@ class AuditedEditForm(Form):
 
     version = IntegerField(widget=HiddenInput)
     reason = mark_required(
-        CharField(label="Reason for change", widget=Textarea(attrs={"rows": 2}), required=False)
+        CharField(label=_("Reason for change"), widget=Textarea(attrs={"rows": 2}), required=False)
     )
 
     def __init__(self, *args, editing: bool = True, **kwargs):

@@ -27,13 +27,15 @@ true result, only impossible ones (a negative count, Hgb 120 g/dL typed into a g
 percentage above 100). The *normal range* is a different thing: it comes from each site's
 laboratory with the result and only produces an L/H flag.
 
-This module imports nothing of ours and touches no ORM.
+This module imports nothing of ours and touches no ORM (only Django's lazy translation).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 
 HAEMATOLOGY = "haematology"
 CHEMISTRY = "chemistry"
@@ -65,7 +67,7 @@ CTCAE_ALT_INCREASED = "Alanine aminotransferase increased"
 CTCAE_AST_INCREASED = "Aspartate aminotransferase increased"
 CTCAE_CREATININE_INCREASED = "Creatinine increased"
 
-UNKNOWN_ANALYTE_MESSAGE = "Unknown analyte code {code!r}."
+UNKNOWN_ANALYTE_MESSAGE = _("Unknown analyte code {code!r}.")
 
 
 class LabValueError(ValueError):
@@ -99,6 +101,12 @@ class Analyte:
     unit_aliases: tuple[str, ...] = ()  # spellings of the standard unit
     alternative_units: tuple[UnitConversion, ...] = ()
     ctcae_term: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name shown on pages, in the user's language (``name`` stays the English test
+        name that exports print)."""
+        return ANALYTE_LABELS.get(self.code, self.name)
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -268,6 +276,39 @@ ANALYTES: tuple[Analyte, ...] = (
     _immune_percent("PDC_CD86_PCT", "% CD86+ pDC"),
 )
 ANALYTES_BY_CODE: dict[str, Analyte] = {a.code: a for a in ANALYTES}
+
+# The names users read on forms and pages (units and codes are never translated).
+ANALYTE_LABELS = {
+    "ANC": _("Absolute neutrophil count"),
+    "PLT": _("Platelets"),
+    "HGB": _("Haemoglobin"),
+    "WBC": _("White blood cells"),
+    "LYM": _("Lymphocytes"),
+    "BILI": _("Total bilirubin"),
+    "ALT": _("Alanine aminotransferase"),
+    "AST": _("Aspartate aminotransferase"),
+    "CREAT": _("Creatinine"),
+    "MONO": _("Monocytes"),
+    # xgettext:no-python-format
+    "MONO_PCT": _("Monocytes (% of leukocytes)"),
+    "MDC": _("Myeloid dendritic cells"),
+    # xgettext:no-python-format
+    "MDC_PCT": _("Myeloid dendritic cells (% of leukocytes)"),
+    "PDC": _("Plasmacytoid dendritic cells"),
+    # xgettext:no-python-format
+    "PDC_PCT": _("Plasmacytoid dendritic cells (% of leukocytes)"),
+    "NK": _("NK cells"),
+    # xgettext:no-python-format
+    "NK_PCT": _("NK cells (% of lymphocytes)"),
+    "CD8": _("CD8 T cells"),
+    # xgettext:no-python-format
+    "CD8_PCT": _("CD8 T cells (% of lymphocytes)"),
+    "CD8_EM": _("Effector-memory CD8 T cells"),
+    # xgettext:no-python-format
+    "CD8_EM_PCT": _("Effector-memory CD8 T cells (% of CD8 T cells)"),
+    "MONO_CD80_PCT": _("% CD80+ monocytes"),
+    "MONO_CD86_PCT": _("% CD86+ monocytes"),
+}
 
 
 def analyte(code: str) -> Analyte:

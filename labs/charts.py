@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import altair as alt
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from edc import charts as theme
 
@@ -52,28 +54,48 @@ def trend_chart(
 ) -> theme.Figure:
     """A value over time with the normal-range band and vertical marks on dose dates."""
     flagged = sum(1 for p in points if p.flag)
+    parts = [
+        ngettext(
+            "%(title)s in %(unit)s: %(count)s result",
+            "%(title)s in %(unit)s: %(count)s results",
+            len(points),
+        )
+        % {"title": title, "unit": unit, "count": len(points)}
+    ]
+    if flagged:
+        parts.append(_("%(count)s flagged") % {"count": flagged})
+    if dose_dates:
+        parts.append(
+            ngettext(
+                "%(count)s paclitaxel dose marked",
+                "%(count)s paclitaxel doses marked",
+                len(dose_dates),
+            )
+            % {"count": len(dose_dates)}
+        )
     caption = (
-        f"{title} in {unit}: {len(points)} results"
-        + (f", {flagged} flagged" if flagged else "")
-        + (f", {len(dose_dates)} paclitaxel doses marked" if dose_dates else "")
-        + ". The shaded green band is the laboratory's normal range valid on each collection date."
+        ", ".join(parts)
+        + ". "
+        + _("The shaded green band is the laboratory's normal range valid on each collection date.")
     )
     if not points:
-        return theme.figure(ident, title, caption, theme.empty_chart("No results yet."))
+        return theme.figure(ident, title, caption, theme.empty_chart(_("No results yet.")))
+    # Translators: legend of a lab trend chart (a result outside its normal range, or not).
+    flagged_status, normal_status = _("flagged"), _("within range")
     rows = []
     for p in points:
         label = f"{p.at:%Y-%m-%d %H:%M} {_number(p.value)} {unit}"
         if p.flag:
             label += f" ({p.flag})"
         if p.grade:
-            label += f" CTCAE grade {p.grade}"
+            label += " " + _("CTCAE grade %(grade)s") % {"grade": p.grade}
         rows.append(
             {
                 "at": _local(p.at),
                 "value": float(p.value),
                 "low": None if p.low is None else float(p.low),
                 "high": None if p.high is None else float(p.high),
-                "status": "flagged" if p.flag else "within range",
+                "status": flagged_status if p.flag else normal_status,
                 "result": label,
             }
         )
@@ -100,13 +122,16 @@ def trend_chart(
         )
     if dose_dates:
         doses = [
-            {"on": _local(dt.datetime.combine(d, dt.time(12))), "dose": f"Paclitaxel {d}"}
+            {
+                "on": _local(dt.datetime.combine(d, dt.time(12))),
+                "dose": _("Paclitaxel %(date)s") % {"date": d},
+            }
             for d in dose_dates
         ]
         layers.append(
             alt.Chart(theme.dataset(doses))
             .mark_rule(color=FLAG_COLOUR, strokeDash=[4, 3])
-            .encode(x=alt.X("on:T", scale=span), tooltip=alt.Tooltip("dose:N", title="Dose"))
+            .encode(x=alt.X("on:T", scale=span), tooltip=alt.Tooltip("dose:N", title=_("Dose")))
         )
     line = alt.Chart(data).mark_line(color=LINE_COLOUR, strokeWidth=2).encode(x=x, y=y)
     dots = (
@@ -119,15 +144,17 @@ def trend_chart(
                 "status:N",
                 title=None,
                 scale=alt.Scale(
-                    domain=["within range", "flagged"], range=[LINE_COLOUR, FLAG_COLOUR]
+                    domain=[normal_status, flagged_status], range=[LINE_COLOUR, FLAG_COLOUR]
                 ),
             ),
             shape=alt.Shape(
                 "status:N",
                 title=None,
-                scale=alt.Scale(domain=["within range", "flagged"], range=["circle", "diamond"]),
+                scale=alt.Scale(
+                    domain=[normal_status, flagged_status], range=["circle", "diamond"]
+                ),
             ),
-            tooltip=alt.Tooltip("result:N", title="Result"),
+            tooltip=alt.Tooltip("result:N", title=_("Result")),
         )
     )
     chart = alt.layer(*layers, line, dots).properties(width=theme.WIDTH, height=height)
@@ -157,7 +184,8 @@ def bar_chart(
     caption = caption or f"{title}. " + "; ".join(
         f"{group}: "
         + ", ".join(
-            f"{names.get(b.series, b.series)} " + ("no data" if b.value is None else f"{b.value:+}")
+            f"{names.get(b.series, b.series)} "
+            + (_("no data") if b.value is None else f"{b.value:+}")
             for b in bars
         )
         for group, bars in groups
@@ -195,10 +223,11 @@ def bar_chart(
                 title=None,
                 scale=alt.Scale(domain=labels, range=list(theme.PALETTE[: len(labels)])),
             ),
-            tooltip=alt.Tooltip("text:N", title="Mean change"),
+            tooltip=alt.Tooltip("text:N", title=_("Mean change")),
         )
     )
-    missing = [{**r, "na": "n/a"} for r in rows if r["value"] is None]
+    # Translators: a bar without a value (no patient has both draws).
+    missing = [{**r, "na": _("n/a")} for r in rows if r["value"] is None]
     zero = (
         alt.Chart(theme.dataset([{"zero": 0}]))
         .mark_rule(color=theme.MUTED)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from edc.web import AuditedEditForm
 from edc.widgets import DATE, DATETIME
@@ -60,10 +62,12 @@ class PanelValuesMixin:
         self.analytes = list(analytes)
         for a in self.analytes:
             self.fields[f"{a.code}_value"] = forms.CharField(
-                label=f"{a.name} ({a.code})", required=False, widget=VALUE
+                label=format_lazy("{} ({})", a.label, a.code), required=False, widget=VALUE
             )
             self.fields[f"{a.code}_unit"] = forms.ChoiceField(
-                label=f"{a.code} unit", choices=[(u, u) for u in a.units], initial=a.unit
+                label=format_lazy(_("{code} unit"), code=a.code),
+                choices=[(u, u) for u in a.units],
+                initial=a.unit,
             )
 
     def clean(self):
@@ -88,9 +92,11 @@ class PanelValuesMixin:
 class PanelForm(CollectedAtMixin, PanelValuesMixin, forms.Form):
     study_date_fields = ("collected_at",)
 
-    lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
-    collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    lab = forms.ModelChoiceField(label=_("Laboratory"), queryset=Laboratory.objects.none())
+    collected_at = forms.DateTimeField(label=_("Collection date and time"), widget=DATETIME)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, panel: str, labs, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,10 +107,12 @@ class PanelForm(CollectedAtMixin, PanelValuesMixin, forms.Form):
 class ResultEditForm(CollectedAtMixin, AuditedEditForm):
     study_date_fields = ("collected_at",)
 
-    collected_at = forms.DateTimeField(label="Collection date and time", widget=DATETIME)
-    value = forms.CharField(widget=VALUE)
-    unit = forms.ChoiceField()
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    collected_at = forms.DateTimeField(label=_("Collection date and time"), widget=DATETIME)
+    value = forms.CharField(label=_("Value"), widget=VALUE)
+    unit = forms.ChoiceField(label=_("Unit"))
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, analyte_code: str, units: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,7 +125,7 @@ class ResultEditForm(CollectedAtMixin, AuditedEditForm):
         return cleaned
 
 
-PROCESSING_UNITS = (("minutes", "minutes"), ("hours", "hours"))
+PROCESSING_UNITS = (("minutes", _("minutes")), ("hours", _("hours")))
 
 
 class ProcessingTimeMixin:
@@ -130,13 +138,17 @@ class ProcessingTimeMixin:
 class DrawForm(CollectedAtMixin, ProcessingTimeMixin, PanelValuesMixin, forms.Form):
     study_date_fields = ("drawn_at",)
 
-    event_code = forms.ChoiceField(label="Draw", choices=DrawEvent.choices)
-    drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
-    sample_id = forms.CharField(label="Sample ID", max_length=40)
-    processing_time = forms.DecimalField(label="Time to processing", min_value=0, decimal_places=2)
-    processing_unit = forms.ChoiceField(label="Time unit", choices=PROCESSING_UNITS)
-    lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    event_code = forms.ChoiceField(label=_("Draw"), choices=DrawEvent.choices)
+    drawn_at = forms.DateTimeField(label=_("Drawn at"), widget=DATETIME)
+    sample_id = forms.CharField(label=_("Sample ID"), max_length=40)
+    processing_time = forms.DecimalField(
+        label=_("Time to processing"), min_value=0, decimal_places=2
+    )
+    processing_unit = forms.ChoiceField(label=_("Time unit"), choices=PROCESSING_UNITS)
+    lab = forms.ModelChoiceField(label=_("Laboratory"), queryset=Laboratory.objects.none())
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, labs, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,17 +159,23 @@ class DrawForm(CollectedAtMixin, ProcessingTimeMixin, PanelValuesMixin, forms.Fo
 class DrawEditForm(CollectedAtMixin, ProcessingTimeMixin, AuditedEditForm):
     study_date_fields = ("drawn_at",)
 
-    drawn_at = forms.DateTimeField(label="Drawn at", widget=DATETIME)
-    sample_id = forms.CharField(label="Sample ID", max_length=40)
-    processing_time = forms.DecimalField(label="Time to processing", min_value=0, decimal_places=2)
-    processing_unit = forms.ChoiceField(label="Time unit", choices=PROCESSING_UNITS)
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    drawn_at = forms.DateTimeField(label=_("Drawn at"), widget=DATETIME)
+    sample_id = forms.CharField(label=_("Sample ID"), max_length=40)
+    processing_time = forms.DecimalField(
+        label=_("Time to processing"), min_value=0, decimal_places=2
+    )
+    processing_unit = forms.ChoiceField(label=_("Time unit"), choices=PROCESSING_UNITS)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class LaboratoryForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=None)
-    code = forms.CharField(max_length=20, help_text="Used in central-lab import files.")
-    name = forms.CharField(max_length=200)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None)
+    code = forms.CharField(
+        label=_("Code"), max_length=20, help_text=_("Used in central-lab import files.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
 
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,12 +183,16 @@ class LaboratoryForm(forms.Form):
 
 
 class ReferenceRangeForm(forms.Form):
-    lab = forms.ModelChoiceField(label="Laboratory", queryset=Laboratory.objects.none())
-    analyte = forms.ChoiceField(choices=ANALYTE_CHOICES)
-    sex = forms.ChoiceField(choices=Sex.choices, required=False)
-    low = forms.DecimalField(label="Lower limit (standard unit)", max_digits=14, decimal_places=6)
-    high = forms.DecimalField(label="Upper limit (standard unit)", max_digits=14, decimal_places=6)
-    effective_from = forms.DateField(widget=DATE)
+    lab = forms.ModelChoiceField(label=_("Laboratory"), queryset=Laboratory.objects.none())
+    analyte = forms.ChoiceField(label=_("Analyte"), choices=ANALYTE_CHOICES)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, required=False)
+    low = forms.DecimalField(
+        label=_("Lower limit (standard unit)"), max_digits=14, decimal_places=6
+    )
+    high = forms.DecimalField(
+        label=_("Upper limit (standard unit)"), max_digits=14, decimal_places=6
+    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=DATE)
 
     def __init__(self, *args, labs, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,15 +200,19 @@ class ReferenceRangeForm(forms.Form):
 
 
 class ReferenceRangeEditForm(AuditedEditForm):
-    low = forms.DecimalField(label="Lower limit (standard unit)", max_digits=14, decimal_places=6)
-    high = forms.DecimalField(label="Upper limit (standard unit)", max_digits=14, decimal_places=6)
-    effective_from = forms.DateField(widget=DATE)
+    low = forms.DecimalField(
+        label=_("Lower limit (standard unit)"), max_digits=14, decimal_places=6
+    )
+    high = forms.DecimalField(
+        label=_("Upper limit (standard unit)"), max_digits=14, decimal_places=6
+    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=DATE)
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
+        label=_("CSV file"),
+        help_text=_(
             "UTF-8 CSV with the columns subject_id, collected_at (YYYY-MM-DD HH:MM), analyte, "
             "value, unit, lab."
         ),

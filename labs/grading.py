@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from labs.catalogue import (
     CTCAE_ALT_INCREASED,
     CTCAE_ANEMIA,
@@ -43,9 +45,9 @@ FLAG_LOW = "L"
 FLAG_HIGH = "H"
 FLAG_NORMAL = ""
 
-LLN_REQUIRED_MESSAGE = "{term} is graded against the lower limit of normal; LLN is missing."
-ULN_REQUIRED_MESSAGE = "{term} is graded against the upper limit of normal; ULN must be > 0."
-RANGE_INVERTED_MESSAGE = "Normal range is inverted: low {low} is above high {high}."
+LLN_REQUIRED_MESSAGE = _("{term} is graded against the lower limit of normal; LLN is missing.")
+ULN_REQUIRED_MESSAGE = _("{term} is graded against the upper limit of normal; ULN must be > 0.")
+RANGE_INVERTED_MESSAGE = _("Normal range is inverted: low {low} is above high {high}.")
 
 
 class GradingError(LabValueError):

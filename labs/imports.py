@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from edc.access.selectors import scope_to_user_sites
 from edc.audit.services import audited_create, audited_update
@@ -272,7 +272,7 @@ class _RowChecker:
             "status": RowStatus.REJECTED.value,
             "reason": "",
         }
-        row["reason"] = self._reason(raw, row)
+        row["reason"] = str(self._reason(raw, row))
         if not row["reason"]:
             row["status"] = RowStatus.VALID.value
         return row
@@ -316,7 +316,7 @@ class _RowChecker:
         if a.panel in RANGE_REQUIRED_PANELS and not select_range(
             self.lab_ranges(lab), lab_id=lab.pk, analyte_code=a.code, sex=patient.sex, on=on
         ):
-            return msg.NO_REFERENCE_RANGE.format(lab=lab.code, analyte=a.name, date=on)
+            return msg.NO_REFERENCE_RANGE.format(lab=lab.code, analyte=a.label, date=on)
         key = _key(patient.pk, lab.pk, a.code, collected_at)
         if key in self.seen:
             return msg.ROW_DUPLICATE_IN_FILE.format(line=self.seen[key])
@@ -353,7 +353,7 @@ def _reject_recorded(rows: list[dict]) -> None:
     }
     for r in valid:
         if _row_key(r) in recorded:
-            r["status"], r["reason"] = RowStatus.REJECTED.value, msg.ROW_ALREADY_IMPORTED
+            r["status"], r["reason"] = RowStatus.REJECTED.value, str(msg.ROW_ALREADY_IMPORTED)
 
 
 def _counts(rows: list[dict]) -> dict[str, int]:
@@ -364,6 +364,13 @@ def _counts(rows: list[dict]) -> dict[str, int]:
 
 
 def _check(batch: ImportBatch) -> None:
+    # The report is stored: its reasons are written in English whatever the uploader's
+    # language (in a request or a worker alike), translated when shown (selectors.row_reason).
+    with translation.override("en"):
+        _check_rows(batch)
+
+
+def _check_rows(batch: ImportBatch) -> None:
     """The dry run: judge every row, store the report chunk by chunk (resumable)."""
     done = batch.processed_rows
     checker = _RowChecker(user=batch.uploaded_by)
@@ -437,8 +444,13 @@ def _finish_check(batch_id: int, done: int) -> None:
     )
 
 
-@transaction.atomic
 def _commit(batch_id: int) -> None:
+    with translation.override("en"):  # the stored reasons, as in ``_check``
+        _commit_rows(batch_id)
+
+
+@transaction.atomic
+def _commit_rows(batch_id: int) -> None:
     """Create every valid row's result through the audited service, in one transaction.
 
     The batch row stays locked (SELECT … FOR UPDATE) for the whole import, so a second worker
@@ -505,7 +517,7 @@ def _import_row(row: dict, *, batch, user, visible, patients, labs, ranges) -> d
     if row["patient_id"] not in visible:
         return {
             "status": RowStatus.REJECTED.value,
-            "reason": msg.ROW_UNKNOWN_SUBJECT.format(subject=row["subject_id"]),
+            "reason": str(msg.ROW_UNKNOWN_SUBJECT).format(subject=row["subject_id"]),
         }
     if row["patient_id"] not in patients:
         patients[row["patient_id"]] = Patient.objects.select_related("site").get(
@@ -531,5 +543,5 @@ def _import_row(row: dict, *, batch, user, visible, patients, labs, ranges) -> d
     except ValidationError as exc:
         return {"status": RowStatus.REJECTED.value, "reason": _messages(exc)}
     except IntegrityError:
-        return {"status": RowStatus.REJECTED.value, "reason": msg.ROW_ALREADY_IMPORTED}
+        return {"status": RowStatus.REJECTED.value, "reason": str(msg.ROW_ALREADY_IMPORTED)}
     return {"status": RowStatus.IMPORTED.value, "reason": "", "result_id": result.pk}

@@ -9,6 +9,7 @@ Every model is audited and written only through ``labs.services`` / ``labs.impor
 from django.conf import settings
 from django.db import models
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from edc.access.models import Site
 from edc.audit.models import AuditedModel
@@ -17,7 +18,7 @@ from patients.models import Patient
 from .catalogue import ANALYTES, analyte
 from .constants import DrawEvent, Flag, ImportStatus, Sex, Source
 
-ANALYTE_CHOICES = [(a.code, a.name) for a in ANALYTES]
+ANALYTE_CHOICES = [(a.code, a.label) for a in ANALYTES]
 
 
 def _decimal(**kwargs) -> models.DecimalField:
@@ -33,14 +34,14 @@ class Laboratory(AuditedModel):
     PATIENT_LOOKUP = None
 
     code = models.CharField(
-        max_length=20, unique=True, help_text="Short code used in central-lab import files."
+        max_length=20, unique=True, help_text=_("Short code used in central-lab import files.")
     )
     name = models.CharField(max_length=200)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="laboratories")
 
     class Meta:
         ordering = ["site__code", "code"]
-        verbose_name_plural = "laboratories"
+        verbose_name_plural = _("laboratories")
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
@@ -104,11 +105,11 @@ class ImmuneDraw(AuditedModel):
     IDENTIFYING_FIELDS = frozenset({"sample_id"})
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="immune_draws")
-    event_code = models.CharField("Draw", max_length=12, choices=DrawEvent.choices)
-    drawn_at = models.DateTimeField("date and time drawn")
-    sample_id = models.CharField("sample ID", max_length=40, unique=True)
+    event_code = models.CharField(_("Draw"), max_length=12, choices=DrawEvent.choices)
+    drawn_at = models.DateTimeField(_("date and time drawn"))
+    sample_id = models.CharField(_("sample ID"), max_length=40, unique=True)
     processing_minutes = models.PositiveIntegerField(
-        "Time to processing (minutes)", help_text="From the draw to the start of processing."
+        _("Time to processing (minutes)"), help_text=_("From the draw to the start of processing.")
     )
     lab = models.ForeignKey(Laboratory, on_delete=models.PROTECT, related_name="immune_draws")
     comment = models.TextField(blank=True)
@@ -143,9 +144,9 @@ class ImportBatch(AuditedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     filename = models.CharField(max_length=255)
-    stored_name = models.CharField(max_length=255, help_text="Name in the import storage.")
+    stored_name = models.CharField(max_length=255, help_text=_("Name in the import storage."))
     size = models.PositiveIntegerField()
-    checksum = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the file.")
+    checksum = models.CharField(max_length=64, db_index=True, help_text=_("SHA-256 of the file."))
     status = models.CharField(
         max_length=12, choices=ImportStatus.choices, default=ImportStatus.CHECKING
     )
@@ -161,9 +162,9 @@ class ImportBatch(AuditedModel):
     committed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "lab import"
+        verbose_name = _("lab import")
         ordering = ["-id"]
-        verbose_name_plural = "lab imports"
+        verbose_name_plural = _("lab imports")
 
     def __str__(self) -> str:
         return f"Lab import {self.filename}"
@@ -206,7 +207,7 @@ class ImportChunk(AuditedModel):
     imported_rows = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "part of a lab import"
+        verbose_name = _("part of a lab import")
         ordering = ["batch_id", "first_line"]
         constraints = [
             models.UniqueConstraint(
@@ -232,8 +233,8 @@ class LabResult(AuditedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
     lab = models.ForeignKey(Laboratory, on_delete=models.PROTECT, related_name="results")
     analyte = models.CharField(max_length=20, choices=ANALYTE_CHOICES)
-    collected_at = models.DateTimeField("collection date and time")
-    original_value = models.CharField(max_length=40, help_text="The value as reported.")
+    collected_at = models.DateTimeField(_("collection date and time"))
+    original_value = models.CharField(max_length=40, help_text=_("The value as reported."))
     original_unit = models.CharField(max_length=20)
     standard_value = _decimal()
     standard_unit = models.CharField(max_length=20)
@@ -244,7 +245,7 @@ class LabResult(AuditedModel):
     normal_high = _decimal(null=True, blank=True)
     flag = models.CharField(max_length=1, choices=Flag.choices, blank=True, default=Flag.NORMAL)
     ctcae_grade = models.PositiveSmallIntegerField(
-        "CTCAE grade", null=True, blank=True, help_text="Empty when CTCAE does not grade it."
+        _("CTCAE grade"), null=True, blank=True, help_text=_("Empty when CTCAE does not grade it.")
     )
     comment = models.TextField(blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
@@ -282,7 +283,8 @@ class LabResult(AuditedModel):
 
     @property
     def analyte_name(self) -> str:
-        return analyte(self.analyte).name
+        """The analyte's name as shown on pages (in the user's language)."""
+        return analyte(self.analyte).label
 
     @property
     def panel(self) -> str:

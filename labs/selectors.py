@@ -9,12 +9,14 @@ selector.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Count, Max, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from edc import protocol
 from edc.access.constants import Role
@@ -22,7 +24,9 @@ from edc.access.selectors import scope_to_user_sites, user_role
 from patients.models import CalendarEvent, Patient
 from patients.selectors import patients_visible_to
 
-from . import immune
+from . import constants as msg
+from . import immune, units
+from .catalogue import ANALYTES, UNKNOWN_ANALYTE_MESSAGE
 from .charts import TrendPoint
 from .constants import HOLD_CHECK_ANALYTES, DrawEvent
 from .models import ImmuneDraw, ImportBatch, ImportChunk, Laboratory, LabResult, ReferenceRange
@@ -267,3 +271,60 @@ def batch_rows(*, batch: ImportBatch, status: str | None = None) -> list[dict]:
     for rows_of_chunk in chunks.values_list("rows", flat=True):
         rows.extend(r for r in rows_of_chunk if not status or r["status"] == status)
     return rows
+
+
+# --- Import report reasons, in the reader's language ---------------------------------------------
+# The report stores its reasons in English (``labs.imports``); a page shows them translated.
+_ROW_REASONS = (
+    msg.ROW_EXTRA_FIELDS,
+    msg.ROW_MISSING,
+    msg.ROW_UNKNOWN_SUBJECT,
+    msg.ROW_UNKNOWN_LAB,
+    msg.ROW_NOT_A_NUMBER,
+    msg.ROW_BAD_DATETIME,
+    msg.ROW_DUPLICATE_IN_FILE,
+    msg.ROW_ALREADY_IMPORTED,
+    msg.LAB_NOT_AT_SITE,
+    msg.NO_REFERENCE_RANGE,
+    msg.COLLECTED_IN_FUTURE,
+    UNKNOWN_ANALYTE_MESSAGE,
+    units.UNKNOWN_UNIT_MESSAGE,
+    units.NOT_A_NUMBER_MESSAGE,
+    units.PHYSIOLOGICAL_LIMIT_MESSAGE,
+)
+_PLACEHOLDER = re.compile(r"(\{\w+(?:![rs])?\})")
+_reason_patterns: list[tuple[re.Pattern, object]] = []
+
+
+def _reason_pattern(template) -> re.Pattern:
+    with translation.override("en"):
+        english = str(template)
+    regex, seen = "", set()
+    for part in _PLACEHOLDER.split(english):
+        if _PLACEHOLDER.fullmatch(part):
+            name = part[1:-1].split("!")[0]
+            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.*?)"
+            seen.add(name)
+        else:
+            regex += re.escape(part)
+    return re.compile(regex + r"\Z", re.DOTALL)
+
+
+def row_reason(text: str) -> str:
+    """A stored import-report reason in the active language (as stored when not recognised)."""
+    if not text:
+        return text
+    if not _reason_patterns:
+        _reason_patterns.extend((_reason_pattern(t), t) for t in _ROW_REASONS)
+    labels = {a.name: a.label for a in ANALYTES}
+    for pattern, template in _reason_patterns:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        translated = str(template)
+        for token in set(_PLACEHOLDER.findall(translated)):
+            value = match.groupdict().get(token[1:-1].split("!")[0])
+            if value is not None:
+                translated = translated.replace(token, str(labels.get(value, value)))
+        return translated
+    return gettext(text)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from edc import protocol
 from edc.access.models import Site
@@ -160,7 +161,7 @@ def _judged_fields(
     a = analyte(analyte_code)
     if range_ is None and a.panel in RANGE_REQUIRED_PANELS:
         raise ValidationError(
-            {"value": msg.NO_REFERENCE_RANGE.format(lab=lab.code, analyte=a.name, date=on)}
+            {"value": msg.NO_REFERENCE_RANGE.format(lab=lab.code, analyte=a.label, date=on)}
         )
     judgement = judge(analyte_code, standard, range_)
     number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -379,7 +380,7 @@ def _c1d1(patient: Patient) -> dt.date | None:
 
 def _validate_draw_timing(*, patient: Patient, event_code: str, drawn_at: dt.datetime) -> None:
     if event_code not in DrawEvent.values:
-        raise ValidationError({"event_code": f"Unknown draw “{event_code}”."})
+        raise ValidationError({"event_code": _("Unknown draw “%(code)s”.") % {"code": event_code}})
     c1d1 = _c1d1(patient)
     if c1d1 is None:
         raise ValidationError({"__all__": msg.NOT_ENROLLED})

@@ -1,4 +1,5 @@
-"""Unit conversion and physiological-limit checks for lab values. Pure: no ORM, no Django.
+"""Unit conversion and physiological-limit checks for lab values. Pure: no ORM (Django only to
+translate the messages).
 
 Units are matched after normalisation (``unit_key``): case-insensitive, whitespace ignored,
 ``µ``/``μ``/``u`` equivalent, ``×``/``x`` equivalent, ``10e9``/``10*9``/``10**9`` read as
@@ -18,11 +19,13 @@ from __future__ import annotations
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext_lazy as _
+
 from labs.catalogue import Analyte, LabValueError, UnitConversion, UnknownAnalyteError, analyte
 
-UNKNOWN_UNIT_MESSAGE = "Unit “{unit}” is not accepted for {name}; use one of: {accepted}."
-NOT_A_NUMBER_MESSAGE = "{name}: “{value}” is not a number."
-PHYSIOLOGICAL_LIMIT_MESSAGE = (
+UNKNOWN_UNIT_MESSAGE = _("Unit “{unit}” is not accepted for {name}; use one of: {accepted}.")
+NOT_A_NUMBER_MESSAGE = _("{name}: “{value}” is not a number.")
+PHYSIOLOGICAL_LIMIT_MESSAGE = _(
     "{name} {value} {unit} is outside physiological limits ({low} to {high} {unit}); "
     "check the value and its unit."
 )
@@ -75,7 +78,7 @@ def canonical_unit(analyte_code: str, unit: str) -> str:
         return unit_lookup(a)[unit_key(unit)]
     except KeyError:
         raise UnitError(
-            UNKNOWN_UNIT_MESSAGE.format(unit=unit, name=a.name, accepted=", ".join(a.units))
+            UNKNOWN_UNIT_MESSAGE.format(unit=unit, name=a.label, accepted=", ".join(a.units))
         ) from None
 
 
@@ -89,9 +92,9 @@ def _as_decimal(a: Analyte, value: Decimal | int | str) -> Decimal:
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except InvalidOperation:
-        raise UnitError(NOT_A_NUMBER_MESSAGE.format(name=a.name, value=value)) from None
+        raise UnitError(NOT_A_NUMBER_MESSAGE.format(name=a.label, value=value)) from None
     if not number.is_finite():
-        raise UnitError(NOT_A_NUMBER_MESSAGE.format(name=a.name, value=value))
+        raise UnitError(NOT_A_NUMBER_MESSAGE.format(name=a.label, value=value))
     return number
 
 
@@ -123,7 +126,7 @@ def check_physiological(analyte_code: str, standard_value: Decimal) -> None:
     if not a.physiological_min <= number <= a.physiological_max:
         raise PhysiologicalLimitError(
             PHYSIOLOGICAL_LIMIT_MESSAGE.format(
-                name=a.name,
+                name=a.label,
                 value=number,
                 unit=a.unit,
                 low=a.physiological_min,

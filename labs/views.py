@@ -9,6 +9,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -20,10 +22,20 @@ from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, run_service
 from patients.selectors import patient_get_for_user
 
 from . import charts, forms, imports, selectors, services
-from .catalogue import ANALYTES_BY_CODE, IMMUNE, analyte, analytes_for_panel
+from .catalogue import ANALYTES_BY_CODE, CHEMISTRY, HAEMATOLOGY, IMMUNE, analyte, analytes_for_panel
 from .constants import ENTRY_PANELS, TREND_ANALYTES, DrawEvent, ImportStatus, RowStatus
 from .immune import FOLLOW_UPS, POPULATIONS
 from .permissions import can_import, can_manage_reference_data
+
+# The result-entry links of a patient's results page and the titles of the panel forms.
+ENTRY_LINKS = {
+    HAEMATOLOGY: gettext_lazy("Enter haematology"),
+    CHEMISTRY: gettext_lazy("Enter chemistry"),
+}
+PANEL_TITLES = {
+    HAEMATOLOGY: gettext_lazy("Haematology results — %(patient)s"),
+    CHEMISTRY: gettext_lazy("Chemistry results — %(patient)s"),
+}
 
 
 def _result_summary(result) -> str:
@@ -31,7 +43,7 @@ def _result_summary(result) -> str:
     if result.flag:
         text += f" — {result.get_flag_display().lower()} ({result.flag})"
     if result.ctcae_grade:
-        text += f", CTCAE grade {result.ctcae_grade}"
+        text += ", " + _("CTCAE grade %(grade)s") % {"grade": result.ctcae_grade}
     return text
 
 
@@ -97,7 +109,7 @@ class PatientResultsView(PatientMixin, TrialRoleRequiredMixin, TemplateView):
         return super().get_context_data(
             page=page,
             saved=saved,
-            panels=[(p, p.capitalize()) for p in ENTRY_PANELS],
+            panels=[(p, ENTRY_LINKS.get(p, p.capitalize())) for p in ENTRY_PANELS],
             can_enter=can_enter_data(user),
             **kwargs,
         )
@@ -126,7 +138,7 @@ class PanelEntryView(PatientMixin, DataEntryRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"{self.panel.capitalize()} results — {self.patient}", **kwargs
+            title=PANEL_TITLES[self.panel] % {"patient": self.patient}, **kwargs
         )
 
     def form_valid(self, form):
@@ -145,7 +157,8 @@ class PanelEntryView(PatientMixin, DataEntryRequiredMixin, FormView):
         if results is None:
             return self.form_invalid(form)
         messages.success(
-            self.request, "Saved: " + "; ".join(_result_summary(r) for r in results) + "."
+            self.request,
+            _("Saved: %(results)s.") % {"results": "; ".join(_result_summary(r) for r in results)},
         )
         url = reverse("labs:patient_results", args=[self.patient.pk])
         return redirect(f"{url}?saved={','.join(str(r.pk) for r in results)}")
@@ -182,8 +195,12 @@ class ResultEditView(DataEntryRequiredMixin, FormView):
         r = self.result
         return super().get_context_data(
             patient=r.patient,
-            title=f"Correct {r.analyte_name} of {timezone.localtime(r.collected_at):%Y-%m-%d %H:%M}"
-            f" — {r.patient}",
+            title=_("Correct %(analyte)s of %(collected)s — %(patient)s")
+            % {
+                "analyte": r.analyte_name,
+                "collected": f"{timezone.localtime(r.collected_at):%Y-%m-%d %H:%M}",
+                "patient": r.patient,
+            },
             **kwargs,
         )
 
@@ -203,7 +220,9 @@ class ResultEditView(DataEntryRequiredMixin, FormView):
         )
         if result is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"Corrected: {_result_summary(result)}.")
+        messages.success(
+            self.request, _("Corrected: %(result)s.") % {"result": _result_summary(result)}
+        )
         return redirect("labs:patient_results", pk=self.result.patient_id)
 
 
@@ -219,12 +238,12 @@ class TrendView(PatientMixin, TrialRoleRequiredMixin, TemplateView):
             a = ANALYTES_BY_CODE[code]
             figure = charts.trend_chart(
                 ident=f"trend-{code.lower()}",
-                title=f"{a.name} ({code})",
+                title=f"{a.label} ({code})",
                 unit=a.unit,
                 points=points[code],
                 dose_dates=dose_dates,
             )
-            pictures.append({"code": code, "name": a.name, "figure": figure})
+            pictures.append({"code": code, "name": a.label, "figure": figure})
         return super().get_context_data(pictures=pictures, dose_count=len(dose_dates), **kwargs)
 
 
@@ -255,7 +274,10 @@ class DrawEntryView(PatientMixin, DataEntryRequiredMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=f"Immune-monitoring draw — {self.patient}", **kwargs)
+        return super().get_context_data(
+            title=_("Immune-monitoring draw — %(patient)s") % {"patient": self.patient},
+            **kwargs,
+        )
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -274,7 +296,7 @@ class DrawEntryView(PatientMixin, DataEntryRequiredMixin, FormView):
         )
         if draw is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"Draw {draw.sample_id} recorded.")
+        messages.success(self.request, _("Draw %(sample)s recorded.") % {"sample": draw.sample_id})
         return redirect("labs:draws", pk=self.patient.pk)
 
 
@@ -304,7 +326,8 @@ class DrawEditView(DataEntryRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             patient=self.draw.patient,
-            title=f"Correct draw {self.draw.get_event_code_display()} — {self.draw.patient}",
+            title=_("Correct draw %(draw)s — %(patient)s")
+            % {"draw": self.draw.get_event_code_display(), "patient": self.draw.patient},
             **kwargs,
         )
 
@@ -324,7 +347,7 @@ class DrawEditView(DataEntryRequiredMixin, FormView):
         )
         if draw is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Draw corrected.")
+        messages.success(self.request, _("Draw corrected."))
         return redirect("labs:draws", pk=self.draw.patient_id)
 
 
@@ -337,7 +360,7 @@ class ImmuneCohortView(TrialRoleRequiredMixin, TemplateView):
         summaries = selectors.immune_change_by_cohort(user=self.request.user)
         by_key = {(s.cohort, s.event_code, s.analyte): s for s in summaries}
         cohorts = sorted({s.cohort for s in summaries})
-        series = [(code, DrawEvent(code).label) for code in FOLLOW_UPS]
+        series = [(code, str(DrawEvent(code).label)) for code in FOLLOW_UPS]
         pictures = []
         for cohort in cohorts:
             groups = []
@@ -346,19 +369,19 @@ class ImmuneCohortView(TrialRoleRequiredMixin, TemplateView):
                 for code in FOLLOW_UPS:
                     s = by_key.get((cohort, code, population))
                     value = s.mean_pct_change if s else None
-                    name = ANALYTES_BY_CODE[population].name
+                    name = ANALYTES_BY_CODE[population].label
                     label = (
                         f"{name} {DrawEvent(code).label}: {value:+}% (n={s.n_pct})"
                         if value is not None
                         else ""
                     )
                     bars.append(charts.Bar(series=code, value=value, label=label))
-                groups.append((ANALYTES_BY_CODE[population].name, bars))
+                groups.append((str(ANALYTES_BY_CODE[population].label), bars))
             declared = protocol.cohort(cohort)
             figure = charts.bar_chart(
                 ident=f"immune-{cohort.lower()}",
-                title=f"{declared.label}: change from baseline (%)",
-                y_label="Mean change from baseline (%)",
+                title=_("%(cohort)s: change from baseline (%%)") % {"cohort": declared.label},
+                y_label=_("Mean change from baseline (%)"),
                 groups=groups,
                 series=series,
             )
@@ -366,7 +389,7 @@ class ImmuneCohortView(TrialRoleRequiredMixin, TemplateView):
         table = [
             {
                 "summary": s,
-                "name": ANALYTES_BY_CODE[s.analyte].name,
+                "name": ANALYTES_BY_CODE[s.analyte].label,
                 "unit": ANALYTES_BY_CODE[s.analyte].unit,
                 "draw": DrawEvent(s.event_code).label,
             }
@@ -375,7 +398,7 @@ class ImmuneCohortView(TrialRoleRequiredMixin, TemplateView):
         return super().get_context_data(
             pictures=pictures,
             table=table,
-            populations=[ANALYTES_BY_CODE[p].name for p in POPULATIONS],
+            populations=[ANALYTES_BY_CODE[p].label for p in POPULATIONS],
             immune_analytes=analytes_for_panel(IMMUNE),
             **kwargs,
         )
@@ -404,7 +427,7 @@ class LaboratoryListView(TrialRoleRequiredMixin, TemplateView):
 class LaboratoryCreateView(ReferenceDataRequiredMixin, FormView):
     template_name = "form.html"
     form_class = forms.LaboratoryForm
-    extra_context = {"title": "Add a laboratory"}
+    extra_context = {"title": gettext_lazy("Add a laboratory")}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "sites": sites_visible_to(self.request.user)}
@@ -415,14 +438,16 @@ class LaboratoryCreateView(ReferenceDataRequiredMixin, FormView):
         )
         if lab is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"Laboratory {lab.code} added; now enter its ranges.")
+        messages.success(
+            self.request, _("Laboratory %(code)s added; now enter its ranges.") % {"code": lab.code}
+        )
         return redirect(f"{reverse('labs:range_new')}?lab={lab.pk}")
 
 
 class RangeCreateView(ReferenceDataRequiredMixin, FormView):
     template_name = "form.html"
     form_class = forms.ReferenceRangeForm
-    extra_context = {"title": "Add a normal range (or a new version of one)"}
+    extra_context = {"title": gettext_lazy("Add a normal range (or a new version of one)")}
 
     def get_form_kwargs(self):
         labs = selectors.laboratories_visible_to(self.request.user)
@@ -436,7 +461,10 @@ class RangeCreateView(ReferenceDataRequiredMixin, FormView):
         range_ = run_service(form, services.reference_range_create, user=self.request.user, **data)
         if range_ is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"Range saved: {range_} {range_.unit}.")
+        messages.success(
+            self.request,
+            _("Range saved: %(range)s %(unit)s.") % {"range": range_, "unit": range_.unit},
+        )
         return redirect("labs:laboratories")
 
 
@@ -460,7 +488,9 @@ class RangeEditView(ReferenceDataRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"Correct the range {self.range} ({self.range.unit})", **kwargs
+            title=_("Correct the range %(range)s (%(unit)s)")
+            % {"range": self.range, "unit": self.range.unit},
+            **kwargs,
         )
 
     def form_valid(self, form):
@@ -478,7 +508,7 @@ class RangeEditView(ReferenceDataRequiredMixin, FormView):
         )
         if range_ is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Range corrected.")
+        messages.success(self.request, _("Range corrected."))
         return redirect("labs:laboratories")
 
 
@@ -519,6 +549,11 @@ class ImportDetailView(ImportRoleRequiredMixin, TemplateView):
         page = Paginator(selectors.batch_rows(batch=batch, status=status), 200).get_page(
             self.request.GET.get("page")
         )
+        # The stored reasons, in the reader's language (this page's rows only).
+        page.object_list = [
+            {**row, "reason": selectors.row_reason(row.get("reason", ""))}
+            for row in page.object_list
+        ]
         return super().get_context_data(
             batch=batch,
             page=page,
@@ -540,9 +575,15 @@ class ImportCommitView(ImportRoleRequiredMixin, View):
             for error in form.non_field_errors():
                 messages.error(request, error)
         elif done.status == ImportStatus.COMMITTED:
-            messages.success(request, f"Imported {done.imported_rows} results.")
+            messages.success(
+                request,
+                ngettext(
+                    "Imported %(count)s result.", "Imported %(count)s results.", done.imported_rows
+                )
+                % {"count": done.imported_rows},
+            )
         else:
-            messages.success(request, "The import is running; this page shows its progress.")
+            messages.success(request, _("The import is running; this page shows its progress."))
         return redirect("labs:import_detail", pk=pk)
 
 

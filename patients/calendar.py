@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from edc import protocol
 from edc.audit.services import audited_create, audited_update
@@ -120,7 +121,7 @@ def calendar_record_actual(
 @transaction.atomic
 def calendar_mark_not_done(*, event: CalendarEvent, reason: str, user) -> CalendarEvent:
     if not (reason or "").strip():
-        raise ValidationError({"not_done_reason": "Say why the event was not done."})
+        raise ValidationError({"not_done_reason": gettext("Say why the event was not done.")})
     return audited_update(
         event,
         user=user,
@@ -189,7 +190,7 @@ def calendar_apply_protocol(*, patient: Patient, user, reason: str) -> list[Cale
     if not patient.c1d1_date:
         return []
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Give the reason for applying the amendment."})
+        raise ValidationError({"reason": gettext("Give the reason for applying the amendment.")})
     reason = f"Protocol {protocol.PROTOCOL_VERSION}: {reason.strip()}"
     changes: list[CalendarChange] = []
     subject = patient.subject_id or patient.screening_number

@@ -3,6 +3,8 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from edc import protocol
 from edc.access.models import Site
@@ -55,11 +57,11 @@ class StudyDatesMixin:
 
 
 class ScreenForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=Site.objects.none())
-    screening_number = forms.CharField(max_length=20)
-    screening_date = forms.DateField(widget=DATE)
-    year_of_birth = forms.IntegerField(min_value=1900, max_value=2100)
-    sex = forms.ChoiceField(choices=Sex.choices)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    screening_number = forms.CharField(label=_("Screening number"), max_length=20)
+    screening_date = forms.DateField(label=_("Screening date"), widget=DATE)
+    year_of_birth = forms.IntegerField(label=_("Year of birth"), min_value=1900, max_value=2100)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
 
     def __init__(self, *args, sites=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,21 +69,29 @@ class ScreenForm(forms.Form):
 
 
 class PatientEditForm(AuditedEditForm):
-    screening_number = forms.CharField(max_length=20)
-    screening_date = forms.DateField(widget=DATE)
-    year_of_birth = forms.IntegerField(min_value=1900, max_value=2100)
-    sex = forms.ChoiceField(choices=Sex.choices)
+    screening_number = forms.CharField(label=_("Screening number"), max_length=20)
+    screening_date = forms.DateField(label=_("Screening date"), widget=DATE)
+    year_of_birth = forms.IntegerField(label=_("Year of birth"), min_value=1900, max_value=2100)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
 
 
 class ConsentForm(forms.Form):
-    consent_date = forms.DateField(widget=DATE)
-    form_version = forms.CharField(label="Consent form version", max_length=30)
+    consent_date = forms.DateField(label=_("Consent date"), widget=DATE)
+    form_version = forms.CharField(label=_("Consent form version"), max_length=30)
+
+
+CRITERION_KINDS = {
+    # Translators: the kind of an eligibility criterion.
+    protocol.INCLUSION: _("inclusion"),
+    # Translators: the kind of an eligibility criterion.
+    protocol.EXCLUSION: _("exclusion"),
+}
 
 
 class EligibilityForm(forms.Form):
-    source_date = forms.DateField(label="Source document date", widget=DATE)
+    source_date = forms.DateField(label=_("Source document date"), widget=DATE)
     reason = forms.CharField(
-        label="Reason for change (when correcting answers)",
+        label=_("Reason for change (when correcting answers)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -90,8 +100,14 @@ class EligibilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         for criterion in protocol.ELIGIBILITY_CRITERIA:
             self.fields[criterion.code] = forms.TypedChoiceField(
-                label=f"{criterion.code} ({criterion.kind}): {criterion.text}",
-                choices=[("", "—"), ("yes", "Yes"), ("no", "No")],
+                # Translators: e.g. "IN04 (inclusion): ECOG performance status 0-1".
+                label=gettext("%(code)s (%(kind)s): %(text)s")
+                % {
+                    "code": criterion.code,
+                    "kind": CRITERION_KINDS.get(criterion.kind, criterion.kind),
+                    "text": criterion.text,
+                },
+                choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
                 coerce=lambda v: v == "yes",
                 required=True,
             )
@@ -101,10 +117,10 @@ class EligibilityForm(forms.Form):
 
 
 class EnrolForm(forms.Form):
-    enrolled_on = forms.DateField(label="Enrolment date", widget=DATE)
-    c1d1_date = forms.DateField(label="Planned cycle 1 day 1", widget=DATE)
+    enrolled_on = forms.DateField(label=_("Enrolment date"), widget=DATE)
+    c1d1_date = forms.DateField(label=_("Planned cycle 1 day 1"), widget=DATE)
     waiver_reason = forms.CharField(
-        label="Eligibility waiver (only if a criterion is not met)",
+        label=_("Eligibility waiver (only if a criterion is not met)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -112,28 +128,28 @@ class EnrolForm(forms.Form):
 
 class ScreenFailForm(forms.Form):
     reason = forms.CharField(
-        label="Screen failure reason", widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Screen failure reason"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class EndStudyForm(forms.Form):
-    end_date = forms.DateField(widget=DATE)
-    reason_code = forms.ChoiceField(label="Reason", choices=EndReason.choices)
-    consent_withdrawn = forms.BooleanField(label="Consent withdrawn", required=False)
+    end_date = forms.DateField(label=_("End date"), widget=DATE)
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=EndReason.choices)
+    consent_withdrawn = forms.BooleanField(label=_("Consent withdrawn"), required=False)
 
 
 class EndTreatmentForm(forms.Form):
-    end_date = forms.DateField(label="End of treatment date", widget=DATE)
-    reason_code = forms.ChoiceField(label="Reason", choices=EndReason.choices)
+    end_date = forms.DateField(label=_("End of treatment date"), widget=DATE)
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=EndReason.choices)
 
 
 class CohortOpenForm(forms.Form):
-    code = forms.ChoiceField(choices=[(c.code, c.label) for c in protocol.COHORTS])
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    code = forms.ChoiceField(label=_("Code"), choices=[(c.code, c.title) for c in protocol.COHORTS])
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # --- Medical history and prior cancer therapy ----------------------------------------------------
-YES_NO = [("True", "Yes"), ("False", "No")]
+YES_NO = [("True", _("Yes")), ("False", _("No"))]
 
 
 def _yes_no(label: str, required_message: str) -> forms.TypedChoiceField:
@@ -149,27 +165,27 @@ def _yes_no(label: str, required_message: str) -> forms.TypedChoiceField:
 
 class MedicalHistoryForm(forms.Form):
     condition = forms.CharField(
-        label="Condition (as written in the source)",
+        label=_("Condition (as written in the source)"),
         max_length=200,
         error_messages={"required": msg.CONDITION_REQUIRED},
     )
     meddra_code = forms.ChoiceField(
-        label="MedDRA term (CTCAE v5.0), when the list has it",
+        label=_("MedDRA term (CTCAE v5.0), when the list has it"),
         choices=(),
         required=False,
     )
     start_date = forms.DateField(
-        label="Start date", widget=DATE, error_messages={"required": msg.START_DATE_REQUIRED}
+        label=_("Start date"), widget=DATE, error_messages={"required": msg.START_DATE_REQUIRED}
     )
-    ongoing = _yes_no("Ongoing at screening", msg.ONGOING_REQUIRED)
+    ongoing = _yes_no(_("Ongoing at screening"), msg.ONGOING_REQUIRED)
     end_date = forms.DateField(
-        label="End date", widget=DATE, required=False, help_text="Only when not ongoing."
+        label=_("End date"), widget=DATE, required=False, help_text=_("Only when not ongoing.")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meddra_code"].choices = [
-            ("", "— no matching term (the condition as written is kept)"),
+            ("", gettext("— no matching term (the condition as written is kept)")),
             *terms.term_choices(),
         ]
 
@@ -183,23 +199,23 @@ class MedicalHistoryEditForm(AuditedEditForm, MedicalHistoryForm):
 
 class PriorTherapyForm(forms.Form):
     therapy_type = forms.ChoiceField(
-        label="Type of therapy",
-        choices=[("", "— choose"), *PriorTherapyType.choices],
+        label=_("Type of therapy"),
+        choices=[("", _("— choose")), *PriorTherapyType.choices],
         error_messages={"required": msg.THERAPY_TYPE_REQUIRED},
     )
     setting = forms.ChoiceField(
-        label="Setting",
-        choices=[("", "— choose"), *TherapySetting.choices],
+        label=_("Setting"),
+        choices=[("", _("— choose")), *TherapySetting.choices],
         error_messages={"required": msg.THERAPY_SETTING_REQUIRED},
     )
     start_date = forms.DateField(
-        label="Start date", widget=DATE, error_messages={"required": msg.START_DATE_REQUIRED}
+        label=_("Start date"), widget=DATE, error_messages={"required": msg.START_DATE_REQUIRED}
     )
     end_date = forms.DateField(
-        label="End date", widget=DATE, required=False, help_text="Empty while ongoing."
+        label=_("End date"), widget=DATE, required=False, help_text=_("Empty while ongoing.")
     )
     description = forms.CharField(
-        label="Description (regimen, drugs, cycles, site)",
+        label=_("Description (regimen, drugs, cycles, site)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

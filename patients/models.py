@@ -2,6 +2,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from edc import protocol
 from edc.access.models import Site
@@ -40,7 +42,7 @@ class Cohort(AuditedModel):
     PATIENT_LOOKUP = None
 
     code = models.CharField(
-        max_length=1, unique=True, choices=[(c.code, c.label) for c in protocol.COHORTS]
+        max_length=1, unique=True, choices=[(c.code, c.title) for c in protocol.COHORTS]
     )
     is_open = models.BooleanField(default=False)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -50,7 +52,7 @@ class Cohort(AuditedModel):
         permissions = [("open_cohort", "Can open the next dose cohort")]
 
     def __str__(self) -> str:
-        return self.declaration.label
+        return str(self.declaration.title)
 
     @property
     def declaration(self) -> protocol.Cohort:
@@ -74,13 +76,15 @@ class Patient(AuditedModel):
         max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING
     )
     # Enrolment
-    subject_id = models.CharField("subject ID", max_length=12, unique=True, null=True, blank=True)
+    subject_id = models.CharField(
+        _("subject ID"), max_length=12, unique=True, null=True, blank=True
+    )
     cohort = models.ForeignKey(
         Cohort, on_delete=models.PROTECT, null=True, blank=True, related_name="patients"
     )
     enrolled_on = models.DateField(null=True, blank=True)
     c1d1_date = models.DateField(
-        "Cycle 1 day 1", null=True, blank=True, help_text="Planned at enrolment, then actual."
+        _("Cycle 1 day 1"), null=True, blank=True, help_text=_("Planned at enrolment, then actual.")
     )
     eligibility_waiver = models.TextField(blank=True)
     # Screen failure
@@ -116,13 +120,16 @@ class Patient(AuditedModel):
 class Consent(AuditedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
     consent_date = models.DateField()
-    form_version = models.CharField("Consent form version", max_length=30)
+    form_version = models.CharField(_("Consent form version"), max_length=30)
 
     class Meta:
         ordering = ["consent_date", "id"]
 
     def __str__(self) -> str:
-        return f"Consent (version {self.form_version}) — {self.patient}"
+        return gettext("Consent (version %(version)s) — %(patient)s") % {
+            "version": self.form_version,
+            "patient": self.patient,
+        }
 
 
 class EligibilityAnswer(AuditedModel):
@@ -142,7 +149,10 @@ class EligibilityAnswer(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Eligibility criterion {self.criterion} — {self.patient}"
+        return gettext("Eligibility criterion %(code)s — %(patient)s") % {
+            "code": self.criterion,
+            "patient": self.patient,
+        }
 
 
 class CalendarEvent(AuditedModel):
@@ -180,7 +190,17 @@ class CalendarEvent(AuditedModel):
         indexes = [models.Index(fields=["kind", "latest"], name="calendar_kind_latest_idx")]
 
     def __str__(self) -> str:
-        return f"{self.label} — {self.patient}"
+        return f"{self.title} — {self.patient}"
+
+    @property
+    def title(self) -> str:
+        """The event as the user reads it: the protocol's words in the user's language.
+        ``label`` (stored, exported) stays English; an event the protocol no longer names, or
+        names differently, shows its stored label."""
+        planned = protocol.PLANNED_EVENTS_BY_CODE.get(self.code)
+        if planned is None or planned.label != self.label:
+            return self.label
+        return planned.title
 
     @property
     def has_data(self) -> bool:
@@ -194,17 +214,17 @@ class MedicalHistory(AuditedModel):
     FREE_TEXT_FIELDS = frozenset({"condition"})  # as typed (edc.audit.privacy)
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medical_history")
-    condition = models.CharField("condition (as in the source)", max_length=200)
-    meddra_code = models.CharField("MedDRA code", max_length=8, blank=True)
-    meddra_term = models.CharField("MedDRA term (CTCAE v5.0)", max_length=200, blank=True)
-    start_date = models.DateField("start date")
+    condition = models.CharField(_("condition (as in the source)"), max_length=200)
+    meddra_code = models.CharField(_("MedDRA code"), max_length=8, blank=True)
+    meddra_term = models.CharField(_("MedDRA term (CTCAE v5.0)"), max_length=200, blank=True)
+    start_date = models.DateField(_("start date"))
     # A clinical fact the site states: no default.
-    ongoing = models.BooleanField("ongoing at screening")
-    end_date = models.DateField("end date", null=True, blank=True)
+    ongoing = models.BooleanField(_("ongoing at screening"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "medical history"
-        verbose_name_plural = "medical history"
+        verbose_name = _("medical history")
+        verbose_name_plural = _("medical history")
         ordering = ["patient_id", "start_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -220,7 +240,11 @@ class MedicalHistory(AuditedModel):
 
     def __str__(self) -> str:
         start = date_format(self.start_date)
-        return f"Medical history {self.condition}, from {start} — {self.patient}"
+        return gettext("Medical history %(condition)s, from %(start)s — %(patient)s") % {
+            "condition": self.condition,
+            "start": start,
+            "patient": self.patient,
+        }
 
 
 class PriorTherapy(AuditedModel):
@@ -229,18 +253,20 @@ class PriorTherapy(AuditedModel):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="prior_therapies")
     therapy_type = models.CharField(
-        "type of therapy", max_length=20, choices=PriorTherapyType.choices
+        _("type of therapy"), max_length=20, choices=PriorTherapyType.choices
     )
     setting = models.CharField(max_length=20, choices=TherapySetting.choices)
-    start_date = models.DateField("start date")
-    end_date = models.DateField("end date", null=True, blank=True, help_text="Empty while ongoing.")
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Empty while ongoing.")
+    )
     description = models.TextField(
-        blank=True, help_text="Regimen, drugs, cycles, site irradiated, surgery performed…"
+        blank=True, help_text=_("Regimen, drugs, cycles, site irradiated, surgery performed…")
     )
 
     class Meta:
-        verbose_name = "prior cancer therapy"
-        verbose_name_plural = "prior cancer therapies"
+        verbose_name = _("prior cancer therapy")
+        verbose_name_plural = _("prior cancer therapies")
         ordering = ["patient_id", "start_date", "id"]
         constraints = [
             models.CheckConstraint(
@@ -256,4 +282,8 @@ class PriorTherapy(AuditedModel):
 
     def __str__(self) -> str:
         start = date_format(self.start_date)
-        return f"Prior therapy {self.get_therapy_type_display()}, from {start} — {self.patient}"
+        return gettext("Prior therapy %(type)s, from %(start)s — %(patient)s") % {
+            "type": self.get_therapy_type_display(),
+            "start": start,
+            "patient": self.patient,
+        }

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from edc.access.selectors import scope_to_user_sites
 
@@ -50,6 +51,18 @@ def patient_casebook(*, user, pk: int) -> Patient:
 
 # -------------------------------------------------------------------------------- timeline
 
+# What a visit's status reads in the user's language (``EventStatus`` values are codes: CSS
+# classes, API values, comparisons).
+EVENT_STATUS_LABELS = {
+    EventStatus.UPCOMING: pgettext_lazy("visit status", "upcoming"),
+    EventStatus.DUE: pgettext_lazy("visit status", "due"),
+    EventStatus.DONE: pgettext_lazy("visit status", "done"),
+    EventStatus.MISSED: pgettext_lazy("visit status", "missed"),
+    EventStatus.OUT_OF_WINDOW: pgettext_lazy("visit status", "out of window"),
+    EventStatus.NOT_DONE: pgettext_lazy("visit status", "not done"),
+    EventStatus.NOT_APPLICABLE: pgettext_lazy("visit status", "not applicable"),
+}
+
 
 @dataclass(frozen=True)
 class TimelineRow:
@@ -59,6 +72,11 @@ class TimelineRow:
     # The event's casebook form with its status, when the page adds it: gathered on the top
     # floor (edc.monitoring.casebook.CasebookForm), which reads the apps and monitoring.
     form: Any = None
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, in the user's language (``status`` is the code)."""
+        return EVENT_STATUS_LABELS.get(self.status, self.status)
 
 
 def event_status_of(event: CalendarEvent, today: dt.date) -> EventStatus:

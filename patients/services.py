@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from edc import protocol
 from edc.access.models import Site
@@ -21,7 +22,7 @@ from edc.validators import collect_errors
 
 from . import calendar, terms, validators
 from . import constants as msg
-from .constants import EndReason, PatientStatus, PriorTherapyType
+from .constants import EndReason, PatientStatus, PriorTherapyType, english_label
 from .eligibility import EligibilityResult, evaluate
 from .models import (
     STATUS_REFUSED,
@@ -128,7 +129,9 @@ def eligibility_record(
     prior_metastatic_chemo = has_prior_metastatic_chemo(patient)
     for code, answer in answers.items():
         if code not in protocol.CRITERIA_BY_CODE:
-            errors.setdefault(code, []).append(f"Unknown criterion {code}.")
+            errors.setdefault(code, []).append(
+                gettext("Unknown criterion %(code)s.") % {"code": code}
+            )
             continue
         try:
             validators.validate_criterion_answer(
@@ -244,7 +247,7 @@ def patient_enrol(
     capacity = cohort.declaration.capacity
     if Patient.objects.filter(cohort=cohort).count() >= capacity:
         raise ValidationError(
-            {"__all__": msg.COHORT_FULL.format(cohort=cohort.declaration.label, capacity=capacity)}
+            {"__all__": msg.COHORT_FULL.format(cohort=cohort.declaration.title, capacity=capacity)}
         )
     site = Site.objects.select_for_update().get(pk=patient.site_id)
     subject_id = f"{site.code}-{site.next_subject_seq:03d}"
@@ -274,7 +277,7 @@ def patient_enrol(
 @transaction.atomic
 def cohort_open(*, user, code: str, reason: str) -> Cohort:
     """Open a dose cohort (closing the others): the next enrolments go to it."""
-    reason = _require_reason(reason, "reason", "Opening a cohort needs a reason.")
+    reason = _require_reason(reason, "reason", gettext("Opening a cohort needs a reason."))
     target = Cohort.objects.select_for_update().get(code=code)
     for other in Cohort.objects.select_for_update().filter(is_open=True).exclude(pk=target.pk):
         audited_update(
@@ -318,7 +321,7 @@ def patient_end_study(
     """End treatment and study participation. Withdrawal of consent freezes later data."""
     patient_status_check(patient, PatientStatus.OFF_STUDY)
     if reason_code not in EndReason.values:
-        raise ValidationError({"reason_code": "Choose a reason for the end of study."})
+        raise ValidationError({"reason_code": gettext("Choose a reason for the end of study.")})
     validators.validate_not_future(end_date, "end_date")
     if patient.enrolled_on and end_date < patient.enrolled_on:
         raise ValidationError({"end_date": msg.END_DATE_BEFORE_ENROLMENT})
@@ -330,7 +333,7 @@ def patient_end_study(
         changes |= {"end_of_treatment_date": end_date, "end_of_treatment_reason": reason_code}
     if consent_withdrawn or reason_code == EndReason.WITHDRAWAL:
         changes["consent_withdrawn_on"] = end_date
-    label = EndReason(reason_code).label
+    label = english_label(EndReason(reason_code))  # stored in the audit trail: English
     patient = patient_set_status(
         user=user,
         patient=patient,
@@ -363,11 +366,11 @@ def patient_end_treatment(
     if patient.end_of_treatment_date:
         raise ValidationError({"__all__": msg.ALREADY_OFF_TREATMENT})
     if reason_code not in EndReason.values:
-        raise ValidationError({"reason_code": "Choose a reason for the end of treatment."})
+        raise ValidationError({"reason_code": gettext("Choose a reason for the end of treatment.")})
     validators.validate_not_future(end_date, "end_date")
     if end_date < patient.c1d1_date:
         raise ValidationError({"end_date": msg.END_DATE_BEFORE_ENROLMENT})
-    label = EndReason(reason_code).label
+    label = english_label(EndReason(reason_code))  # stored in the audit trail: English
     patient = audited_update(
         patient,
         user=user,
@@ -418,7 +421,7 @@ def protocol_apply(*, user, reason: str, dry_run: bool = False) -> list[calendar
     them back. Each changed patient gets its deviation check (windows may have moved).
     """
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Give the reason for applying the amendment."})
+        raise ValidationError({"reason": gettext("Give the reason for applying the amendment.")})
     changes: list[calendar.CalendarChange] = []
     try:
         with transaction.atomic():
@@ -441,7 +444,7 @@ PRIOR_THERAPY_FIELDS = ("therapy_type", "setting", "start_date", "end_date", "de
 
 
 def _require_edit_reason(reason: str) -> str:
-    return _require_reason(reason, "reason", "Give the reason for the change.")
+    return _require_reason(reason, "reason", gettext("Give the reason for the change."))
 
 
 def _lock(instance, expected_version: int | None):

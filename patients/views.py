@@ -2,6 +2,8 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
@@ -41,7 +43,7 @@ class PatientListView(TrialRoleRequiredMixin, ListView):
 class PatientScreenView(DataEntryRequiredMixin, FormView):
     template_name = "form.html"
     form_class = forms.ScreenForm
-    extra_context = {"title": "Screen a new patient"}
+    extra_context = {"title": _("Screen a new patient")}
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "sites": sites_visible_to(self.request.user)}
@@ -52,7 +54,10 @@ class PatientScreenView(DataEntryRequiredMixin, FormView):
         )
         if patient is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"Patient {patient} registered in screening.")
+        messages.success(
+            self.request,
+            gettext("Patient %(patient)s registered in screening.") % {"patient": patient},
+        )
         return redirect("patients:detail", pk=patient.pk)
 
 
@@ -61,7 +66,7 @@ class PatientActionView(DataEntryRequiredMixin, FormView):
 
     template_name = "form.html"
     title = ""
-    success_message = "Saved."
+    success_message = _("Saved.")
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -70,7 +75,9 @@ class PatientActionView(DataEntryRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            patient=self.patient, title=f"{self.title} — {self.patient}", **kwargs
+            patient=self.patient,
+            title=f"{self.title} — {self.patient}",
+            **kwargs,
         )
 
     def form_valid(self, form):
@@ -82,8 +89,8 @@ class PatientActionView(DataEntryRequiredMixin, FormView):
 
 class PatientEditView(PatientActionView):
     form_class = forms.PatientEditForm
-    title = "Correct registry data"
-    success_message = "Registry data corrected."
+    title = _("Correct registry data")
+    success_message = _("Registry data corrected.")
 
     def get_initial(self):
         p = self.patient
@@ -111,8 +118,8 @@ class PatientEditView(PatientActionView):
 
 class ConsentView(PatientActionView):
     form_class = forms.ConsentForm
-    title = "Record informed consent"
-    success_message = "Informed consent recorded."
+    title = _("Record informed consent")
+    success_message = _("Informed consent recorded.")
 
     def perform(self, form):
         return run_service(
@@ -126,8 +133,8 @@ class ConsentView(PatientActionView):
 
 class EligibilityView(PatientActionView):
     form_class = forms.EligibilityForm
-    title = "Eligibility checklist"
-    success_message = "Eligibility recorded."
+    title = _("Eligibility checklist")
+    success_message = _("Eligibility recorded.")
 
     def get_initial(self):
         initial = {}
@@ -150,8 +157,8 @@ class EligibilityView(PatientActionView):
 
 class EnrolView(PatientActionView):
     form_class = forms.EnrolForm
-    title = "Enrol"
-    success_message = "Patient enrolled."
+    title = _("Enrol")
+    success_message = _("Patient enrolled.")
 
     def perform(self, form):
         return run_service(
@@ -165,8 +172,8 @@ class EnrolView(PatientActionView):
 
 class ScreenFailView(PatientActionView):
     form_class = forms.ScreenFailForm
-    title = "Screen failure"
-    success_message = "Screen failure recorded."
+    title = _("Screen failure")
+    success_message = _("Screen failure recorded.")
 
     def perform(self, form):
         return run_service(
@@ -180,8 +187,8 @@ class ScreenFailView(PatientActionView):
 
 class EndStudyView(PatientActionView):
     form_class = forms.EndStudyForm
-    title = "End of study"
-    success_message = "End of study recorded."
+    title = _("End of study")
+    success_message = _("End of study recorded.")
 
     def perform(self, form):
         return run_service(
@@ -195,8 +202,8 @@ class EndStudyView(PatientActionView):
 
 class EndTreatmentView(PatientActionView):
     form_class = forms.EndTreatmentForm
-    title = "End of treatment"
-    success_message = "End of treatment recorded; remaining events cancelled."
+    title = _("End of treatment")
+    success_message = _("End of treatment recorded; remaining events cancelled.")
 
     def perform(self, form):
         return run_service(
@@ -227,7 +234,7 @@ class CohortView(TrialRoleRequiredMixin, FormView):
             is None
         ):
             return self.form_invalid(form)
-        messages.success(self.request, "Cohort opened.")
+        messages.success(self.request, gettext("Cohort opened."))
         return redirect(reverse("patients:cohorts"))
 
 
@@ -307,8 +314,8 @@ class _HistoryFormView(PatientActionView):
 
 
 class MedicalHistoryFormView(_HistoryFormView):
-    title = "Medical history"
-    success_message = "Medical history saved."
+    title = _("Medical history")
+    success_message = _("Medical history saved.")
     fields = services.MEDICAL_HISTORY_FIELDS
     create_service = staticmethod(services.medical_history_create)
     update_service = staticmethod(services.medical_history_update)
@@ -317,15 +324,15 @@ class MedicalHistoryFormView(_HistoryFormView):
 
 
 class MedicalHistoryEditView(MedicalHistoryFormView):
-    title = "Correct the medical history"
+    title = _("Correct the medical history")
 
     def get_record(self):
         return medical_history_get_for_user(user=self.request.user, pk=self.kwargs["history_pk"])
 
 
 class PriorTherapyFormView(_HistoryFormView):
-    title = "Prior cancer therapy"
-    success_message = "Prior cancer therapy saved."
+    title = _("Prior cancer therapy")
+    success_message = _("Prior cancer therapy saved.")
     fields = services.PRIOR_THERAPY_FIELDS
     create_service = staticmethod(services.prior_therapy_create)
     update_service = staticmethod(services.prior_therapy_update)
@@ -334,7 +341,7 @@ class PriorTherapyFormView(_HistoryFormView):
 
 
 class PriorTherapyEditView(PriorTherapyFormView):
-    title = "Correct a prior cancer therapy"
+    title = _("Correct a prior cancer therapy")
 
     def get_record(self):
         return prior_therapy_get_for_user(user=self.request.user, pk=self.kwargs["therapy_pk"])

@@ -1,5 +1,6 @@
 """REST shapes. Write serializers parse types only; the services apply every clinical rule."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -21,7 +22,7 @@ from ..validators import TUMOUR_WARNING_CODES
 
 MM = {"max_digits": 5, "decimal_places": 1}
 # The same words as the browser form's.
-NEW_LESION_REQUIRED = "Say whether there is a new lesion."
+NEW_LESION_REQUIRED = _("Say whether there is a new lesion.")
 ACKNOWLEDGE_HELP = (
     "Codes of the warnings you confirm (a 400 answer lists them under `warnings`): "
     f"`{WARN_DATE_OUTSIDE_WINDOW}` — a follow-up dated outside the window of its planned "

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from edc.audit.services import audited_create
 from edc.checks import enqueue_patient_check
@@ -67,7 +68,7 @@ def _clean_adverse_event(*, patient: Patient, values: Mapping[str, Any]) -> dict
         collector.check(validators.validate_ctcae_grade, grade, term=term)
         collector.check(validators.validate_term_specify, values.get("term_specify", ""), term=term)
     if start is None:
-        collector.add("start_date", "Give the start date of the event.")
+        collector.add("start_date", gettext("Give the start date of the event."))
     for field, value in (("start_date", start), ("stop_date", stop), ("death_date", death)):
         check_study_date(collector, value, field, patient=patient)
     if start is not None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from edc.audit.services import audited_create
 from patients.models import Patient
@@ -34,9 +35,9 @@ CM_FIELDS = (
     "adverse_event",
 )
 _CHOICES = {
-    "unit": (msg.DoseUnit, "Choose the dose unit."),
-    "route": (msg.Route, "Choose the route."),
-    "frequency": (msg.Frequency, "Choose the frequency."),
+    "unit": (msg.DoseUnit, _("Choose the dose unit.")),
+    "route": (msg.Route, _("Choose the route.")),
+    "frequency": (msg.Frequency, _("Choose the frequency.")),
 }
 
 

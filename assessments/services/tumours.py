@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from edc import protocol
 from edc.audit.models import AuditedModel
@@ -91,11 +92,11 @@ def _lesion_text(row) -> str:
     """A lesion or measurement row as a reviewer reads it (organ, location, diameter)."""
     if hasattr(row, "too_small"):  # a measurement
         if row.too_small:
-            return "too small to measure"
+            return gettext("too small to measure")
         if row.not_evaluable:
-            return "not evaluable"
+            return gettext("not evaluable")
         return f"{row.diameter_mm} mm"
-    parts = [dict(msg.Organ.choices).get(row.organ, row.organ)]
+    parts = [str(dict(msg.Organ.choices).get(row.organ, row.organ))]
     if row.location:
         parts.append(row.location)
     if getattr(row, "diameter_mm", None) is not None:
@@ -112,9 +113,10 @@ def _lesion_changes_since(assessment: TumourAssessment, version: int) -> list[di
     if opened is None:
         return []
     kinds = (
-        (TargetLesion, "Target lesion {label}"),
-        (NonTargetLesion, "Non-target lesion {label}"),
-        (LesionMeasurement, "{label} measurement"),
+        (TargetLesion, gettext("Target lesion %(label)s")),
+        (NonTargetLesion, gettext("Non-target lesion %(label)s")),
+        # Translators: %(label)s is a lesion label (T1, T2…).
+        (LesionMeasurement, gettext("%(label)s measurement")),
     )
     rows = {
         model: list(
@@ -136,7 +138,7 @@ def _lesion_changes_since(assessment: TumourAssessment, version: int) -> list[di
             label = (
                 target_labels.get(row.lesion_id, "") if model is LesionMeasurement else row.label
             )
-            name = title.format(label=label)
+            name = title % {"label": label}
             common = {
                 "user": getattr(row.history_user, "username", "system"),
                 "at": row.history_date,
@@ -148,7 +150,10 @@ def _lesion_changes_since(assessment: TumourAssessment, version: int) -> list[di
                 changes.append(
                     {
                         "field": f"{model._meta.model_name}:{row.id}",
-                        "label": f"{name} {'added' if added else 'removed'}",
+                        "label": (
+                            gettext("%(name)s added") if added else gettext("%(name)s removed")
+                        )
+                        % {"name": name},
                         "old": None if added else text,
                         "new": text if added else None,
                         "old_display": _EMPTY if added else text,

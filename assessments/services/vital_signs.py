@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from edc import validators as limits
 from edc.audit.services import audited_create
@@ -47,7 +48,7 @@ def _clean_vital_signs(
     collector = collect_errors()
     measured_on = values.get("measured_on")
     if measured_on is None:
-        collector.add("measured_on", "Give the date of the measurements.")
+        collector.add("measured_on", gettext("Give the date of the measurements."))
     check_study_date(collector, measured_on, "measured_on", patient=patient)
     for field, limit in VITALS_LIMITS.items():
         collector.check(limit.check, values.get(field), field)

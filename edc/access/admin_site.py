@@ -9,6 +9,7 @@ reason. Signing in to the admin goes through the same lockout and sign-in log as
 
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReadOnlyAdminMixin:
@@ -26,8 +27,8 @@ class ReadOnlyAdminMixin:
 
 
 class BreakGlassAdminSite(AdminSite):
-    site_header = "Trial EDC — read-only administration"
-    site_title = "Trial EDC administration"
+    site_header = _("Trial EDC — read-only administration")
+    site_title = _("Trial EDC administration")
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from . import roles
@@ -12,7 +13,7 @@ class RolePermission(BasePermission):
     roles.ANSWER_QUERY}``), which wins over both.
     """
 
-    message = "Your trial role does not allow this action."
+    message = _("Your trial role does not allow this action.")
 
     @staticmethod
     def required_action(view, method: str, action_name: str | None) -> str:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
     name = "edc.access"
     label = "access"
-    verbose_name = "Sites, users and roles"
+    verbose_name = _("Sites, users and roles")
 
     def ready(self) -> None:
         from . import (

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -51,8 +53,8 @@ def lockout_message() -> str:
     limit = settings.AXES_FAILURE_LIMIT
     cool_off = settings.AXES_COOLOFF_TIME
     if not cool_off:
-        return ACCOUNT_LOCKED_NO_COOLOFF.format(limit=limit)
-    return ACCOUNT_LOCKED.format(limit=limit, minutes=int(cool_off.total_seconds() // 60))
+        return _(ACCOUNT_LOCKED_NO_COOLOFF).format(limit=limit)
+    return _(ACCOUNT_LOCKED).format(limit=limit, minutes=int(cool_off.total_seconds() // 60))
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -118,7 +120,9 @@ ERROR_DETAIL = {  # OpenAPI schema of {"detail": message}
 class AuthTokenSerializer(DRFAuthTokenSerializer):
     """DRF's, with the username as long as a username can be (longer: 400, never a 500)."""
 
-    username = serializers.CharField(label="Username", write_only=True, max_length=150)
+    username = serializers.CharField(
+        label=gettext_lazy("Username"), write_only=True, max_length=150
+    )
 
 
 def token_ttl() -> timedelta:
@@ -144,11 +148,11 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         token = Token.objects.select_related("user").filter(key=key).first()
         if token is None:
-            raise TokenRefused(TOKEN_INVALID)
+            raise TokenRefused(_(TOKEN_INVALID))
         if not token.user.is_active:
-            raise TokenRefused(TOKEN_INVALID)
+            raise TokenRefused(_(TOKEN_INVALID))
         if token_is_expired(token):
-            raise TokenRefused(TOKEN_EXPIRED)
+            raise TokenRefused(_(TOKEN_EXPIRED))
         return (token.user, token)
 
 
@@ -177,7 +181,7 @@ def token_revoke(*, user, reason: str, request=None, actor: str = "", channel: s
     """Delete the user's API token(s); the next call with it gets 401. Returns how many."""
     if not reason.strip():
         raise ValueError("A reason is required to revoke a token.")
-    count, _ = Token.objects.filter(user=user).delete()
+    count, _details = Token.objects.filter(user=user).delete()
     auth_event_record(
         kind=AuthEventKind.TOKEN_REVOKED,
         request=request,

@@ -12,6 +12,9 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from .constants import AttemptOutcome
 from .models import SigningAttempt
@@ -19,13 +22,21 @@ from .models import SigningAttempt
 SIGNING_MAX_FAILURES = 3
 SIGNING_FAILURE_WINDOW = dt.timedelta(minutes=30)
 SIGNING_LOCKOUT = dt.timedelta(minutes=30)
-LOCKOUT_POLICY = (
-    f"{SIGNING_MAX_FAILURES} wrong attempts within {SIGNING_FAILURE_WINDOW.seconds // 60} "
-    f"minutes lock signing for {SIGNING_LOCKOUT.seconds // 60} minutes."
+# Shown on the signature pages (translated when the page renders).
+LOCKOUT_POLICY = format_lazy(
+    gettext_lazy(
+        "{failures} wrong attempts within {window} minutes lock signing for {lockout} minutes."
+    ),
+    failures=SIGNING_MAX_FAILURES,
+    window=SIGNING_FAILURE_WINDOW.seconds // 60,
+    lockout=SIGNING_LOCKOUT.seconds // 60,
 )
 
-WRONG_CREDENTIALS = "User ID or password is not correct; nothing was signed."
-SIGNING_LOCKED = "Signing is locked after {count} failed attempts; try again after {until:%H:%M}."
+# Messages users read (tests import them, in English); translated where they are raised.
+WRONG_CREDENTIALS = gettext_noop("User ID or password is not correct; nothing was signed.")
+SIGNING_LOCKED = gettext_noop(
+    "Signing is locked after {count} failed attempts; try again after {time}."
+)
 
 
 def signing_locked_until(*, user, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -73,15 +84,14 @@ def signing_credentials_check(*, user, username: str, password: str, request=Non
             ok = signer is not None and signer.pk == user.pk
             outcome = AttemptOutcome.SUCCESS if ok else AttemptOutcome.WRONG_CREDENTIALS
             if not ok:
-                errors.append(WRONG_CREDENTIALS)
+                errors.append(_(WRONG_CREDENTIALS))
         SigningAttempt.objects.create(user=user, outcome=outcome)
         if not ok:
             locked_until = locked_until or signing_locked_until(user=user)
             if locked_until is not None:
+                until = timezone.localtime(locked_until)
                 errors.append(
-                    SIGNING_LOCKED.format(
-                        count=SIGNING_MAX_FAILURES, until=timezone.localtime(locked_until)
-                    )
+                    _(SIGNING_LOCKED).format(count=SIGNING_MAX_FAILURES, time=f"{until:%H:%M}")
                 )
     if errors:
         raise ValidationError({"password": errors})

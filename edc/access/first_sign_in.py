@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import user_constants as msg
 from .models import TemporaryPassword
@@ -38,7 +40,7 @@ OPEN_PAGES = frozenset(
         "mfa-recovery-codes",
     }
 )
-SAME_PASSWORD = "Choose a new password: this one is your current password."
+SAME_PASSWORD = gettext_noop("Choose a new password: this one is your current password.")
 
 
 def _password_page() -> str | None:
@@ -80,10 +82,10 @@ class FirstSignInMiddleware:
             ):
                 target = _password_page()
                 if target is not None:
-                    messages.info(request, msg.PASSWORD_CHANGE_FIRST)
+                    messages.info(request, _(msg.PASSWORD_CHANGE_FIRST))
                     return redirect(target)
         if name == "home" and user_role(user) is None:
-            messages.info(request, msg.NO_ROLE_YET)
+            messages.info(request, _(msg.NO_ROLE_YET))
             return redirect("access:my_training")
         return None
 
@@ -93,11 +95,11 @@ class PasswordReplacedValidator:
 
     def validate(self, password, user=None):
         if user is not None and user.pk and check_password(password, user.password):
-            raise ValidationError(SAME_PASSWORD, code="password_unchanged")
+            raise ValidationError(_(SAME_PASSWORD), code="password_unchanged")
 
     def password_changed(self, password, user=None):
         if user is not None and user.pk:
             TemporaryPassword.objects.filter(user=user).delete()
 
     def get_help_text(self):
-        return "Your new password must differ from your current one."
+        return _("Your new password must differ from your current one.")

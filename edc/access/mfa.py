@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -47,36 +49,38 @@ APP_CODE_DIGITS = 6
 # verified lost its app meanwhile (reset by a data manager) and is signed out.
 SESSION_VERIFIED = "edc_mfa_verified"
 
-# Messages users read (tests import them).
-CODE_MISSING = "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
-CODE_WRONG = (
+# Messages users read (tests import them, in English): marked with ``gettext_noop`` and
+# translated where they are shown. The reasons kept by audited events stay English.
+CODE_MISSING = gettext_noop(
+    "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+)
+CODE_WRONG = gettext_noop(
     "That code is not right. Check that the clock of your phone is right, then enter the code "
     "your app shows now."
 )
-CODE_WRONG_TRIES_LEFT = "{left} more wrong codes will lock the account."
-CODE_WRONG_LAST_TRY = "One more wrong code will lock the account."
-CODE_SLOW_DOWN = (
-    "Too many wrong codes in a row. Wait {wait}, then enter the code your app shows now."
-)
-SETUP_CODE_WRONG = (
+CODE_WRONG_TRIES_LEFT = gettext_noop("{left} more wrong codes will lock the account.")
+CODE_WRONG_LAST_TRY = gettext_noop("One more wrong code will lock the account.")
+SETUP_CODE_WRONG = gettext_noop(
     "That code is not right. Check that you scanned the QR code (or typed the key) into your "
     "app and that the clock of your phone is right, then enter the code your app shows now."
 )
-SIGNED_OUT_AFTER_RESET = (
+SIGNED_OUT_AFTER_RESET = gettext_noop(
     "Your two-step sign-in was reset by a data manager. Sign in again to set up your "
     "authenticator app."
 )
+# Kept as the reason of the sign-out event (English).
 SIGNED_OUT_LOCKED = "Signed out: too many wrong two-step codes."
-API_CODE_MISSING = (
+API_CODE_MISSING = gettext_noop(
     "This account uses two-step sign-in: send the 6-digit code from your authenticator app "
     '(or one of your recovery codes) in the "otp" field.'
 )
-API_CODE_WRONG = "The two-step code is wrong or expired."
-API_SETUP_FIRST = (
+API_CODE_WRONG = gettext_noop("The two-step code is wrong or expired.")
+API_SETUP_FIRST = gettext_noop(
     "This account must set up two-step sign-in before it can have an API token: sign in once "
     "in the browser to set up your authenticator app."
 )
-API_SESSION_UNVERIFIED = "Finish signing in (the two-step code) in the browser first."
+API_SESSION_UNVERIFIED = gettext_noop("Finish signing in (the two-step code) in the browser first.")
+# Reasons kept by audited events (English).
 SETUP_REASON_WRONG_CODE = "While setting up two-step sign-in."
 RENEW_REASON = "New recovery codes made; the earlier ones no longer work."
 RECOVERY_LEFT = "{left} recovery codes left."
@@ -148,17 +152,25 @@ def qr_svg(device: TOTPDevice) -> bytes:
         light="#fff",
         xmldecl=False,
         omitsize=True,  # a viewBox only: the page's <img> sets the size
-        title="QR code to scan with your authenticator app",
+        title=_("QR code to scan with your authenticator app"),
     )
     return out.getvalue()
 
 
 def slow_down_message(seconds: int) -> str:
-    return CODE_SLOW_DOWN.format(wait="1 second" if seconds == 1 else f"{seconds} seconds")
+    return ngettext(
+        "Too many wrong codes in a row. Wait {seconds} second, then enter the code your app "
+        "shows now.",
+        "Too many wrong codes in a row. Wait {seconds} seconds, then enter the code your app "
+        "shows now.",
+        seconds,
+    ).format(seconds=seconds)
 
 
 def tries_left_message(left: int) -> str:
-    return CODE_WRONG_LAST_TRY if left == 1 else CODE_WRONG_TRIES_LEFT.format(left=left)
+    if left == 1:
+        return _(CODE_WRONG_LAST_TRY)
+    return _(CODE_WRONG_TRIES_LEFT).format(left=left)
 
 
 def format_recovery_code(code: str) -> str:
@@ -300,9 +312,9 @@ def token_second_step(*, request, user, code: str) -> tuple[int, dict] | None:
     if not mfa_applies(user):
         return None
     if not has_app(user):
-        return 401, {"detail": API_SETUP_FIRST}
+        return 401, {"detail": _(API_SETUP_FIRST)}
     if not normalise_code(code):
-        return 400, {"otp": [API_CODE_MISSING]}
+        return 400, {"otp": [_(API_CODE_MISSING)]}
     result = second_step(request=request, user=user, code=code, channel=API)
     if result.ok:
         return None
@@ -310,7 +322,7 @@ def token_second_step(*, request, user, code: str) -> tuple[int, dict] | None:
         return 429, {"detail": slow_down_message(result.wait_seconds)}
     if result.locked:
         return 429, {"detail": lockout_message()}
-    return 401, {"detail": API_CODE_WRONG}
+    return 401, {"detail": _(API_CODE_WRONG)}
 
 
 # --- setting up an app -------------------------------------------------------------------------
@@ -351,7 +363,7 @@ def enrolment_confirm(*, request, user, code: str) -> Enrolment:
     made, the session is verified and ``mfa_enrolled`` recorded. A wrong code is recorded
     (``mfa_failed``) but does not count towards the lockout (nothing is protected yet)."""
     if has_app(user):
-        raise ValidationError("Two-step sign-in is already set up for this account.")
+        raise ValidationError(_("Two-step sign-in is already set up for this account."))
     device = (
         TOTPDevice.objects.select_for_update()
         .filter(user=user, confirmed=False)
@@ -359,7 +371,7 @@ def enrolment_confirm(*, request, user, code: str) -> Enrolment:
         .first()
     )
     if device is None:
-        raise ValidationError("Open the set-up page again: no app is being set up.")
+        raise ValidationError(_("Open the set-up page again: no app is being set up."))
     wait = _wait(device)
     if wait is not None:
         return Enrolment(CodeCheck(SLOW_DOWN, wait_seconds=wait))
@@ -422,11 +434,11 @@ def mfa_reset(*, user, actor, reason: str, request=None, channel: str = "") -> i
     Returns how many devices (app, recovery code sets) were removed.
     """
     if not (reason or "").strip():
-        raise ValidationError("A reason is required to reset two-step sign-in.")
+        raise ValidationError(_("A reason is required to reset two-step sign-in."))
     if getattr(actor, "pk", None) is not None and actor.pk == user.pk:
-        raise ValidationError("Nobody resets their own two-step sign-in; ask a data manager.")
+        raise ValidationError(_("Nobody resets their own two-step sign-in; ask a data manager."))
     actor_name = actor.get_username() if hasattr(actor, "get_username") else str(actor or "")
-    apps, _ = TOTPDevice.objects.filter(user=user).delete()
+    apps, _details = TOTPDevice.objects.filter(user=user).delete()
     recovery = StaticDevice.objects.filter(user=user).count()
     StaticDevice.objects.filter(user=user).delete()
     auth_event_record(

@@ -20,6 +20,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from . import mfa
 
@@ -67,18 +68,19 @@ class TwoStepRequiredMiddleware:
             request.edc_mfa_pending = True  # base.html hides the menu
             return None
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": mfa.API_SESSION_UNVERIFIED}, status=403)
+            return JsonResponse({"detail": _(mfa.API_SESSION_UNVERIFIED)}, status=403)
         url = reverse(target)
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
 
     def _sign_out_after_reset(self, request):
+        shown = _(mfa.SIGNED_OUT_AFTER_RESET)  # before logout, which resets the language
         request.edc_logout_reason = mfa.SIGNED_OUT_AFTER_RESET
         logout(request)
-        messages.info(request, mfa.SIGNED_OUT_AFTER_RESET)
+        messages.info(request, shown)
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": mfa.SIGNED_OUT_AFTER_RESET}, status=403)
+            return JsonResponse({"detail": shown}, status=403)
         match = request.resolver_match
         if match is not None and match.url_name == "session-status":
             return JsonResponse({"signed_out": True, "remaining": 0})

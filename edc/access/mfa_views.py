@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 
@@ -30,10 +32,10 @@ SESSION_NEXT = "edc_mfa_next"
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=gettext_lazy("Code"),
         max_length=40,
         strip=True,
-        error_messages={"required": mfa.CODE_MISSING},
+        error_messages={"required": gettext_lazy(mfa.CODE_MISSING)},
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
@@ -50,10 +52,10 @@ class AppCodeForm(CodeForm):
     """Only a code from the app (set-up, new recovery codes)."""
 
     code = forms.CharField(
-        label="6-digit code from the app",
+        label=gettext_lazy("6-digit code from the app"),
         max_length=12,
         strip=True,
-        error_messages={"required": "Enter the 6-digit code your app shows."},
+        error_messages={"required": gettext_lazy("Enter the 6-digit code your app shows.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
         ),
@@ -89,7 +91,7 @@ class AccountView(SignedInPage, TemplateView):
         role = user_role(user)
         device = mfa.app_device(user)
         return super().get_context_data(
-            title="Your account",
+            title=_("Your account"),
             mfa_enabled=mfa.mfa_enabled(),
             mfa_required=mfa.mfa_required(user),
             role_label=Role(role).label if role else "",
@@ -119,7 +121,7 @@ class AccountView(SignedInPage, TemplateView):
 def _code_error(check: mfa.CodeCheck, *, setup: bool = False) -> str:
     if check.outcome == mfa.SLOW_DOWN:
         return mfa.slow_down_message(check.wait_seconds)
-    message = mfa.SETUP_CODE_WRONG if setup else mfa.CODE_WRONG
+    message = _(mfa.SETUP_CODE_WRONG) if setup else _(mfa.CODE_WRONG)
     if check.tries_left:
         message += " " + mfa.tries_left_message(check.tries_left)
     return message
@@ -148,7 +150,7 @@ class VerifyView(SignedInPage, FormView):
         return _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title="Two-step sign-in", next=self.next_url(), **kwargs)
+        return super().get_context_data(title=_("Two-step sign-in"), next=self.next_url(), **kwargs)
 
     def post(self, request, *args, **kwargs):
         user = request.user
@@ -166,9 +168,16 @@ class VerifyView(SignedInPage, FormView):
             if result.outcome == mfa.RECOVERY_ACCEPTED:
                 messages.warning(
                     request,
-                    f"You signed in with a recovery code; it cannot be used again. "
-                    f"{result.recovery_left} recovery codes left: make new ones on your "
-                    f"account page when you run low.",
+                    ngettext(
+                        "You signed in with a recovery code; it cannot be used again. "
+                        "%(left)s recovery code left: make new ones on your account page when "
+                        "you run low.",
+                        "You signed in with a recovery code; it cannot be used again. "
+                        "%(left)s recovery codes left: make new ones on your account page when "
+                        "you run low.",
+                        result.recovery_left,
+                    )
+                    % {"left": result.recovery_left},
                 )
             return redirect(self.next_url())
         if result.locked:
@@ -193,12 +202,12 @@ class SetupView(SignedInPage, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             if not mfa.mfa_enabled():
-                messages.info(request, "Two-step sign-in is off in this installation.")
+                messages.info(request, _("Two-step sign-in is off in this installation."))
                 return redirect("account")
             if mfa.has_app(request.user):
                 if not request.user.is_verified():
                     return redirect(_with_next("mfa-verify", self.next_url()))
-                messages.info(request, "Two-step sign-in is already set up for your account.")
+                messages.info(request, _("Two-step sign-in is already set up for your account."))
                 return redirect("account")
         return super().dispatch(request, *args, **kwargs)
 
@@ -209,7 +218,7 @@ class SetupView(SignedInPage, FormView):
     def get_context_data(self, **kwargs):
         device = mfa.enrolment_device(user=self.request.user)
         return super().get_context_data(
-            title="Set up two-step sign-in",
+            title=_("Set up two-step sign-in"),
             secret=mfa.secret_text(device),
             required=mfa.mfa_required(self.request.user),
             next=self.next_url(),
@@ -239,7 +248,7 @@ class QRCodeView(SignedInPage, View):
 
     def get(self, request):
         if not mfa.mfa_enabled() or mfa.has_app(request.user):
-            raise Http404("No authenticator app is being set up.")
+            raise Http404(_("No authenticator app is being set up."))
         device = mfa.enrolment_device(user=request.user)
         return HttpResponse(mfa.qr_svg(device), content_type="image/svg+xml")
 
@@ -256,15 +265,17 @@ class RecoveryCodesView(SignedInPage, TemplateView):
         if not codes:
             messages.info(
                 request,
-                "Recovery codes are shown only once, right after they are made. If you did not "
-                "keep them, make new ones here.",
+                _(
+                    "Recovery codes are shown only once, right after they are made. If you did "
+                    "not keep them, make new ones here."
+                ),
             )
             return redirect("account")
         return render(
             request,
             self.template_name,
             {
-                "title": "Your recovery codes",
+                "title": _("Your recovery codes"),
                 "codes": [mfa.format_recovery_code(code) for code in codes],
                 "next": next_url,
             },
@@ -276,7 +287,7 @@ class PasswordChangeView(SignedInPage, auth_views.PasswordChangeView):
 
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("account")
-    extra_context = {"title": "Change your password"}
+    extra_context = {"title": gettext_lazy("Change your password")}
 
     def form_valid(self, form):
         response = super().form_valid(form)  # keeps this session signed in
@@ -286,5 +297,5 @@ class PasswordChangeView(SignedInPage, auth_views.PasswordChangeView):
             user=form.user,
             channel=WEB,
         )
-        messages.success(self.request, "Your password was changed.")
+        messages.success(self.request, _("Your password was changed."))
         return response

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from edc.audit.models import AuditedModel
@@ -53,16 +54,20 @@ class StaffProfile(AuditedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_profile"
     )
-    person = models.CharField("Person", max_length=300, blank=True)
+    person = models.CharField(_("Person"), max_length=300, blank=True)
     # Empty: no trial role yet (a new account acknowledges its training before it gets one).
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     sites = models.ManyToManyField(Site, blank=True, related_name="staff")
-    sites_text = models.CharField("Sites", max_length=500, blank=True)
-    active = models.BooleanField("Active", default=True)
+    sites_text = models.CharField(_("Sites"), max_length=500, blank=True)
+    active = models.BooleanField(_("Active"), default=True)
+    # The interface language (issue 23): empty is the trial's default, English.
+    language = models.CharField(
+        _("Language"), max_length=5, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["user__username"]
-        verbose_name = "user account"
+        verbose_name = _("user account")
 
     def __str__(self) -> str:
         return f"{self.person or self.user} ({self.get_role_display() or 'no role'})"
@@ -86,12 +91,12 @@ class TrainingRecord(AuditedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_records"
     )
-    person = models.CharField("Person", max_length=300)
+    person = models.CharField(_("Person"), max_length=300)
     role = models.CharField(max_length=20, choices=Role.choices)
-    guide_version = models.CharField("Guide version", max_length=200)
-    guide_sha256 = models.CharField("Guide file fingerprint", max_length=64, blank=True)
-    statement = models.CharField("Statement acknowledged", max_length=500)
-    acknowledged_at = models.DateTimeField("Acknowledged at", default=timezone.now)
+    guide_version = models.CharField(_("Guide version"), max_length=200)
+    guide_sha256 = models.CharField(_("Guide file fingerprint"), max_length=64, blank=True)
+    statement = models.CharField(_("Statement acknowledged"), max_length=500)
+    acknowledged_at = models.DateTimeField(_("Acknowledged at"), default=timezone.now)
 
     class Meta:
         ordering = ["-acknowledged_at", "-id"]

@@ -19,6 +19,8 @@ site the user does not belong to, and the selectors scope every queryset the sam
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .constants import SITE_STAFF, Role
 from .models import Site
@@ -31,7 +33,7 @@ ALL_ROLES = frozenset(Role)
 class Permission:
     label: str  # what the user may do, in the words of the access-matrix page and docs
     roles: frozenset
-    refusal: str  # the message a refused user reads
+    refusal: str  # the message a refused user reads (English; ``refusal()`` translates it)
 
 
 # Actions (the keys of the table). Strings so views, tests and docs name them the same way.
@@ -62,112 +64,112 @@ TABLE: dict[str, Permission] = {
     READ: Permission(
         "Open the trial's pages and read its data (own sites for site staff and monitors)",
         ALL_ROLES,
-        "You have no role in this trial.",
+        gettext_noop("You have no role in this trial."),
     ),
     SEE_IDENTIFIERS: Permission(
         "See screening numbers, initials, year of birth and user names",
         ALL_ROLES - {Role.STATISTICIAN},
-        "Your role reads de-identified data only.",
+        gettext_noop("Your role reads de-identified data only."),
     ),
     ENTER_DATA: Permission(
         "Enter and correct clinical data (screening, visits, doses, assessments, labs)",
         SITE_STAFF,
-        "Only site staff can enter or change clinical data.",
+        gettext_noop("Only site staff can enter or change clinical data."),
     ),
     OPEN_COHORT: Permission(
         "Open the next dose cohort",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers open cohorts.",
+        gettext_noop("Only data managers open cohorts."),
     ),
     REVIEW_DEVIATIONS: Permission(
         "Acknowledge and resolve protocol deviations",
         SITE_STAFF | {Role.DATA_MANAGER},
-        "Your role cannot review deviations.",
+        gettext_noop("Your role cannot review deviations."),
     ),
     IMPORT_LABS: Permission(
         "Import central-laboratory result files",
         SITE_STAFF | {Role.DATA_MANAGER},
-        "Only data managers and site staff import laboratory results.",
+        gettext_noop("Only data managers and site staff import laboratory results."),
     ),
     MANAGE_REFERENCE_DATA: Permission(
         "Keep laboratories and normal ranges",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers keep laboratories and normal ranges.",
+        gettext_noop("Only data managers keep laboratories and normal ranges."),
     ),
     RAISE_QUERY: Permission(
         "Raise, close and reopen data queries",
         frozenset({Role.MONITOR, Role.DATA_MANAGER}),
-        "Only monitors and data managers raise and close queries.",
+        gettext_noop("Only monitors and data managers raise and close queries."),
     ),
     ANSWER_QUERY: Permission(
         "Answer data queries",
         SITE_STAFF,
-        "Only the site's investigators and coordinators answer queries.",
+        gettext_noop("Only the site's investigators and coordinators answer queries."),
     ),
     VERIFY_SOURCE: Permission(
         "Mark source-data verification",
         frozenset({Role.MONITOR}),
-        "Only monitors mark source-data verification.",
+        gettext_noop("Only monitors mark source-data verification."),
     ),
     SIGN: Permission(
         "Sign a patient's casebook (electronic signature)",
         frozenset({Role.INVESTIGATOR}),
-        "Only an investigator of the patient's site can sign.",
+        gettext_noop("Only an investigator of the patient's site can sign."),
     ),
     LOCK: Permission(
         "Lock and unlock data",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers lock and unlock data.",
+        gettext_noop("Only data managers lock and unlock data."),
     ),
     EXPORT: Permission(
         "Download datasets, ODM and the audit trail (each download is logged)",
         ALL_ROLES,
-        "Your role cannot export data.",
+        gettext_noop("Your role cannot export data."),
     ),
     SEE_ALL_EXPORTS: Permission(
         "See every user's exports in the export log",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers see other users' exports.",
+        gettext_noop("Only data managers see other users' exports."),
     ),
     MANAGE_USERS: Permission(
         "Create users, assign roles, sites and training, deactivate accounts",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers manage user accounts.",
+        gettext_noop("Only data managers manage user accounts."),
     ),
     AMEND_PROTOCOL: Permission(
         "Apply a protocol amendment to the enrolled patients' calendars",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers apply protocol amendments.",
+        gettext_noop("Only data managers apply protocol amendments."),
     ),
     VIEW_SIGN_IN_LOG: Permission(
         "Read the sign-in log",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers see the sign-in log.",
+        gettext_noop("Only data managers see the sign-in log."),
     ),
     ACKNOWLEDGE_SAE: Permission(
         "Follow the SAE reports of every site and acknowledge them for the sponsor's safety desk",
         frozenset({Role.DATA_MANAGER}),
-        "Only data managers (the sponsor's safety desk) acknowledge SAE reports.",
+        gettext_noop("Only data managers (the sponsor's safety desk) acknowledge SAE reports."),
     ),
     DOWNLOAD_CASEBOOK: Permission(
         "Download a patient's PDF casebook and the blank annotated CRF (each download is logged)",
         SITE_STAFF | {Role.MONITOR, Role.DATA_MANAGER},
-        "Your role reads de-identified data and cannot download casebooks.",
+        gettext_noop("Your role reads de-identified data and cannot download casebooks."),
     ),
     ARCHIVE_CASEBOOKS: Permission(
         "Build and download the PDF casebooks of a site (data managers: of the whole trial)",
         frozenset({Role.MONITOR, Role.DATA_MANAGER}),
-        "Only monitors and data managers build casebook archives.",
+        gettext_noop("Only monitors and data managers build casebook archives."),
     ),
     VIEW_SITE_RISK: Permission(
         "See the central-monitoring indicators and checks of a site (monitors: own sites)",
         frozenset({Role.MONITOR, Role.DATA_MANAGER}),
-        "Only monitors and data managers see the site-risk indicators.",
+        gettext_noop("Only monitors and data managers see the site-risk indicators."),
     ),
     ACT_ON_SITE_RISK: Permission(
         "Refresh the site-risk indicators, note on a site, schedule a monitoring visit",
         frozenset({Role.MONITOR, Role.DATA_MANAGER}),
-        "Only monitors and data managers act on site risk.",
+        gettext_noop("Only monitors and data managers act on site risk."),
     ),
 }
 
@@ -235,7 +237,10 @@ def role_can(user, action: str, record=None) -> bool:
 
 
 def refusal(action: str) -> str:
-    return TABLE[action].refusal if action in TABLE else "You are not allowed to do this."
+    """The message a user refused ``action`` reads, in their language."""
+    if action in TABLE:
+        return _(TABLE[action].refusal)
+    return _("You are not allowed to do this.")
 
 
 def require(user, action: str, record=None) -> None:

@@ -23,6 +23,7 @@ acknowledgement first); no page or API calls it.
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -30,6 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from edc.audit.display import field_label, person_label, value_text
 from edc.audit.exceptions import StaleVersion
@@ -44,6 +46,10 @@ from .roles import ROLE_EXTRA_PERMISSIONS, ROLE_PERMISSIONS, group_name
 from .training import current_version, guide_sha256, requires_training, training_for
 
 SET_UP_REASON = "Account set up"
+# The interface language a new account starts with, from its first site's country (issue 23);
+# any other country: English. The data manager may choose another one.
+COUNTRY_LANGUAGE = {"FR": "fr", "BE": "fr", "NL": "nl"}
+DEFAULT_LANGUAGE = "en"
 # A temporary password: 4 groups of 4 characters without look-alikes (0/O, 1/l/I), ~94 bits.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -54,7 +60,7 @@ def roles_sync() -> dict[str, int]:
     counts: dict[str, int] = {}
     all_perms = Permission.objects.select_related("content_type")
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=group_name(role))
+        group, _created = Group.objects.get_or_create(name=group_name(role))
         apps = ROLE_PERMISSIONS[role]
         extra = ROLE_EXTRA_PERMISSIONS[role]
         wanted = [
@@ -90,16 +96,36 @@ def training_is_current(user, role: str) -> bool:
     ).exists()
 
 
+def language_for_sites(sites: Iterable[Site]) -> str:
+    """The language of an account working at ``sites``: the first site's country decides
+    (France, Belgium: French; the Netherlands: Dutch; any other country or no site: English)."""
+    first = next(iter(sites), None)
+    country = (first.country if first is not None else "").strip().upper()
+    return COUNTRY_LANGUAGE.get(country, DEFAULT_LANGUAGE)
+
+
+def language_codes() -> tuple[str, ...]:
+    return tuple(code for code, _name in settings.LANGUAGES)
+
+
+def _check_language(language: str) -> str:
+    """A language code of ``settings.LANGUAGES``, or "" (the trial's default, English)."""
+    language = (language or "").strip()
+    if language and language not in language_codes():
+        raise ValidationError({"language": _(msg.UNKNOWN_LANGUAGE)})
+    return language
+
+
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": msg.REASON_REQUIRED})
+        raise ValidationError({"reason": _(msg.REASON_REQUIRED)})
     return reason
 
 
 def _not_own_account(actor, user) -> None:
     if actor is not None and user is not None and actor.pk == user.pk:
-        raise PermissionDenied(msg.OWN_ACCOUNT)
+        raise PermissionDenied(_(msg.OWN_ACCOUNT))
 
 
 def _role_label(role: str) -> str:
@@ -108,15 +134,15 @@ def _role_label(role: str) -> str:
 
 def _check_role_and_sites(role: str, sites: list[Site]) -> None:
     if role and role not in Role.values:
-        raise ValidationError({"role": msg.UNKNOWN_ROLE})
+        raise ValidationError({"role": _(msg.UNKNOWN_ROLE)})
     if role in SITE_SCOPED and not sites:
-        raise ValidationError({"sites": msg.SITES_REQUIRED.format(role=_role_label(role))})
+        raise ValidationError({"sites": _(msg.SITES_REQUIRED).format(role=_role_label(role))})
     if role in ALL_SITES and sites:
         raise ValidationError(
-            {"sites": msg.NO_SITES_FOR_ALL_SITES_ROLE.format(role=_role_label(role))}
+            {"sites": _(msg.NO_SITES_FOR_ALL_SITES_ROLE).format(role=_role_label(role))}
         )
     if not role and sites:
-        raise ValidationError({"sites": msg.NO_SITES_WITHOUT_ROLE})
+        raise ValidationError({"sites": _(msg.NO_SITES_WITHOUT_ROLE)})
 
 
 def _check_training(user, role: str) -> None:
@@ -124,7 +150,7 @@ def _check_training(user, role: str) -> None:
         return
     raise ValidationError(
         {
-            "role": msg.TRAINING_REQUIRED.format(
+            "role": _(msg.TRAINING_REQUIRED).format(
                 person=person_label(user), training=training_for(role).label, role=_role_label(role)
             )
         }
@@ -150,13 +176,16 @@ def _set_sites(profile: StaffProfile, sites: list[Site]) -> None:
         del profile.skip_history_when_saving
 
 
-def _profile_create(*, user, role: str, sites: list[Site], actor, reason: str) -> StaffProfile:
+def _profile_create(
+    *, user, role: str, sites: list[Site], actor, reason: str, language: str = ""
+) -> StaffProfile:
     profile = StaffProfile(
         user=user,
         person=person_label(user),
         role=role,
         sites_text=sites_text(sites),
         active=user.is_active,
+        language=language,
     )
     audited_create(profile, user=actor, reason=reason)
     if sites:
@@ -214,13 +243,25 @@ def _profile_of(user) -> StaffProfile | None:
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, full_name: str, email: str, role: str, sites, reason: str
+    *,
+    actor,
+    username: str,
+    full_name: str,
+    email: str,
+    role: str,
+    sites,
+    reason: str,
+    language: str | None = None,
 ) -> tuple:
     """Create an account with a one-time temporary password; returns ``(user, password)``.
 
     The password is shown once to the data manager; the user must replace it at first sign-in
     (edc.access.first_sign_in). A role that enters or signs data cannot be given yet: the new
     user has no training record; create the account without a role, then assign it.
+
+    ``language`` is the account's interface language (a code of ``settings.LANGUAGES``);
+    empty or None: the language of the first site's country (``language_for_sites``). It is
+    stored on the profile in the same audited write.
     """
     roles.require(actor, roles.MANAGE_USERS)
     User = get_user_model()
@@ -231,7 +272,7 @@ def user_create(
     full_name = " ".join((full_name or "").split())
     email = (email or "").strip()
     if not username:
-        errors["username"] = msg.USERNAME_REQUIRED
+        errors["username"] = _(msg.USERNAME_REQUIRED)
     else:
         try:
             UnicodeUsernameValidator()(username)
@@ -239,13 +280,13 @@ def user_create(
             errors["username"] = exc.messages[0]
         else:
             if len(username) > 150:
-                errors["username"] = "At most 150 characters."
+                errors["username"] = _("At most 150 characters.")
             elif User.objects.filter(username__iexact=username).exists():
-                errors["username"] = msg.USERNAME_TAKEN
+                errors["username"] = _(msg.USERNAME_TAKEN)
     if " " not in full_name:
-        errors["full_name"] = msg.FULL_NAME_REQUIRED
+        errors["full_name"] = _(msg.FULL_NAME_REQUIRED)
     if not email:
-        errors["email"] = msg.EMAIL_REQUIRED
+        errors["email"] = _(msg.EMAIL_REQUIRED)
     else:
         try:
             validate_email(email)
@@ -253,16 +294,20 @@ def user_create(
             errors["email"] = exc.messages[0]
         else:
             if User.objects.filter(email__iexact=email).exists():
-                errors["email"] = msg.EMAIL_TAKEN
+                errors["email"] = _(msg.EMAIL_TAKEN)
     if not (reason or "").strip():
-        errors["reason"] = msg.REASON_REQUIRED
+        errors["reason"] = _(msg.REASON_REQUIRED)
+    try:
+        language = _check_language(language)
+    except ValidationError as exc:
+        errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
     _check_role_and_sites(role, sites)
     if requires_training(role):
         raise ValidationError(
             {
-                "role": msg.TRAINING_REQUIRED_NEW_ACCOUNT.format(
+                "role": _(msg.TRAINING_REQUIRED_NEW_ACCOUNT).format(
                     role=_role_label(role), training=training_for(role).label
                 )
             }
@@ -273,31 +318,53 @@ def user_create(
     user.set_password(password)
     user.save()
     TemporaryPassword.objects.create(user=user)
-    _profile_create(user=user, role=role, sites=sites, actor=actor, reason=_reason(reason))
+    _profile_create(
+        user=user,
+        role=role,
+        sites=sites,
+        actor=actor,
+        reason=_reason(reason),
+        language=language or language_for_sites(sites),
+    )
     return user, password
 
 
 @transaction.atomic
 def staff_change(
-    *, actor, user, role: str, sites, reason: str, expected_version: int | None
+    *,
+    actor,
+    user,
+    role: str,
+    sites,
+    reason: str,
+    expected_version: int | None,
+    language: str | None = None,
 ) -> StaffProfile:
-    """Change an account's role and sites, with a reason, from the version the form showed."""
+    """Change an account's role, sites and interface language, with a reason, from the
+    version the form showed. ``language`` None keeps the account's language; "" is the
+    trial's default (English)."""
     roles.require(actor, roles.MANAGE_USERS)
     _not_own_account(actor, user)
     reason = _reason(reason)
     role = role or ""
     sites = list(sites or ())
     _check_role_and_sites(role, sites)
+    if language is not None:
+        language = _check_language(language)
     profile = _profile_of(user)
     if profile is None:
         _check_training(user, role)
-        return _profile_create(user=user, role=role, sites=sites, actor=actor, reason=reason)
+        return _profile_create(
+            user=user, role=role, sites=sites, actor=actor, reason=reason, language=language or ""
+        )
+    if language is None:
+        language = profile.language
     old_sites = set(profile.sites.values_list("pk", flat=True))
     new_sites = {site.pk for site in sites}
-    if profile.role == role and old_sites == new_sites:
+    if profile.role == role and old_sites == new_sites and profile.language == language:
         if expected_version is not None and profile.version != expected_version:
             raise _stale(profile, expected_version)
-        raise ValidationError(msg.NOTHING_CHANGED)
+        raise ValidationError(_(msg.NOTHING_CHANGED))
     granting = profile.role != role or not new_sites <= old_sites
     if granting and profile.active:
         _check_training(user, role)
@@ -307,7 +374,12 @@ def staff_change(
         actor=actor,
         reason=reason,
         expected_version=expected_version,
-        changes={"role": role, "sites_text": sites_text(sites), "person": person_label(user)},
+        changes={
+            "role": role,
+            "sites_text": sites_text(sites),
+            "language": language,
+            "person": person_label(user),
+        },
         sites=sites,
     )
 
@@ -320,7 +392,7 @@ def _set_active(*, actor, user, reason: str, active: bool, expected_version) -> 
     if profile is None:  # an account made outside user management (e.g. a superuser)
         profile = _profile_create(user=user, role="", sites=[], actor=actor, reason=reason)
     if profile.active == active:
-        raise ValidationError(msg.ALREADY_ACTIVE if active else msg.ALREADY_INACTIVE)
+        raise ValidationError(_(msg.ALREADY_ACTIVE) if active else _(msg.ALREADY_INACTIVE))
     if active:
         _check_training(user, profile.role)
     return _profile_change(
@@ -371,14 +443,16 @@ def training_acknowledge(*, user, role: str, guide_version: str) -> TrainingReco
     showed: a guide that changed meanwhile is refused.
     """
     if role not in Role.values:
-        raise ValidationError({"role": msg.UNKNOWN_ROLE})
+        raise ValidationError({"role": _(msg.UNKNOWN_ROLE)})
     if not user.is_active:
-        raise PermissionDenied(msg.INACTIVE_CANNOT_TRAIN)
+        raise PermissionDenied(_(msg.INACTIVE_CANNOT_TRAIN))
     training = training_for(role)
     if guide_version != training.label:
-        raise ValidationError({"guide_version": msg.GUIDE_CHANGED.format(current=training.label)})
+        raise ValidationError(
+            {"guide_version": _(msg.GUIDE_CHANGED).format(current=training.label)}
+        )
     if training_is_current(user, role):
-        raise ValidationError(msg.ALREADY_ACKNOWLEDGED.format(training=training.label))
+        raise ValidationError(_(msg.ALREADY_ACKNOWLEDGED).format(training=training.label))
     record = TrainingRecord(
         user=user,
         person=person_label(user),
@@ -415,7 +489,7 @@ def staff_assign(
     """
     sites = list(sites)
     if role not in Role.values:
-        raise ValidationError({"role": msg.UNKNOWN_ROLE})
+        raise ValidationError({"role": _(msg.UNKNOWN_ROLE)})
     profile = _profile_of(user)
     if profile is None:
         _check_training(user, role)

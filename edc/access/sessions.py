@@ -15,6 +15,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .constants import SESSION_IDLE_EXPIRED, SESSION_LIFETIME_EXPIRED, AuthEventKind
 
@@ -71,21 +72,24 @@ class SessionTimeoutMiddleware:
             start_session_clock(request, now=session.get(LOGIN_AT, now))
         if now - session[LOGIN_AT] >= settings.SESSION_COOKIE_AGE:
             hours = _minutes(settings.SESSION_COOKIE_AGE / 3600)
-            return self._expire(request, SESSION_LIFETIME_EXPIRED.format(hours=hours))
+            return self._expire(request, SESSION_LIFETIME_EXPIRED, hours=hours)
         if now - session[LAST_ACTIVITY] >= idle_seconds():
             minutes = _minutes(float(settings.EDC_IDLE_TIMEOUT_MINUTES))
-            return self._expire(request, SESSION_IDLE_EXPIRED.format(minutes=minutes))
+            return self._expire(request, SESSION_IDLE_EXPIRED, minutes=minutes)
         if request.path != reverse("session-status") and (
             now - session[LAST_ACTIVITY] >= activity_resolution()
         ):
             session[LAST_ACTIVITY] = now
         return None
 
-    def _expire(self, request, message: str):
+    def _expire(self, request, message: str, **values):
+        """Sign out: the event keeps the English reason, the user reads it in their language
+        (translated before ``logout``, which resets the session's language)."""
+        shown = _(message).format(**values)
         request.edc_logout_kind = AuthEventKind.SESSION_EXPIRED
-        request.edc_logout_reason = message
+        request.edc_logout_reason = message.format(**values)
         logout(request)
-        messages.info(request, message)
+        messages.info(request, shown)
         if request.path.startswith("/api/"):
             return None  # the API answers as to anyone not signed in
         if request.path == reverse("session-status"):

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import roles
 from .constants import Role
@@ -59,14 +62,27 @@ class Training:
 
     @property
     def role_label(self) -> str:
-        return Role(self.role).label
+        """The role's name in the reader's language."""
+        return str(Role(self.role).label)
 
     @property
     def statement(self) -> str:
-        return (
-            f"I have read and understood the {self.label} and will work as it describes in my "
-            f"role of {self.role_label.lower()}."
-        )
+        """What the training record keeps: always English, whatever the reader's language."""
+        with translation.override("en"):
+            role = str(Role(self.role).label).lower()
+        return STATEMENT.format(guide=self.label, role=role)
+
+    @property
+    def statement_display(self) -> str:
+        """The same statement in the reader's language (the guide keeps its English title)."""
+        return _(STATEMENT).format(guide=self.label, role=self.role_label.lower())
+
+
+# The statement a user acknowledges. The guide's label (title, version, date) is the version
+# a record keeps and compares: it is never translated.
+STATEMENT = gettext_noop(
+    "I have read and understood the {guide} and will work as it describes in my role of {role}."
+)
 
 
 SITE_STAFF_GUIDE = ("Investigator and study coordinator guide", "1", dt.date(2026, 12, 6))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from edc.audit.models import AuditEntry
 
@@ -89,7 +90,7 @@ def account_row(user) -> AccountRow:
         user=user,
         profile=profile,
         role=role,
-        role_label=Role(role).label if role else "No role yet",
+        role_label=Role(role).label if role else _("No role yet"),
         sites=(profile.sites_text if profile else "") or "",
         active=user.is_active,
         role_training=next((s for s in states if s.role == role), None) if role else None,

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc.audit.display import entry_views
@@ -38,7 +40,7 @@ class AccountMixin(ManageUsersMixin):
             try:
                 self.account = user_selectors.account_get(kwargs["pk"])
             except get_user_model().DoesNotExist as exc:
-                raise Http404("No such account.") from exc
+                raise Http404(_("No such account.")) from exc
             self.profile = getattr(self.account, "staff_profile", None)
         return super().dispatch(request, *args, **kwargs)
 
@@ -70,7 +72,7 @@ class UserListView(ManageUsersMixin, ListView):
         params = self.request.GET.copy()
         params.pop("page", None)
         context.update(
-            title="Users",
+            title=_("Users"),
             filter_form=self.filter_form,
             rows=[user_selectors.account_row(user) for user in context["object_list"]],
             query=params.urlencode(),
@@ -81,7 +83,10 @@ class UserListView(ManageUsersMixin, ListView):
 class UserCreateView(ManageUsersMixin, FormView):
     template_name = "access/users/form.html"
     form_class = forms.UserCreateForm
-    extra_context = {"title": "New user", "submit": "Create the account"}
+    extra_context = {
+        "title": gettext_lazy("New user"),
+        "submit": gettext_lazy("Create the account"),
+    }
 
     def form_valid(self, form):
         result = run_service(
@@ -94,11 +99,11 @@ class UserCreateView(ManageUsersMixin, FormView):
             self.request,
             "access/users/created.html",
             {
-                "title": "Account created",
+                "title": _("Account created"),
                 "account": user,
                 "row": user_selectors.account_row(user),
                 "password": password,
-                "note": msg.TEMPORARY_PASSWORD_NOTE.format(
+                "note": _(msg.TEMPORARY_PASSWORD_NOTE).format(
                     person=user.get_full_name() or user.get_username()
                 ),
             },
@@ -128,7 +133,7 @@ class UserDetailView(AccountMixin, TemplateView):
 
 
 class UserChangeView(AccountMixin, FormView):
-    """Role and sites, with a reason, from the version shown."""
+    """Role, sites and language, with a reason, from the version shown."""
 
     template_name = "access/users/form.html"
     form_class = forms.StaffChangeForm
@@ -139,13 +144,15 @@ class UserChangeView(AccountMixin, FormView):
         return {
             "role": self.profile.role,
             "sites": list(self.profile.sites.all()),
+            "language": self.profile.language,
             "version": self.profile.version,
         }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"Role and sites of {self.account.get_full_name() or self.account}",
-            submit="Save the role and sites",
+            title=_("Role, sites and language of %(name)s")
+            % {"name": self.account.get_full_name() or self.account},
+            submit=_("Save the role, sites and language"),
             **kwargs,
         )
 
@@ -158,12 +165,13 @@ class UserChangeView(AccountMixin, FormView):
             user=self.account,
             role=data["role"],
             sites=data["sites"],
+            language=data.get("language", ""),
             reason=data["reason"],
             expected_version=data.get("version"),
         )
         if saved is None:
             return self.form_invalid(form)
-        messages.success(self.request, "The role and sites were saved.")
+        messages.success(self.request, _("The role, sites and language were saved."))
         return redirect("access:user_detail", pk=self.account.pk)
 
 
@@ -187,19 +195,19 @@ class _ActivationView(AccountMixin, FormView):
         )
         if saved is None:
             return self.form_invalid(form)
-        messages.success(self.request, self.done)
+        messages.success(self.request, str(self.done))
         return redirect("access:user_detail", pk=self.account.pk)
 
 
 class UserDeactivateView(_ActivationView):
     service = services.user_deactivate
-    done = "The account was deactivated: it can no longer sign in."
+    done = gettext_lazy("The account was deactivated: it can no longer sign in.")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"Deactivate {self.account.get_full_name() or self.account}",
-            submit="Deactivate the account",
-            intro=(
+            title=_("Deactivate %(name)s") % {"name": self.account.get_full_name() or self.account},
+            submit=_("Deactivate the account"),
+            intro=_(
                 "The person can no longer sign in or use an API token; open sessions end. "
                 "Their data, signatures and history stay."
             ),
@@ -209,13 +217,13 @@ class UserDeactivateView(_ActivationView):
 
 class UserReactivateView(_ActivationView):
     service = services.user_reactivate
-    done = "The account was reactivated."
+    done = gettext_lazy("The account was reactivated.")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"Reactivate {self.account.get_full_name() or self.account}",
-            submit="Reactivate the account",
-            intro="The person can sign in again with their role and sites.",
+            title=_("Reactivate %(name)s") % {"name": self.account.get_full_name() or self.account},
+            submit=_("Reactivate the account"),
+            intro=_("The person can sign in again with their role and sites."),
             **kwargs,
         )
 
@@ -228,9 +236,10 @@ class UserMfaResetView(AccountMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title=f"Reset two-step sign-in of {self.account.get_full_name() or self.account}",
-            submit="Reset two-step sign-in",
-            intro=(
+            title=_("Reset two-step sign-in of %(name)s")
+            % {"name": self.account.get_full_name() or self.account},
+            submit=_("Reset two-step sign-in"),
+            intro=_(
                 "For a lost or replaced phone: the authenticator app and recovery codes of this "
                 "account are removed and its sessions signed out; at the next sign-in the person "
                 "sets up a new app. Check their identity first (e.g. by a call back)."
@@ -249,7 +258,7 @@ class UserMfaResetView(AccountMixin, FormView):
         )
         if removed is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Two-step sign-in was reset.")
+        messages.success(self.request, _("Two-step sign-in was reset."))
         return redirect("access:user_detail", pk=self.account.pk)
 
 
@@ -289,7 +298,9 @@ class MyTrainingView(TrialRoleRequiredMixin, TemplateView):
                     ),
                 }
             )
-        return super().get_context_data(title="My training", items=items, records=records, **kwargs)
+        return super().get_context_data(
+            title=_("My training"), items=items, records=records, **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         form = forms.TrainingAcknowledgeForm(
@@ -319,7 +330,9 @@ class MyTrainingView(TrialRoleRequiredMixin, TemplateView):
                 )
                 if record is not None:
                     messages.success(
-                        request, f"Recorded: you acknowledged the {record.guide_version}."
+                        request,
+                        _("Recorded: you acknowledged the %(guide)s.")
+                        % {"guide": record.guide_version},
                     )
                     return redirect(reverse("access:my_training"))
         return self.render_to_response(self.get_context_data(form=form))

@@ -3,6 +3,7 @@
 import time
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
@@ -36,7 +37,7 @@ class AuthEventListView(TrialRoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title="Sign-in log",
+            title=_("Sign-in log"),
             kinds=AuthEventKind.choices,
             kind=self.request.GET.get("kind", ""),
             username=self.request.GET.get("username", ""),

@@ -14,10 +14,11 @@ import datetime as dt
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters import fields
 from django_filters import rest_framework as filters
 
-DATETIME_OUT_OF_RANGE = "Date and time out of range (years 1 to 9999, in UTC)."
+DATETIME_OUT_OF_RANGE = _("Date and time out of range (years 1 to 9999, in UTC).")
 
 
 class IsoDateTimeField(fields.IsoDateTimeField):

@@ -1,10 +1,12 @@
 """Content negotiation: an unknown ``?format=`` is a 400 naming the formats, not a bare 404."""
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
-FORMAT_INVALID = "One of: {formats}."
+# Translators: followed by the response formats, e.g. "One of: json, csv."
+FORMAT_INVALID = _("One of: {formats}.")
 
 
 class ContentNegotiation(DefaultContentNegotiation):

@@ -8,12 +8,13 @@ position is not an id reached the database (500, or an integer overflow on Postg
 from base64 import b64decode
 from urllib import parse
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-CURSOR_INVALID = "Invalid cursor: use the next or previous link of a page."
-PAGE_SIZE_INVALID = "A whole number from 1 to {max} is required."
-PAGE_INVALID = "A page number (a whole number from 1) is required."
+CURSOR_INVALID = _("Invalid cursor: use the next or previous link of a page.")
+PAGE_SIZE_INVALID = _("A whole number from 1 to {max} is required.")
+PAGE_INVALID = _("A page number (a whole number from 1) is required.")
 MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds
 
 

@@ -5,12 +5,14 @@ is refused with a message naming the parameter instead of being ignored, and nev
 database unchecked (PostgreSQL refuses NUL characters; ids must fit a 64-bit integer).
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 MAX_ID = 2**63 - 1
-ID_INVALID = "A whole number from 1 is required."
-CHOICE_INVALID = "One of: {choices}."
-NUL_INVALID = "Null characters are not allowed."
+ID_INVALID = _("A whole number from 1 is required.")
+# Translators: followed by the accepted values, e.g. "One of: open, answered, closed."
+CHOICE_INVALID = _("One of: {choices}.")
+NUL_INVALID = _("Null characters are not allowed.")
 
 
 def _raw(request, name: str) -> str | None:

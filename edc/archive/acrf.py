@@ -6,6 +6,9 @@ fields and their limits the models' (validators, lengths, digits, choices) and t
 physiological limits (``edc.validators.Limit``), and the SDTM annotation is read from the
 export domain specs — each ``Variable.origin`` names the model field it comes from
 (``edc.exports.spec.origin``), so the map cannot drift from the datasets.
+
+The aCRF is a regulatory submission document annotating SDTM: it is always in English, whatever
+the language of the user who downloads it (so its text is not marked for translation).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.core import validators as dj
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 
 from assessments.services import VITALS_LIMITS
@@ -204,6 +207,12 @@ def acrf_sheets() -> list[FormSheet]:
 
 
 def acrf_html(*, pdf: bool) -> str:
+    """The aCRF page, in English (a submission document), whatever the active language."""
+    with translation.override("en"):
+        return _acrf_html(pdf=pdf)
+
+
+def _acrf_html(*, pdf: bool) -> str:
     return render_to_string(
         "archive/acrf.html",
         {

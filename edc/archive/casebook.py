@@ -8,6 +8,10 @@ events; a form recorded for a visit is shown under it (a PDF bookmark per visit)
 (registry, consent, eligibility, adverse events…) in a part of their own.
 
 The cost is one query per form plus a fixed handful, whatever the number of records.
+
+A casebook is written in the language of the user who asks for it (``language_of``; for an
+archive job, the user who requested the job): headings, captions and the field labels. The
+audit trail's values (old → new, the reasons given) are shown as they were recorded.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.selectors import endpoint_courses
 from edc import protocol
+from edc.access.language import language_of
 from edc.audit.display import (
     EMPTY,
     EntryView,
@@ -47,7 +54,7 @@ from patients.models import Patient
 
 from .sections import FormSection, form_sections
 
-PATIENT_NOT_YET_REGISTERED = "The patient was not registered yet at that moment."
+PATIENT_NOT_YET_REGISTERED = gettext_lazy("The patient was not registered yet at that moment.")
 VISIT_FORM = "patients.calendarevent"
 
 
@@ -131,10 +138,16 @@ class Casebook:
     locks: list[LockView]
     chart_svg: str = ""
     audit_count: int = 0
+    # The language it is written in: the requesting user's (``language_of``).
+    language: str = "en"
 
     @property
     def header(self) -> str:
-        return f"{protocol.TRIAL_ID} · Site {self.site} · Patient {self.patient_label}"
+        return _("%(trial)s · Site %(site)s · Patient %(patient)s") % {
+            "trial": protocol.TRIAL_ID,
+            "site": self.site,
+            "patient": self.patient_label,
+        }
 
     @property
     def moment_text(self) -> str:
@@ -225,9 +238,22 @@ def _chart(patient: Patient, as_of: dt.datetime | None) -> str:
     return spider_chart(lines).svg()
 
 
+def _by(moment: dt.datetime | None, person: str) -> str:
+    # Translators: when and by whom, e.g. "06 Dec 2026 14:30 by Dr Anne Martin".
+    return _("%(when)s by %(person)s") % {"when": _when(moment), "person": person}
+
+
 def casebook_for(*, user, patient: Patient, as_of: dt.datetime | None = None) -> Casebook:
     """The casebook of ``patient`` (fetched through a scoping selector by the caller) as of
-    ``as_of`` (None: now)."""
+    ``as_of`` (None: now), in ``user``'s language."""
+    language = language_of(user)
+    with translation.override(language):
+        cb = _casebook_for(user=user, patient=patient, as_of=as_of)
+    cb.language = language
+    return cb
+
+
+def _casebook_for(*, user, patient: Patient, as_of: dt.datetime | None) -> Casebook:
     snapshot = Snapshot(as_of)
     moment = as_of or timezone.now()
     registry = patient
@@ -249,7 +275,7 @@ def casebook_for(*, user, patient: Patient, as_of: dt.datetime | None = None) ->
         e.code: VisitBlock(
             code=e.code,
             label=e.label,
-            visit=_record(visit_section, e, names, "Visit") if visit_section else None,
+            visit=_record(visit_section, e, names, _("Visit")) if visit_section else None,
             forms=[],
         )
         for e in calendar
@@ -323,10 +349,10 @@ def casebook_for(*, user, patient: Patient, as_of: dt.datetime | None = None) ->
         model = ct.model_class() if ct else None
         view = QueryView(
             record=block.title if block else capfirst(str(model._meta.verbose_name)),
-            field=field_label(model, q.field) if q.field else "Whole record",
+            field=field_label(model, q.field) if q.field else _("Whole record"),
             question=q.question,
             status=q.get_status_display(),
-            raised=f"{_when(q.raised_at)} by {people.get(q.raised_by_id, EMPTY)}",
+            raised=_by(q.raised_at, people.get(q.raised_by_id, EMPTY)),
             messages=by_query.get(q.id, []),
         )
         queries.append(view)
@@ -348,9 +374,9 @@ def casebook_for(*, user, patient: Patient, as_of: dt.datetime | None = None) ->
     labels = {code: v.label for code, v in visits.items()}
     signatures = [
         SignatureView(
-            scope="The whole casebook"
+            scope=_("The whole casebook")
             if s.scope == CASEBOOK
-            else f"Visit {labels.get(s.scope, s.scope)}",
+            else _("Visit %(visit)s") % {"visit": labels.get(s.scope, s.scope)},
             signer=s.printed_name or people.get(s.signer_id, EMPTY),
             signed_at=_when(s.signed_at),
             meaning=s.meaning,
@@ -372,12 +398,12 @@ def casebook_for(*, user, patient: Patient, as_of: dt.datetime | None = None) ->
             LockView(
                 scope=scope,
                 reason=lk.reason,
-                locked=f"{_when(lk.locked_at)} by {people.get(lk.locked_by_id, EMPTY)}",
+                locked=_by(lk.locked_at, people.get(lk.locked_by_id, EMPTY)),
                 unlocked=(
-                    f"{_when(lk.unlocked_at)} by {people.get(lk.unlocked_by_id, EMPTY)}: "
+                    f"{_by(lk.unlocked_at, people.get(lk.unlocked_by_id, EMPTY))}: "
                     f"{lk.unlock_reason}"
                     if unlocked
-                    else "Locked"
+                    else _("Locked")
                 ),
             )
         )

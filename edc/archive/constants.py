@@ -1,6 +1,8 @@
 """Choices, limits and messages of the casebook archive (tests import them)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 # A job's statuses and allowed moves are the export package's (the same worker pattern).
 from edc.exports.constants import ACTIVE_JOB_STATUSES, JOB_TRANSITIONS, JobStatus  # noqa: F401
@@ -14,11 +16,16 @@ MANIFEST = "manifest.json"
 
 
 class DownloadKind(models.TextChoices):
-    CASEBOOK = "casebook", "PDF casebook of one patient"
-    ARCHIVE = "archive", "Zip of PDF casebooks"
-    ACRF = "acrf", "Blank annotated CRF"
+    CASEBOOK = "casebook", _("PDF casebook of one patient")
+    ARCHIVE = "archive", _("Zip of PDF casebooks")
+    ACRF = "acrf", _("Blank annotated CRF")
 
 
-SITE_NOT_YOURS = "You can only build the casebooks of your own sites."
-WHOLE_TRIAL_NOT_ALLOWED = "Your role builds the casebooks of one of your sites at a time."
-SITE_REQUIRED = "Choose a site."
+# Stored in English on a failed job; the job page translates it when it shows it.
+BUILD_FAILED = gettext_noop(
+    "The casebooks could not be built; the administrators have the details."
+)
+
+SITE_NOT_YOURS = _("You can only build the casebooks of your own sites.")
+WHOLE_TRIAL_NOT_ALLOWED = _("Your role builds the casebooks of one of your sites at a time.")
+SITE_REQUIRED = _("Choose a site.")

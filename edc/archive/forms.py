@@ -1,18 +1,20 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from edc.access.models import Site
 from edc.widgets import DATETIME
 
-AS_OF_IN_FUTURE = "The moment is in the future; give a past date and time."
-AS_OF_HELP = "Empty: the data as they are now. Otherwise, e.g. 06 Dec 2026 14:30."
+AS_OF_IN_FUTURE = _("The moment is in the future; give a past date and time.")
+# Translators: the example is a date and time as typed in your language's date style.
+AS_OF_HELP = _("Empty: the data as they are now. Otherwise, e.g. 06 Dec 2026 14:30.")
 
 
 class MomentForm(forms.Form):
     """The moment a casebook shows (empty: now)."""
 
     as_of = forms.DateTimeField(
-        label="Data as of", required=False, widget=DATETIME, help_text=AS_OF_HELP
+        label=_("Data as of"), required=False, widget=DATETIME, help_text=AS_OF_HELP
     )
 
     def clean_as_of(self):
@@ -26,7 +28,7 @@ class ArchiveRequestForm(MomentForm):
     """Which site's casebooks to build (every site: roles that see them all)."""
 
     site = forms.ModelChoiceField(
-        label="Site", queryset=Site.objects.none(), required=False, empty_label=None
+        label=_("Site"), queryset=Site.objects.none(), required=False, empty_label=None
     )
 
     def __init__(self, *args, sites, whole_trial: bool, **kwargs):
@@ -34,6 +36,6 @@ class ArchiveRequestForm(MomentForm):
         field = self.fields["site"]
         field.queryset = sites
         if whole_trial:
-            field.empty_label = "Every site (the whole trial)"
+            field.empty_label = _("Every site (the whole trial)")
         else:
             field.required = True

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .constants import DownloadKind, JobStatus
 
@@ -61,11 +62,25 @@ class ArchiveJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.site.code if self.site_id else "the whole trial"
-        return f"PDF casebooks of {where} ({self.get_status_display()})"
+        if self.site_id:
+            return _("PDF casebooks of site %(site)s (%(status)s)") % {
+                "site": self.site.code,
+                "status": self.get_status_display(),
+            }
+        return _("PDF casebooks of the whole trial (%(status)s)") % {
+            "status": self.get_status_display()
+        }
 
     @property
     def scope_label(self) -> str:
+        """Which casebooks, in the reader's language."""
+        if self.site_id:
+            return _("Site %(site)s") % {"site": self.site.code}
+        return _("The whole trial")
+
+    @property
+    def scope_code(self) -> str:
+        """Which casebooks, in English (the zip's manifest)."""
         return f"Site {self.site.code}" if self.site_id else "The whole trial"
 
     @property

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from functools import cache
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from edc import protocol
 
@@ -29,10 +31,29 @@ def _stylesheet():
     return CSS(filename=finders.find(STYLESHEET))
 
 
-def html_to_pdf(html: str) -> bytes:
+@cache
+def _page_numbers(language: str):
+    """The footer's "Page 3 of 12" in ``language`` (print.css says it in English)."""
+    from django.utils.translation import gettext
+    from weasyprint import CSS
+
+    with translation.override(language):
+        # Translators: the page number in a PDF's footer; keep both placeholders.
+        text = gettext("Page %(page)s of %(pages)s")
+    parts = re.split(r"%\((page|pages)\)s", text)
+    content = " ".join(
+        f"counter({part})" if i % 2 else '"' + part.replace('"', "") + '"'
+        for i, part in enumerate(parts)
+    )
+    return CSS(string=f"@page {{ @bottom-right {{ content: {content}; }} }}")
+
+
+def html_to_pdf(html: str, *, language: str = "en") -> bytes:
+    """The PDF of ``html``, its page footer in ``language`` (the document's)."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=".").write_pdf(stylesheets=[_stylesheet()])
+    sheets = [_stylesheet(), _page_numbers(language)]
+    return HTML(string=html, base_url=".").write_pdf(stylesheets=sheets)
 
 
 def trial_context() -> dict:
@@ -40,14 +61,18 @@ def trial_context() -> dict:
 
 
 def casebook_html(cb: Casebook, *, pdf: bool) -> str:
-    return render_to_string("archive/casebook.html", {"cb": cb, "pdf": pdf, **trial_context()})
+    """The casebook page, in the language it was built in (the requesting user's)."""
+    with translation.override(cb.language):
+        return render_to_string(
+            "archive/casebook.html",
+            {"cb": cb, "pdf": pdf, "language": cb.language, **trial_context()},
+        )
 
 
 def casebook_pdf(*, user, patient, as_of: dt.datetime | None = None) -> bytes:
     """The PDF casebook of one patient (already fetched through a scoping selector)."""
-    return html_to_pdf(
-        casebook_html(casebook_for(user=user, patient=patient, as_of=as_of), pdf=True)
-    )
+    cb = casebook_for(user=user, patient=patient, as_of=as_of)
+    return html_to_pdf(casebook_html(cb, pdf=True), language=cb.language)
 
 
 def casebook_filename(patient, as_of: dt.datetime | None) -> str:

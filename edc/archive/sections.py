@@ -10,16 +10,18 @@ the aCRF without any entry here. ``FIRST`` only orders the screening forms ahead
 from dataclasses import dataclass
 
 from django.db.models import Model
+from django.utils import translation
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from edc.monitoring.records import casebook_models, event_code_lookup
 
 # Screening forms first, in the order they are entered; every other form follows by name.
 FIRST = ("patients.patient", "patients.consent", "patients.eligibilityanswer")
 TITLES = {
-    "patients.patient": "Registry data",
-    "patients.calendarevent": "Visit",
-    "patients.eligibilityanswer": "Eligibility checklist",
+    "patients.patient": _("Registry data"),
+    "patients.calendarevent": _("Visit"),
+    "patients.eligibilityanswer": _("Eligibility checklist"),
 }
 
 
@@ -42,12 +44,16 @@ class FormSection:
 
 
 def _order(model: type[Model]) -> tuple:
+    """Screening forms first, then by English heading: the same order in every language."""
     label = model._meta.label_lower
-    return (FIRST.index(label) if label in FIRST else len(FIRST), str(_title(model)))
+    with translation.override("en"):
+        title = str(_title(model))
+    return (FIRST.index(label) if label in FIRST else len(FIRST), title)
 
 
 def _title(model: type[Model]) -> str:
-    return TITLES.get(model._meta.label_lower) or capfirst(str(model._meta.verbose_name))
+    """The form's heading in the active language."""
+    return str(TITLES.get(model._meta.label_lower) or capfirst(str(model._meta.verbose_name)))
 
 
 def form_sections() -> list[FormSection]:

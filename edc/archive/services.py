@@ -157,7 +157,7 @@ def write_archive(handle, *, job: ArchiveJob, progress=None) -> dict:
             )
         manifest = {
             "trial": protocol.TRIAL_ID,
-            "scope": job.scope_label,
+            "scope": job.scope_code,
             "as_of": job.as_of.isoformat() if job.as_of else None,
             "generated_at": timezone.now().isoformat(),
             "user": user.get_username(),
@@ -215,7 +215,7 @@ def archive_job_build(*, job_id: int) -> ArchiveJob:
             _store(job, token, handle, size=size, digest=digest.hexdigest(), manifest=manifest)
     except Exception as exc:
         logger.exception("Casebook archive %s failed", job_id)
-        _fail(job, token, "The casebooks could not be built; the administrators have the details.")
+        _fail(job, token, c.BUILD_FAILED)
         raise exc
     return ArchiveJob.objects.get(pk=job_id)
 

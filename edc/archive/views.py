@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -65,7 +67,7 @@ class CasebookPdfView(_PatientCasebook):
         patient, cb, refusal = self.casebook(request, pk)
         if cb is None:
             return _refused(refusal)
-        data = html_to_pdf(casebook_html(cb, pdf=True))
+        data = html_to_pdf(casebook_html(cb, pdf=True), language=cb.language)
         name = casebook_filename(patient, cb.as_of)
         services.archive_download_log(
             user=request.user,
@@ -112,7 +114,7 @@ class ArchiveIndexView(TrialRoleRequiredMixin, TemplateView):
         user = self.request.user
         kwargs.setdefault("form", self.form())
         return super().get_context_data(
-            title="PDF casebooks",
+            title=_("PDF casebooks"),
             jobs=selectors.archive_jobs_for_user(user)[:10],
             downloads=selectors.archive_downloads_for_user(user)[:20],
             **kwargs,
@@ -131,7 +133,7 @@ class ArchiveIndexView(TrialRoleRequiredMixin, TemplateView):
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                messages.success(request, "The casebooks are being built.")
+                messages.success(request, gettext("The casebooks are being built."))
                 return redirect("archive:job", pk=job.pk)
         return self.render_to_response(self.get_context_data(form=form))
 

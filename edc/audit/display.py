@@ -13,19 +13,24 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from edc.access.constants import Role
 
 from .models import AuditEntry
 from .privacy import withheld_fields_of
 
+# Plain English (the API and the CSV export give them as they are); the pages translate them
+# when they show them (``gettext(WITHHELD)``).
 EMPTY = "—"
-WITHHELD = "(withheld)"
-SYSTEM = "system"
+# Translators: a value a de-identified reader (statistician) is not shown
+WITHHELD = gettext_noop("(withheld)")
+# Translators: who made a change when no person did (a scheduled task)
+SYSTEM = gettext_noop("system")
 
 
 @dataclass(frozen=True)
@@ -73,20 +78,20 @@ def form_name(label: str) -> str:
 
 
 def role_label(role: str) -> str:
-    return Role(role).label if role in Role.values else (role or SYSTEM)
+    return Role(role).label if role in Role.values else (role or gettext(SYSTEM))
 
 
 def patient_label(patient, *, deidentified: bool) -> str:
     if patient is None:
         return EMPTY
     if deidentified:
-        return patient.subject_id or f"Patient {patient.pk}"
+        return patient.subject_id or gettext("Patient %(id)s") % {"id": patient.pk}
     return str(patient)
 
 
 def person_label(user) -> str:
     if user is None:
-        return SYSTEM
+        return gettext(SYSTEM)
     full = user.get_full_name()
     return f"{full} ({user.get_username()})" if full else user.get_username()
 
@@ -129,13 +134,18 @@ def _related_name(field: models.Field, value: Any, names: Names | None) -> str:
     name = names.get((label, value)) or names.get((label, str(value)))
     if name is None and isinstance(names, KnownNames):
         return capfirst(model._meta.verbose_name)
-    return name or f"{capfirst(model._meta.verbose_name)} (deleted)"
+    return name or _deleted(capfirst(model._meta.verbose_name))
+
+
+def _deleted(form: str) -> str:
+    return gettext("%(form)s (deleted)") % {"form": form}
 
 
 def _listed(value: list) -> str:
     if all(isinstance(v, str | int | float) for v in value):
         return ", ".join(str(v) for v in value) or EMPTY
-    return f"{len(value)} records" if len(value) != 1 else "1 record"
+    count = len(value)
+    return ngettext("%(count)s record", "%(count)s records", count) % {"count": count}
 
 
 def value_text(
@@ -153,7 +163,9 @@ def value_text(
         return EMPTY
     field = _field(model, name)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        if export:
+            return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field is not None and field.is_relation:
@@ -169,7 +181,8 @@ def value_text(
     if isinstance(value, list | tuple):
         return _listed(list(value))
     if isinstance(value, dict):
-        return f"{len(value)} values"
+        count = len(value)
+        return ngettext("%(count)s value", "%(count)s values", count) % {"count": count}
     if isinstance(field, models.DateTimeField) or isinstance(value, dt.datetime):
         parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
         if parsed is not None:
@@ -212,7 +225,7 @@ def _record_name(entry: AuditEntry, form: str, names: Names, *, deidentified: bo
         shown = patient_label(patient, deidentified=deidentified) if patient else ""
         return f"{form} — {shown}" if shown else form
     if name is None:
-        name = f"{form} (deleted)"
+        name = _deleted(form)
     if deidentified and patient is not None and not patient.subject_id:
         # Before enrolment a patient is named by screening number: not for statisticians.
         name = f"{form} — {patient_label(patient, deidentified=True)}"
@@ -225,9 +238,11 @@ def entry_view(entry: AuditEntry, *, deidentified: bool, names: Names | None = N
         names = record_names(_relation_pairs([entry]))
     hidden = withheld_fields_of(entry.model_label) if deidentified else frozenset()
 
+    withheld = gettext(WITHHELD)
+
     def shown(c: dict, key: str) -> str:
         if c["field"] in hidden:
-            return WITHHELD
+            return withheld
         return value_text(model, c["field"], c[key], names)
 
     changes = tuple(
@@ -249,7 +264,7 @@ def entry_view(entry: AuditEntry, *, deidentified: bool, names: Names | None = N
         who=role_label(entry.user_role) if deidentified else person_label(entry.user),
         role=role_label(entry.user_role),
         changes=changes,
-        reason=WITHHELD if deidentified and entry.reason else entry.reason,
+        reason=withheld if deidentified and entry.reason else entry.reason,
     )
 
 
@@ -335,31 +350,41 @@ def _export_person(row: dict, *, deidentified: bool) -> str:
 
 def csv_rows(rows: Iterable[dict], *, deidentified: bool) -> Iterator[list[str]]:
     """The CSV export of ``.values(*EXPORT_COLUMNS)`` rows: one line per changed field (one
-    line for a write that changed none)."""
+    line for a write that changed none). Its contents are English whatever the reader's
+    language (choice and role labels included): each row is made under English."""
     yield list(CSV_HEADER)
     for row in rows:
-        label = row["model_label"]
-        model = model_of(label)
-        hidden = withheld_fields_of(label) if deidentified else frozenset()
-        head = [
-            str(row["id"]),
-            timezone.localtime(row["at"]).isoformat(),
-            row["action"],
-            label,
-            str(row["object_id"]),
-            _export_patient(row, deidentified=deidentified),
-            row["site__code"] or EMPTY,
-            _export_person(row, deidentified=deidentified),
-            role_label(row["user_role"]),
-            "" if row["version"] is None else str(row["version"]),
-            WITHHELD if deidentified and row["reason"] else row["reason"],
-        ]
-        if not row["changes"]:
-            yield [*head, "", "", ""]
-        for change in row["changes"]:
-            name = change["field"]
-            if name in hidden:
-                yield [*head, name, WITHHELD, WITHHELD]
-            else:
-                old = value_text(model, name, change["old"], export=True)
-                yield [*head, name, old, value_text(model, name, change["new"], export=True)]
+        with translation.override("en"):
+            lines = [
+                ["" if cell is None else str(cell) for cell in line]
+                for line in _csv_lines(row, deidentified)
+            ]
+        yield from lines
+
+
+def _csv_lines(row: dict, deidentified: bool) -> Iterator[list]:
+    label = row["model_label"]
+    model = model_of(label)
+    hidden = withheld_fields_of(label) if deidentified else frozenset()
+    head = [
+        str(row["id"]),
+        timezone.localtime(row["at"]).isoformat(),
+        row["action"],
+        label,
+        str(row["object_id"]),
+        _export_patient(row, deidentified=deidentified),
+        row["site__code"] or EMPTY,
+        _export_person(row, deidentified=deidentified),
+        role_label(row["user_role"]),
+        "" if row["version"] is None else str(row["version"]),
+        WITHHELD if deidentified and row["reason"] else row["reason"],
+    ]
+    if not row["changes"]:
+        yield [*head, "", "", ""]
+    for change in row["changes"]:
+        name = change["field"]
+        if name in hidden:
+            yield [*head, name, WITHHELD, WITHHELD]
+        else:
+            old = value_text(model, name, change["old"], export=True)
+            yield [*head, name, old, value_text(model, name, change["new"], export=True)]

@@ -1,7 +1,9 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
-REASON_REQUIRED = "A reason for change is required when editing saved data."
-STALE_VERSION = (
+# Plain English strings (tests and other apps compare them), translated when raised.
+REASON_REQUIRED = gettext_noop("A reason for change is required when editing saved data.")
+STALE_VERSION = gettext_noop(
     "This record was changed by someone else after you opened it. "
     "Review their changes below and re-apply yours."
 )
@@ -13,7 +15,7 @@ class AuditBypassError(RuntimeError):
 
 class ReasonRequired(ValidationError):
     def __init__(self):
-        super().__init__({"reason": [REASON_REQUIRED]})
+        super().__init__({"reason": [gettext(REASON_REQUIRED)]})
 
 
 class StaleVersion(ValidationError):
@@ -26,9 +28,17 @@ class StaleVersion(ValidationError):
         self.current_version = current_version
         self.changes = changes
         summary = "; ".join(
-            f"{c.get('label', c['field'])}: {c.get('old_display', c['old'])!s} → "
-            f"{c.get('new_display', c['new'])!s} (by {c['user']}, {c['at']:%Y-%m-%d %H:%M})"
+            gettext("%(field)s: %(old)s → %(new)s (by %(user)s, %(at)s)")
+            % {
+                "field": c.get("label", c["field"]),
+                "old": c.get("old_display", c["old"]),
+                "new": c.get("new_display", c["new"]),
+                "user": c["user"],
+                "at": f"{c['at']:%Y-%m-%d %H:%M}",
+            }
             for c in changes
         )
-        message = STALE_VERSION + (f" Changed meanwhile: {summary}." if summary else "")
+        message = gettext(STALE_VERSION)
+        if summary:
+            message += " " + gettext("Changed meanwhile: %(changes)s.") % {"changes": summary}
         super().__init__({"version": [message]})

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .exceptions import AuditBypassError, ReasonRequired
@@ -88,9 +89,10 @@ class AuditedModel(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", "Created"
-    CHANGE = "change", "Changed"
-    DELETE = "delete", "Deleted"
+    # Translators: the action of an audit-trail entry (a record was created, changed, deleted)
+    CREATE = "create", pgettext_lazy("audit action", "Created")
+    CHANGE = "change", pgettext_lazy("audit action", "Changed")
+    DELETE = "delete", pgettext_lazy("audit action", "Deleted")
 
 
 class AuditJSONEncoder(DjangoJSONEncoder):

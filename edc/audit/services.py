@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from edc.access import roles
 from edc.access.selectors import user_role, user_site_ids
@@ -127,7 +128,9 @@ def _explain_refusal(instance: AuditedModel, error: IntegrityError) -> None:
 
 # A check constraint's own message names the constraint ("Constraint “x” is violated."): the
 # person reads the fields it ties together instead.
-CONSTRAINT_REFUSED = "These values are not accepted together: {fields}. Nothing was saved."
+CONSTRAINT_REFUSED = gettext_noop(
+    "These values are not accepted together: {fields}. Nothing was saved."
+)
 
 
 def _condition_fields(model: type[models.Model], node) -> list[str]:
@@ -159,7 +162,7 @@ def _condition_fields(model: type[models.Model], node) -> list[str]:
 def _in_words(model: type[models.Model], explained: ValidationError) -> ValidationError:
     """``explained`` with each check constraint's default message replaced by the fields."""
     words = {
-        str(c.get_violation_error_message()): CONSTRAINT_REFUSED.format(
+        str(c.get_violation_error_message()): gettext(CONSTRAINT_REFUSED).format(
             fields=", ".join(_condition_fields(model, c.condition)) or model._meta.verbose_name
         )
         for c in model._meta.constraints
@@ -201,7 +204,9 @@ def _acting_user(user):
     return user if user is not None and getattr(user, "pk", None) else None
 
 
-OUTSIDE_YOUR_SITES = "This record belongs to a site you are not assigned to; nothing was saved."
+OUTSIDE_YOUR_SITES = gettext_noop(
+    "This record belongs to a site you are not assigned to; nothing was saved."
+)
 
 
 def _writer_check(instance: AuditedModel, user) -> None:
@@ -218,7 +223,7 @@ def _writer_check(instance: AuditedModel, user) -> None:
         return
     sites = user_site_ids(user)
     if not roles.role_can(user, roles.READ) or (sites is not None and site_id not in sites):
-        raise PermissionDenied(OUTSIDE_YOUR_SITES)
+        raise PermissionDenied(gettext(OUTSIDE_YOUR_SITES))
 
 
 def audit_entry_write(

@@ -1,10 +1,12 @@
 """Figures of the trial dashboard: plain values in, a Vega-Lite ``Figure`` (title, caption,
 spec; ``edc.charts``) and the data as table rows out.
 
-Pure: no Django, no ORM. The page draws each spec with the vendored vega-embed (CSP-safe
-expression interpreter, ``static/js/charts.js``) inside a ``<figure>`` whose ``role="img"``
-is labelled by the title and described by the caption; the same spec downloads as SVG or PNG
-(rendered by vl-convert) and its data as CSV. Every line, bar and marker has a tooltip.
+Pure: no ORM; the words are translated into the active language (``gettext``) and the
+numbers use its decimal separator, so a cached figure is cached per language (``figures``).
+The page draws each spec with the vendored vega-embed (CSP-safe expression interpreter,
+``static/js/charts.js``) inside a ``<figure>`` whose ``role="img"`` is labelled by the title and
+described by the caption; the same spec downloads as SVG or PNG (rendered by vl-convert) and its
+data as CSV. Every line, bar and marker has a tooltip.
 
 Colours: the site's Okabe–Ito palette (``edc.charts``); cohorts also differ by dash pattern or
 a text label, so no information is carried by colour alone. Time is in weeks since C1D1
@@ -20,6 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import altair as alt
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from edc import protocol
 from edc.charts import (
@@ -45,14 +50,14 @@ from labs.immune import FOLLOW_UPS, POPULATIONS, ChangeFromBaseline
 __all__ = ["PALETTE", "Figure", "SeriesStyle", "series_styles"]
 
 WEEK = 7
-NOT_ASSESSED = "not assessed"
+NOT_ASSESSED = gettext_lazy("not assessed")
 LINE_LEGEND = alt.Legend(symbolType="stroke", symbolSize=400)  # a line sample with its dashes
 
 
 # --- Shared pieces -------------------------------------------------------------------------------
 def cohort_label(code: str) -> str:
     declared = protocol.COHORTS_BY_CODE.get(code)
-    return declared.label if declared else f"Cohort {code}"
+    return declared.label if declared else _("Cohort %(code)s") % {"code": code}
 
 
 def cohort_styles() -> dict[str, SeriesStyle]:
@@ -66,7 +71,12 @@ def fmt_number(value: float | Decimal, digits: int = 1) -> str:
         text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
-    return text.replace("-", MINUS)
+    return _decimal(text).replace("-", MINUS)
+
+
+def _decimal(text: str) -> str:
+    """A number written with the active language's decimal separator (0.5 → "0,5" in French)."""
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def fmt_pct(value: float | Decimal | None, digits: int = 1, *, signed: bool = False) -> str:
@@ -122,11 +132,11 @@ def _cohort_encodings(codes: Sequence[str], *, dashes: bool = True) -> dict:
     scales = style_scales(labels, [styles[c] for c in present])
     legend = LINE_LEGEND if dashes else alt.Undefined
     encodings = {
-        "color": alt.Color("cohort:N", title="Cohort", scale=scales["colour"], legend=legend)
+        "color": alt.Color("cohort:N", title=_("Cohort"), scale=scales["colour"], legend=legend)
     }
     if dashes:
         encodings["strokeDash"] = alt.StrokeDash(
-            "cohort:N", title="Cohort", scale=scales["dash"], legend=legend
+            "cohort:N", title=_("Cohort"), scale=scales["dash"], legend=legend
         )
     return encodings
 
@@ -168,17 +178,23 @@ def _pct_change_ticks(values: Sequence[float]) -> list[float]:
 
 
 def _not_shown_text(not_shown: int) -> str:
-    return f" {not_shown} patients without a measured follow-up are not shown." if not_shown else ""
+    if not not_shown:
+        return ""
+    return " " + ngettext(
+        "%(count)s patient without a measured follow-up is not shown.",
+        "%(count)s patients without a measured follow-up are not shown.",
+        not_shown,
+    ) % {"count": not_shown}
 
 
 def _thresholds_text() -> str:
     pd = fmt_pct(_pd_threshold(), signed=True)
     pr = fmt_pct(_pr_threshold())
-    return (
-        f"Dashed reference lines at {pd} and {pr} (RECIST 1.1 thresholds: a {pr} decrease "
-        f"from baseline is a partial response; progression is a {pd} increase measured from "
+    return _(
+        "Dashed reference lines at %(pd)s and %(pr)s (RECIST 1.1 thresholds: a %(pr)s decrease "
+        "from baseline is a partial response; progression is a %(pd)s increase measured from "
         "the nadir)."
-    )
+    ) % {"pd": pd, "pr": pr}
 
 
 # --- Enrolment over time -------------------------------------------------------------------------
@@ -198,7 +214,7 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
     if by not in ENROLMENT_GROUPINGS:
         raise ValueError(f"Enrolment can be grouped by site or cohort, not {by!r}.")
     ident = f"enrolment-{by}"
-    title = f"Enrolment over time by {by}"
+    title = _("Enrolment over time by site") if by == "site" else _("Enrolment over time by cohort")
     groups: dict[str, list[dt.date]] = {}
     for p in sorted(points, key=lambda p: (p.enrolled_on, p.subject_id)):
         groups.setdefault(getattr(p, by), []).append(p.enrolled_on)
@@ -215,24 +231,52 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
     for key in keys:  # a cohort missing from the protocol still gets a style
         styles.setdefault(key, series_styles(keys)[key])
     if not points:
-        caption = f"Cumulative number of patients enrolled over time, one line per {by}: none yet."
-        return figure(ident, title, caption, empty_chart("No patient enrolled yet."))
+        caption = (
+            _("Cumulative number of patients enrolled over time, one line per site: none yet.")
+            if by == "site"
+            else _(
+                "Cumulative number of patients enrolled over time, one line per cohort: none yet."
+            )
+        )
+        return figure(ident, title, caption, empty_chart(_("No patient enrolled yet.")))
     first = min(p.enrolled_on for p in points)
     last = max(p.enrolled_on for p in points)
     counts = "; ".join(
-        f"{labels[k]}: {len(groups[k])}"
-        + (
-            f" of {protocol.COHORTS_BY_CODE[k].capacity}"
-            if by == "cohort" and k in protocol.COHORTS_BY_CODE
-            else ""
-        )
+        # Translators: enrolment of a cohort, e.g. "Cohort A: 4 of 10"
+        _("%(label)s: %(count)s of %(capacity)s")
+        % {
+            "label": labels[k],
+            "count": len(groups[k]),
+            "capacity": protocol.COHORTS_BY_CODE[k].capacity,
+        }
+        if by == "cohort" and k in protocol.COHORTS_BY_CODE
+        # Translators: enrolment of a site, e.g. "FR01: 4"
+        else _("%(label)s: %(count)s") % {"label": labels[k], "count": len(groups[k])}
         for k in keys
     )
+    values = {
+        "count": len(points),
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "counts": counts,
+    }
     caption = (
-        f"Cumulative number of patients enrolled over time, one line per {by}: "
-        f"{len(points)} patients enrolled from {first.isoformat()} to {last.isoformat()} "
-        f"({counts})."
-    )
+        ngettext(
+            "Cumulative number of patients enrolled over time, one line per site: "
+            "%(count)s patient enrolled from %(first)s to %(last)s (%(counts)s).",
+            "Cumulative number of patients enrolled over time, one line per site: "
+            "%(count)s patients enrolled from %(first)s to %(last)s (%(counts)s).",
+            len(points),
+        )
+        if by == "site"
+        else ngettext(
+            "Cumulative number of patients enrolled over time, one line per cohort: "
+            "%(count)s patient enrolled from %(first)s to %(last)s (%(counts)s).",
+            "Cumulative number of patients enrolled over time, one line per cohort: "
+            "%(count)s patients enrolled from %(first)s to %(last)s (%(counts)s).",
+            len(points),
+        )
+    ) % values
     end = (last if last > first else first + dt.timedelta(days=30)) + dt.timedelta(days=7)
     rows = []
     for key in keys:
@@ -240,7 +284,11 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
         series = f"{labels[key]} ({len(dates)})"
         rows.append({"series": series, "date": _day(dates[0]), "patients": 0, "tip": ""})
         for n, day in enumerate(dates, start=1):
-            tip = f"{labels[key]}: {n} enrolled by {day.isoformat()}"
+            tip = _("%(label)s: %(count)s enrolled by %(date)s") % {
+                "label": labels[key],
+                "count": n,
+                "date": day.isoformat(),
+            }
             rows.append({"series": series, "date": _day(day), "patients": n, "tip": tip})
         rows.append({"series": series, "date": _day(end), "patients": len(dates), "tip": ""})
     months = (end.year - first.year) * 12 + end.month - first.month + 1
@@ -248,19 +296,19 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
     y_ticks = nice_ticks(0, max(len(v) for v in groups.values()), 5, integer=True)
     series_labels = [f"{labels[k]} ({len(groups[k])})" for k in keys]
     scales = style_scales(series_labels, [styles[k] for k in keys])
-    legend_title = "Site" if by == "site" else "Cohort"
+    legend_title = _("Site") if by == "site" else _("Cohort")
     chart = (
         alt.Chart(dataset(rows))
         .mark_line(interpolate="step-after", strokeWidth=2.5)
         .encode(
             x=alt.X(
                 "date:T",
-                title="Date of enrolment",
+                title=_("Date of enrolment"),
                 axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": every}),
             ),
             y=alt.Y(
                 "patients:Q",
-                title="Patients enrolled (cumulative)",
+                title=_("Patients enrolled (cumulative)"),
                 scale=alt.Scale(domain=[0, y_ticks[-1]], nice=False),
                 axis=alt.Axis(values=y_ticks, format="d"),
             ),
@@ -270,7 +318,7 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
             strokeDash=alt.StrokeDash(
                 "series:N", title=legend_title, scale=scales["dash"], legend=LINE_LEGEND
             ),
-            tooltip=alt.Tooltip("tip:N", title="Enrolment"),
+            tooltip=alt.Tooltip("tip:N", title=_("Enrolment")),
         )
         .properties(width=WIDTH, height=220)
     )
@@ -346,12 +394,17 @@ class EndpointGroup:
 
 def confidence_text() -> str:
     """The protocol's confidence level as text: "95 %"."""
-    return f"{fmt_number(float(protocol.CONFIDENCE_LEVEL) * 100)} %"
+    return fmt_pct(float(protocol.CONFIDENCE_LEVEL) * 100)
 
 
 def ci_text(e: EndpointEstimate) -> str:
     """The interval in words: 95 % CI 31.3–68.7 %."""
-    return f"{confidence_text()} CI {fmt_number(e.ci_low * 100)}–{fmt_pct(e.ci_high * 100)}"
+    # Translators: a confidence interval, e.g. "95 % CI 31.3–68.7 %"
+    return _("%(level)s CI %(low)s–%(high)s") % {
+        "level": confidence_text(),
+        "low": fmt_number(e.ci_low * 100),
+        "high": fmt_pct(e.ci_high * 100),
+    }
 
 
 def estimate_text(e: EndpointEstimate) -> str:
@@ -368,13 +421,13 @@ def fmt_p(p_value: float) -> str:
     """p = 0.0027: two significant digits, more when rounding would cross the protocol's
     alpha (0.0498 is "p = 0.0498", never "p = 0.05"); "p < 0.001" below 0.001."""
     if p_value < 0.001:
-        return "p < 0.001"
+        return f"p < {_decimal('0.001')}"
     alpha = float(protocol.HISTORICAL_CONTROL_ALPHA)
     for digits in (2, 3, 4, 6):
         text = f"{p_value:.{digits}g}"
         if (float(text) < alpha) == (p_value < alpha):
             break
-    return f"p = {text}"
+    return f"p = {_decimal(text)}"
 
 
 def comparison_text(e: EndpointEstimate) -> str:
@@ -382,17 +435,24 @@ def comparison_text(e: EndpointEstimate) -> str:
     historical 25 %, p = 0.078"; empty without a test (other endpoints, no patient yet)."""
     if e.p_value is None or e.reference_rate is None or not e.denominator:
         return ""
-    reference = fmt_pct(e.reference_rate * 100)
-    verdict = "above" if e.above_reference else "not different from"
-    return f"{verdict} the historical {reference}, {fmt_p(e.p_value)}"
+    values = {"rate": fmt_pct(e.reference_rate * 100), "p": fmt_p(e.p_value)}
+    if e.above_reference:
+        # Translators: the objective response rate compared with the historical control's
+        return _("above the historical %(rate)s, %(p)s") % values
+    return _("not different from the historical %(rate)s, %(p)s") % values
 
 
 def response_sentence(e: EndpointEstimate) -> str:
     """The objective response in words: "15/30 responders, 50 % (95 % CI 31.3–68.7 %); above
     the historical 25 %, p = 0.0027"."""
     if not e.denominator:
-        return "no patient yet"
-    text = f"{e.numerator}/{e.denominator} responders, {fmt_pct(e.rate * 100)} ({ci_text(e)})"
+        return _("no patient yet")
+    text = _("%(numerator)s/%(denominator)s responders, %(rate)s (%(ci)s)") % {
+        "numerator": e.numerator,
+        "denominator": e.denominator,
+        "rate": fmt_pct(e.rate * 100),
+        "ci": ci_text(e),
+    }
     comparison = comparison_text(e)
     return f"{text}; {comparison}" if comparison else text
 
@@ -404,23 +464,22 @@ def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
         (e.reference_rate for g in groups for e in g.estimates if e.reference_rate is not None),
         None,
     )
-    caption = (
-        f"{', '.join(measures) or 'Endpoints'} per cohort and overall: the dot is the observed "
-        f"proportion, the whisker its exact (Clopper–Pearson) {confidence_text()} confidence "
-        "interval; the numbers are in the table above."
-    )
+    caption = _(
+        "%(measures)s per cohort and overall: the dot is the observed proportion, the whisker "
+        "its exact (Clopper–Pearson) %(level)s confidence interval; the numbers are in the "
+        "table above."
+    ) % {"measures": ", ".join(measures) or _("Endpoints"), "level": confidence_text()}
     if reference is not None:
-        caption += (
-            f" The dashed line marks the historical control's {fmt_pct(reference * 100)} "
-            "objective response."
-        )
+        caption += " " + _(
+            "The dashed line marks the historical control's %(rate)s objective response."
+        ) % {"rate": fmt_pct(reference * 100)}
     details = " ".join(
         f"{g.label}: " + "; ".join(f"{e.measure} {estimate_text(e)}" for e in g.estimates) + "."
         for g in groups
     )
-    title = "Endpoints with confidence intervals"
+    title = _("Endpoints with confidence intervals")
     if not groups:
-        return figure("endpoints", title, caption, empty_chart("No enrolled patient yet."))
+        return figure("endpoints", title, caption, empty_chart(_("No enrolled patient yet.")))
     colours = {
         g.key: INK
         if g.key == "overall"
@@ -449,7 +508,7 @@ def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
         base = alt.Chart(dataset(rows))
         x = alt.X(
             "low:Q",
-            title="Proportion of patients (%)",
+            title=_("Proportion of patients (%)"),
             scale=alt.Scale(domain=[0, 100], nice=False),
             axis=alt.Axis(values=[0, 25, 50, 75, 100]),
         )
@@ -460,7 +519,7 @@ def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
             axis=alt.Axis(labelFontSize=11, labelLimit=150) if m == 0 else None,
         )
         colour = alt.Color("colour:N", scale=None)
-        tip = alt.Tooltip("estimate:N", title="Estimate")
+        tip = alt.Tooltip("estimate:N", title=_("Estimate"))
         whisker = base.mark_rule(strokeWidth=2).encode(
             x=x, x2=alt.X2("high"), y=y, color=colour, tooltip=tip
         )
@@ -485,7 +544,8 @@ def endpoints_chart(groups: Sequence[EndpointGroup]) -> Figure:
                     [
                         {
                             "value": panel_reference * 100,
-                            "label": f"historical {fmt_pct(panel_reference * 100)}",
+                            "label": _("historical %(rate)s")
+                            % {"rate": fmt_pct(panel_reference * 100)},
                         }
                     ],
                     axis="x",
@@ -554,17 +614,21 @@ class SpiderLine:
 
 def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
     """% change of the sum of diameters over time, one line per patient, styled by cohort."""
-    caption = (
+    caption = ngettext(
         "Percent change from baseline in the sum of target-lesion diameters at each tumour "
-        f"assessment, over weeks since C1D1: one line per patient ({len(lines)} patients), "
-        "colour and dash pattern by cohort; the baseline is drawn at week 0. "
-        f"{_thresholds_text()} Non-evaluable assessments are not drawn."
-        + _not_shown_text(not_shown)
-    )
-    title = "Spider plot: change in tumour size over time"
+        "assessment, over weeks since C1D1: one line per patient (%(count)s patient), colour "
+        "and dash pattern by cohort; the baseline is drawn at week 0. %(thresholds)s "
+        "Non-evaluable assessments are not drawn.",
+        "Percent change from baseline in the sum of target-lesion diameters at each tumour "
+        "assessment, over weeks since C1D1: one line per patient (%(count)s patients), colour "
+        "and dash pattern by cohort; the baseline is drawn at week 0. %(thresholds)s "
+        "Non-evaluable assessments are not drawn.",
+        len(lines),
+    ) % {"count": len(lines), "thresholds": _thresholds_text()} + _not_shown_text(not_shown)
+    title = _("Spider plot: change in tumour size over time")
     if not lines:
         return figure(
-            "spider", title, caption, empty_chart("No tumour measurements after baseline yet.")
+            "spider", title, caption, empty_chart(_("No tumour measurements after baseline yet."))
         )
     rows = []
     for line in lines:
@@ -577,21 +641,26 @@ def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
                     "week": week,
                     "pct": float(p.pct_change),
                     "baseline": i == 0,
-                    "assessment": f"{line.patient} {p.assessment_date.isoformat()} (week "
-                    f"{fmt_number(week)}): {fmt_pct(p.pct_change, signed=True)}"
+                    "assessment": _("%(patient)s %(date)s (week %(week)s): %(change)s")
+                    % {
+                        "patient": line.patient,
+                        "date": p.assessment_date.isoformat(),
+                        "week": fmt_number(week),
+                        "change": fmt_pct(p.pct_change, signed=True),
+                    }
                     + (f", {p.response}" if p.response else ""),
                 }
             )
     x_ticks = week_ticks(max(r["week"] for r in rows))
     x = alt.X(
         "week:Q",
-        title="Weeks since C1D1",
+        title=_("Weeks since C1D1"),
         scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
         axis=alt.Axis(values=x_ticks, format="d"),
     )
-    y = _pct_axis([r["pct"] for r in rows], "Change in sum of diameters (%)")
+    y = _pct_axis([r["pct"] for r in rows], _("Change in sum of diameters (%)"))
     cohorts = _cohort_encodings([line.cohort for line in lines])
-    tip = alt.Tooltip("assessment:N", title="Assessment")
+    tip = alt.Tooltip("assessment:N", title=_("Assessment"))
     paths = (
         alt.Chart(dataset(rows))
         .mark_line(strokeWidth=2)
@@ -652,16 +721,24 @@ def _waterfall_order(bars: Sequence[WaterfallBar]) -> list[WaterfallBar]:
 
 def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figure:
     """Best % change per patient, sorted from the largest increase to the largest decrease."""
-    caption = (
+    caption = ngettext(
         "Best percent change from baseline in the sum of target-lesion diameters, one bar per "
-        f"patient ({len(bars)} patients), sorted from the largest increase to the largest "
+        "patient (%(count)s patient), sorted from the largest increase to the largest "
         "decrease; colour shows the cohort and the letters above or below each bar the RECIST "
-        f"best overall response. {_thresholds_text()}" + _not_shown_text(not_shown)
-    )
-    title = "Waterfall plot: best change in tumour size"
+        "best overall response. %(thresholds)s",
+        "Best percent change from baseline in the sum of target-lesion diameters, one bar per "
+        "patient (%(count)s patients), sorted from the largest increase to the largest "
+        "decrease; colour shows the cohort and the letters above or below each bar the RECIST "
+        "best overall response. %(thresholds)s",
+        len(bars),
+    ) % {"count": len(bars), "thresholds": _thresholds_text()} + _not_shown_text(not_shown)
+    title = _("Waterfall plot: best change in tumour size")
     if not bars:
         return figure(
-            "waterfall", title, caption, empty_chart("No tumour measurements after baseline yet.")
+            "waterfall",
+            title,
+            caption,
+            empty_chart(_("No tumour measurements after baseline yet.")),
         )
     ordered = _waterfall_order(bars)
     rows = [
@@ -671,25 +748,32 @@ def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figu
             "pct": float(b.best_pct_change),
             "response": b.best_response or "–",
             "above": b.best_pct_change >= 0,
-            "bar": f"{b.patient} ({cohort_label(b.cohort)}): best change "
-            f"{fmt_pct(b.best_pct_change, signed=True)}, best overall response "
-            f"{b.best_response or NOT_ASSESSED}",
+            "bar": _(
+                "%(patient)s (%(cohort)s): best change %(change)s, best overall response "
+                "%(response)s"
+            )
+            % {
+                "patient": b.patient,
+                "cohort": cohort_label(b.cohort),
+                "change": fmt_pct(b.best_pct_change, signed=True),
+                "response": b.best_response or str(NOT_ASSESSED),
+            },
         }
         for b in ordered
     ]
     x = alt.X(
         "patient:N",
         sort=[b.patient for b in ordered],
-        title="Patients, sorted by best change",
+        title=_("Patients, sorted by best change"),
         axis=alt.Axis(labels=False, ticks=False, titlePadding=16),
         scale=alt.Scale(paddingInner=0.25),
     )
-    y = _pct_axis([r["pct"] for r in rows], "Best change in sum of diameters (%)")
+    y = _pct_axis([r["pct"] for r in rows], _("Best change in sum of diameters (%)"))
     cohorts = _cohort_encodings([b.cohort for b in ordered], dashes=False)
     columns = (
         alt.Chart(dataset(rows))
         .mark_bar()
-        .encode(x=x, y=y, tooltip=alt.Tooltip("bar:N", title="Patient"), **cohorts)
+        .encode(x=x, y=y, tooltip=alt.Tooltip("bar:N", title=_("Patient")), **cohorts)
     )
     up = [r for r in rows if r["above"]]
     down = [r for r in rows if not r["above"]]
@@ -744,23 +828,36 @@ MARKERS = {
     "progression": ("diamond", INK),
     "still on treatment": ("triangle-right", INK),
 }
+# The markers' names as the legend shows them, in the active language.
+MARKER_LABELS = {
+    "first response (CR/PR)": gettext_lazy("first response (CR/PR)"),
+    "progression": gettext_lazy("progression"),
+    "still on treatment": gettext_lazy("still on treatment"),
+}
 
 
 def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
     """Time on treatment per patient (bars by cohort) with response and progression markers."""
     ongoing = sum(1 for s in lanes if s.ongoing)
-    caption = (
-        f"Time on treatment for each patient ({len(lanes)} patients, {ongoing} still on "
+    caption = ngettext(
+        "Time on treatment for each patient (%(count)s patient, %(ongoing)s still on "
         "treatment), from C1D1 to the last dose given or the recorded end of treatment, in "
         "weeks, sorted by duration; bar colour shows the cohort. Markers: triangle = first "
         "objective response (confirmed CR or PR), diamond = first progression (RECIST 1.1), "
-        "arrow = still on treatment."
-    )
-    title = "Swimmer plot: time on treatment"
+        "arrow = still on treatment.",
+        "Time on treatment for each patient (%(count)s patients, %(ongoing)s still on "
+        "treatment), from C1D1 to the last dose given or the recorded end of treatment, in "
+        "weeks, sorted by duration; bar colour shows the cohort. Markers: triangle = first "
+        "objective response (confirmed CR or PR), diamond = first progression (RECIST 1.1), "
+        "arrow = still on treatment.",
+        len(lanes),
+    ) % {"count": len(lanes), "ongoing": ongoing}
+    title = _("Swimmer plot: time on treatment")
     if not lanes:
         return figure(
-            "swimmer", title, caption, empty_chart("No patient has started treatment yet.")
+            "swimmer", title, caption, empty_chart(_("No patient has started treatment yet."))
         )
+    markers = {key: str(label) for key, label in MARKER_LABELS.items()}
     ordered = _swimmer_order(lanes)
     rows, marks = [], []
     for lane in ordered:
@@ -771,10 +868,7 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
                 "cohort": cohort_label(lane.cohort),
                 "start": 0,
                 "weeks": weeks,
-                "lane": f"{lane.patient} ({cohort_label(lane.cohort)}): {lane.treatment_days} "
-                f"days on treatment{', ongoing' if lane.ongoing else ''}"
-                + (f" (ended: {lane.end_reason})" if lane.end_reason else "")
-                + f"; best overall response {lane.best_response or NOT_ASSESSED}",
+                "lane": _lane_text(lane),
             }
         )
         if lane.ongoing:
@@ -782,8 +876,8 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
                 {
                     "patient": lane.patient,
                     "week": weeks,
-                    "marker": "still on treatment",
-                    "what": f"{lane.patient} still on treatment",
+                    "marker": markers["still on treatment"],
+                    "what": _("%(patient)s still on treatment") % {"patient": lane.patient},
                 }
             )
         if lane.response_day is not None:
@@ -791,9 +885,13 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
                 {
                     "patient": lane.patient,
                     "week": lane.response_day / WEEK,
-                    "marker": "first response (CR/PR)",
-                    "what": f"{lane.patient} first response ({lane.best_response}) on day "
-                    f"{lane.response_day}",
+                    "marker": markers["first response (CR/PR)"],
+                    "what": _("%(patient)s first response (%(response)s) on day %(day)s")
+                    % {
+                        "patient": lane.patient,
+                        "response": lane.best_response,
+                        "day": lane.response_day,
+                    },
                 }
             )
         if lane.progression_day is not None:
@@ -801,8 +899,9 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
                 {
                     "patient": lane.patient,
                     "week": lane.progression_day / WEEK,
-                    "marker": "progression",
-                    "what": f"{lane.patient} progression on day {lane.progression_day}",
+                    "marker": markers["progression"],
+                    "what": _("%(patient)s progression on day %(day)s")
+                    % {"patient": lane.patient, "day": lane.progression_day},
                 }
             )
     days = [
@@ -814,7 +913,7 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
     x_ticks = week_ticks(max(days) / WEEK + 1)
     x = alt.X(
         "start:Q",
-        title="Weeks since C1D1",
+        title=_("Weeks since C1D1"),
         scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
         axis=alt.Axis(values=x_ticks, format="d"),
     )
@@ -826,12 +925,16 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
         alt.Chart(dataset(rows))
         .mark_bar(height=10)
         .encode(
-            x=x, x2=alt.X2("weeks"), y=y, tooltip=alt.Tooltip("lane:N", title="Patient"), **cohorts
+            x=x,
+            x2=alt.X2("weeks"),
+            y=y,
+            tooltip=alt.Tooltip("lane:N", title=_("Patient")),
+            **cohorts,
         )
     )
     layers = [bars]
     if marks:
-        kinds = list(MARKERS)
+        kinds = [markers[key] for key in MARKERS]
         layers.append(
             alt.Chart(dataset(marks))
             .mark_point(size=90, opacity=1, stroke=INK, strokeWidth=1.5)
@@ -840,15 +943,15 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
                 y=y,
                 shape=alt.Shape(
                     "marker:N",
-                    title="Markers",
+                    title=_("Markers"),
                     scale=alt.Scale(domain=kinds, range=[s for s, _ in MARKERS.values()]),
                 ),
                 fill=alt.Fill(
                     "marker:N",
-                    title="Markers",
+                    title=_("Markers"),
                     scale=alt.Scale(domain=kinds, range=[f for _, f in MARKERS.values()]),
                 ),
-                tooltip=alt.Tooltip("what:N", title="Event"),
+                tooltip=alt.Tooltip("what:N", title=_("Event")),
             )
         )
     chart = (
@@ -857,6 +960,28 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
         .properties(width=WIDTH - 80, height=18 * len(ordered))
     )
     return figure("swimmer", title, caption, chart)
+
+
+def _lane_text(lane: SwimmerLane) -> str:
+    """A patient's bar in words, for its tooltip."""
+    values = {
+        "patient": lane.patient,
+        "cohort": cohort_label(lane.cohort),
+        "days": lane.treatment_days,
+        "reason": lane.end_reason,
+        "response": lane.best_response or str(NOT_ASSESSED),
+    }
+    text = ngettext(
+        "%(patient)s (%(cohort)s): %(days)s day on treatment",
+        "%(patient)s (%(cohort)s): %(days)s days on treatment",
+        lane.treatment_days,
+    )
+    if lane.ongoing:
+        text += _(", ongoing")
+    if lane.end_reason:
+        text += " " + _("(ended: %(reason)s)")
+    text += _("; best overall response %(response)s")
+    return text % values
 
 
 def swimmer_table(lanes: Sequence[SwimmerLane]) -> tuple[list[str], list[list]]:
@@ -894,19 +1019,27 @@ def _population_name(code: str) -> str:
 def immune_chart(cohort: str, summaries: Sequence[ChangeFromBaseline]) -> Figure:
     """Mean % change from baseline of each immune population at the post-injection draws."""
     ident = f"immune-{cohort.lower()}"
-    title = f"{cohort_label(cohort)}: immune panel, change from baseline"
+    title = _("%(cohort)s: immune panel, change from baseline") % {"cohort": cohort_label(cohort)}
     mine = {(s.event_code, s.analyte): s for s in summaries if s.cohort == cohort}
     patients = max((s.n for s in mine.values()), default=0)
-    caption = (
-        f"{cohort_label(cohort)}: mean change from each patient's baseline, in percent, of the "
-        f"absolute counts of {', '.join(_population_name(p) for p in POPULATIONS)}, "
-        + " and ".join(DrawEvent(code).label for code in FOLLOW_UPS)
-        + f" (bars in series order, blue then orange; up to {patients} patients with both "
-        "draws). Bars above zero are increases; “n/a” when no patient has both draws."
-    )
+    caption = _(
+        "%(cohort)s: mean change from each patient's baseline, in percent, of the absolute "
+        "counts of %(populations)s, %(draws)s (bars in series order, blue then orange; up to "
+        "%(patients)s patients with both draws). Bars above zero are increases; “n/a” when no "
+        "patient has both draws."
+    ) % {
+        "cohort": cohort_label(cohort),
+        "populations": ", ".join(str(_population_name(p)) for p in POPULATIONS),
+        # Translators: joins the names of two blood draws, e.g. "C2D1 and C4D1"
+        "draws": (" " + _("and") + " ").join(str(DrawEvent(code).label) for code in FOLLOW_UPS),
+        "patients": patients,
+    }
     if not mine:
         return figure(
-            ident, title, caption, empty_chart("No immune-monitoring values with a baseline yet.")
+            ident,
+            title,
+            caption,
+            empty_chart(_("No immune-monitoring values with a baseline yet.")),
         )
     groups = []
     for population in POPULATIONS:
@@ -921,13 +1054,13 @@ def immune_chart(cohort: str, summaries: Sequence[ChangeFromBaseline]) -> Figure
                 else ""
             )
             bars.append(lab_charts.Bar(series=code, value=value, label=label))
-        groups.append((_population_name(population), bars))
+        groups.append((str(_population_name(population)), bars))
     return lab_charts.bar_chart(
         ident=ident,
         title=title,
-        y_label="Mean change from baseline (%)",
+        y_label=_("Mean change from baseline (%)"),
         groups=groups,
-        series=[(code, DrawEvent(code).label) for code in FOLLOW_UPS],
+        series=[(code, str(DrawEvent(code).label)) for code in FOLLOW_UPS],
         caption=caption,
     )
 

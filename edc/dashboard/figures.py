@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.utils import translation
+
 from assessments.models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
 from edc import protocol
 from edc.access.roles import is_deidentified
@@ -54,12 +56,14 @@ class Dashboard:
     def __init__(self, user):
         self.user = user
 
-    # Results cached until the data change (edc.caching), per role and sites seen.
+    # Results cached until the data change (edc.caching), per role, sites seen and language.
     @cached_property
     def scope(self) -> str:
         sites = user_site_ids(self.user)
         seen = None if sites is None else sorted(sites)
-        return repr((user_role(self.user), is_deidentified(self.user), seen))
+        # The figures' words and numbers are in the active language: one cache entry each.
+        language = translation.get_language()
+        return repr((user_role(self.user), is_deidentified(self.user), seen, language))
 
     @cached_property
     def stamp(self) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.endpoints import OBJECTIVE_RESPONSES, OVERALL, binomial_p_value_greater
 from assessments.selectors import TrialEndpoints, trial_endpoints
@@ -49,9 +51,9 @@ from .charts import (
 )
 
 ENDPOINT_MEASURES = (
-    ("objective_response", "Objective response rate"),
-    ("clinical_benefit", "Clinical-benefit rate at 6 months"),
-    ("progressed_by_landmark", "Progressors at 6 months"),
+    ("objective_response", gettext_lazy("Objective response rate")),
+    ("clinical_benefit", gettext_lazy("Clinical-benefit rate at 6 months")),
+    ("progressed_by_landmark", gettext_lazy("Progressors at 6 months")),
 )
 # The endpoint the publication compares with its historical control (50 % vs 25 %).
 COMPARED_WITH_HISTORICAL_CONTROL = "objective_response"
@@ -97,7 +99,7 @@ def endpoint_groups(endpoints: TrialEndpoints) -> list[EndpointGroup]:
     historical = protocol.HISTORICAL_CONTROL_RESPONSE_RATE
     groups = []
     for g in endpoints.groups:
-        label = "All cohorts" if g.group == OVERALL else cohort_label(g.group)
+        label = _("All cohorts") if g.group == OVERALL else cohort_label(g.group)
         estimates = []
         for attribute, measure in ENDPOINT_MEASURES:
             p = getattr(g, attribute)
@@ -109,7 +111,7 @@ def endpoint_groups(endpoints: TrialEndpoints) -> list[EndpointGroup]:
                 }
             estimates.append(
                 EndpointEstimate(
-                    measure, p.numerator, p.denominator, p.rate, p.ci_low, p.ci_high, **test
+                    str(measure), p.numerator, p.denominator, p.rate, p.ci_low, p.ci_high, **test
                 )
             )
         groups.append(EndpointGroup(g.group, label, tuple(estimates)))

@@ -9,6 +9,7 @@ import csv
 
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -164,7 +165,9 @@ class PlotPngView(PlotImageView):
 class PlotCsvView(PlotDownloadView):
     def get(self, request, plot: str):
         try:
-            with reading_replica():
+            # The data file is data, not a page: its values stay in English whatever the
+            # user's language (like every export).
+            with reading_replica(), translation.override("en"):
                 header, rows = Dashboard(request.user).table(plot)
         except UnknownPlot:
             raise Http404("No such plot.") from None

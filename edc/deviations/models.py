@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from edc import protocol
@@ -27,7 +29,7 @@ class Deviation(models.Model):
         choices=[(code, RULE_LABELS.get(code, code)) for code in protocol.DEVIATION_SEVERITY],
     )
     severity = models.CharField(
-        max_length=5, choices=[(protocol.MAJOR, "Major"), (protocol.MINOR, "Minor")]
+        max_length=5, choices=[(protocol.MAJOR, _("Major")), (protocol.MINOR, _("Minor"))]
     )
     subject_key = models.CharField(
         max_length=60, help_text="What the finding is about, e.g. the event code or record id."
@@ -82,7 +84,7 @@ def _evidence_text(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     text = str(value)
     moment = parse_datetime(text) if "T" in text or " " in text else None
     if moment is not None:

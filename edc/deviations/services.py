@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from simple_history.utils import bulk_update_with_history
 
 from edc import protocol
@@ -258,17 +259,24 @@ def deviation_set_status(
         raise StaleVersion(current_version=locked.version, changes=[])
     if status not in TRANSITIONS.get(locked.status, ()):
         raise ValidationError(
-            {"status": msg.ILLEGAL_TRANSITION.format(old=locked.status, new=status)}
+            {
+                "status": gettext(msg.ILLEGAL_TRANSITION).format(
+                    old=DeviationStatus(locked.status).label.lower(),
+                    new=DeviationStatus(status).label.lower(),
+                )
+            }
         )
     if status == DeviationStatus.RESOLVED and not (comment or "").strip():
-        raise ValidationError({"comment": msg.COMMENT_REQUIRED})
+        raise ValidationError({"comment": gettext(msg.COMMENT_REQUIRED)})
     locked.status = status
     locked.status_comment = (comment or "").strip()
     locked.status_changed_at = timezone.now()
     locked.status_changed_by = user
     locked.version += 1
     locked._history_user = user
-    locked._change_reason = f"{DeviationStatus(status).label}: {locked.status_comment}".strip()
+    with translation.override("en"):  # the history's reason is stored: always in English
+        label = str(DeviationStatus(status).label)
+    locked._change_reason = f"{label}: {locked.status_comment}".strip()
     locked.save()
     return locked
 

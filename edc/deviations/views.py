@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView
 
 from edc.access import roles
@@ -64,5 +65,5 @@ class DeviationDetailView(TrialRoleRequiredMixin, FormView):
             is None
         ):
             return self.form_invalid(form)
-        messages.success(self.request, "Deviation updated.")
+        messages.success(self.request, _("Deviation updated."))
         return redirect("deviations:detail", pk=self.deviation.pk)

@@ -1,6 +1,8 @@
 """Choices, limits and the messages the export validators raise (tests import them)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class ExportFormat(models.TextChoices):
@@ -23,15 +25,15 @@ SUBMISSION_FORMATS = (ExportFormat.DSJSON, ExportFormat.NDJSON, ExportFormat.XPT
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Browser"
+    WEB = "web", _("Browser")
     API = "api", "API"
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for a worker"
-    RUNNING = "running", "Building"
-    DONE = "done", "Ready to download"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Building")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
 
 
 # Allowed moves of an export job (oscar's set_status idea): anything else raises.
@@ -67,10 +69,13 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_ESCAPE = "'"
 
 # --- Messages ------------------------------------------------------------------------------------
-AS_OF_IN_FUTURE = "The as-of time is in the future; give a past date and time."
-AS_OF_BEFORE_UPDATED_SINCE = "“Updated since” must be before the as-of time."
-MOMENT_INVALID = "Give a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM, ISO 8601)."
-MOMENT_OUT_OF_RANGE = "Date and time out of range (years 1 to 9999, in UTC)."
+# In English here (tests compare them); translated when raised (``gettext(message)``).
+AS_OF_IN_FUTURE = gettext_noop("The as-of time is in the future; give a past date and time.")
+AS_OF_BEFORE_UPDATED_SINCE = gettext_noop("“Updated since” must be before the as-of time.")
+MOMENT_INVALID = gettext_noop(
+    "Give a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM, ISO 8601)."
+)
+MOMENT_OUT_OF_RANGE = gettext_noop("Date and time out of range (years 1 to 9999, in UTC).")
 UNKNOWN_DOMAIN = "Unknown domain {code!r}; choose one of: {codes}."
-JOB_NOT_READY = "This export package is not ready yet."
-CURSOR_INVALID = "Invalid cursor."
+JOB_NOT_READY = gettext_noop("This export package is not ready yet.")
+CURSOR_INVALID = gettext_noop("Invalid cursor.")

@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models, transaction
 from django.db.models import F, Q, QuerySet
+from django.utils import translation
 
 from edc import protocol
 from edc.access.constants import Role
@@ -392,7 +393,30 @@ def in_read_transaction(pieces: Iterable) -> Iterator:
     standby's. What the consumer does between two pieces — the export log, a package job's
     progress — stays on the primary.
     """
-    return iterate_reading_replica(_in_transaction(pieces))
+    return in_english(iterate_reading_replica(_in_transaction(pieces)))
+
+
+def in_english(pieces: Iterable) -> Iterator:
+    """``pieces`` produced in English, one step at a time, whatever the reader's language.
+
+    Exports are exchange formats (SDTM terms, codelist decodes, CDISC labels): a French
+    statistician's file is byte for byte an English one's. Each step runs under
+    ``translation.override("en")``; the consumer between two steps keeps its own language.
+    """
+    iterator = iter(pieces)
+    try:
+        while True:
+            with translation.override("en"):
+                try:
+                    piece = next(iterator)
+                except StopIteration:
+                    return
+            yield piece
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            with translation.override("en"):
+                close()
 
 
 def _in_transaction(pieces: Iterable) -> Iterator:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from edc import protocol
 
@@ -77,10 +77,11 @@ def define_response(
         extra_filters={"html": html},
     )
     ctx = ExportContext(user=user, as_of=params.as_of, updated_since=params.updated_since)
-    metas = define.profiles(ctx)
-    body = define.define_document(ctx, metas=metas)
-    if html:
-        body = define.render_html(body)
+    with translation.override("en"):  # an exchange document (context.in_english)
+        metas = define.profiles(ctx)
+        body = define.define_document(ctx, metas=metas)
+        if html:
+            body = define.render_html(body)
     services.export_log_finish(log, rows=sum(len(m.variables) for m in metas))
     response = StreamingHttpResponse(
         [body],
@@ -117,13 +118,15 @@ def dictionary_response(*, user, channel: str, codelists: bool = False) -> Strea
         extra_filters={"codelists": codelists},
     )
     ctx = ExportContext(user=user)
-    if codelists:
-        body, rows = package.codelists_csv(), sum(1 for _ in package.codelist_rows(package.DOMAINS))
-    else:
-        body = package.dictionary_csv(deidentified=ctx.deidentified)
-        rows = sum(
-            1 for _ in package.dictionary_rows(package.DOMAINS, deidentified=ctx.deidentified)
-        )
+    with translation.override("en"):  # an exchange document (context.in_english)
+        if codelists:
+            body = package.codelists_csv()
+            rows = sum(1 for _ in package.codelist_rows(package.DOMAINS))
+        else:
+            body = package.dictionary_csv(deidentified=ctx.deidentified)
+            rows = sum(
+                1 for _ in package.dictionary_rows(package.DOMAINS, deidentified=ctx.deidentified)
+            )
     services.export_log_finish(log, rows=rows)
     response = StreamingHttpResponse([body], content_type=CONTENT_TYPES["csv"])
     name = "codelists" if codelists else "define"

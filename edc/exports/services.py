@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from edc import protocol
 from edc.access.roles import is_deidentified
@@ -195,7 +195,8 @@ def export_package_build(*, job_id: int) -> ExportJob:
         return ExportJob.objects.get(pk=job_id)
     ctx = ExportContext(user=job.requested_by, as_of=job.as_of)
     try:
-        with tempfile.TemporaryFile() as handle:
+        # An exchange package: English whatever the language of the request that queued it.
+        with tempfile.TemporaryFile() as handle, translation.override("en"):
             manifest = package.write_package(
                 handle, ctx=ctx, progress=_progress(job), annotated_crf=package_acrf_pdf()
             )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from . import constants as c
 
@@ -35,7 +36,7 @@ def parse_moment(text: str | None, field: str, *, end_of_day: bool) -> dt.dateti
     except ValueError:
         moment = None
     if moment is None:
-        raise ValidationError({field: c.MOMENT_INVALID})
+        raise ValidationError({field: _(c.MOMENT_INVALID)})
     if end_of_day and _MINUTE_ONLY.search(text):
         moment = moment.replace(second=59, microsecond=999999)
     try:
@@ -46,7 +47,7 @@ def parse_moment(text: str | None, field: str, *, end_of_day: bool) -> dt.dateti
         moment.astimezone(dt.UTC)
         return timezone.localtime(moment)
     except (OverflowError, ValueError):  # 0001-01-01 in a zone east of UTC, 9999-12-31…
-        raise ValidationError({field: c.MOMENT_OUT_OF_RANGE}) from None
+        raise ValidationError({field: _(c.MOMENT_OUT_OF_RANGE)}) from None
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ def export_params(*, as_of: str | None = None, updated_since: str | None = None)
     if moment is not None and moment > now:
         # "As of today" / "as of this minute": the unit has begun but not ended — now.
         if parse_moment(as_of, "as_of", end_of_day=False) > now:
-            raise ValidationError({"as_of": c.AS_OF_IN_FUTURE})
+            raise ValidationError({"as_of": _(c.AS_OF_IN_FUTURE)})
         moment = now
     if since is not None and since > (moment or now):
-        raise ValidationError({"updated_since": c.AS_OF_BEFORE_UPDATED_SINCE})
+        raise ValidationError({"updated_since": _(c.AS_OF_BEFORE_UPDATED_SINCE)})
     return ExportParams(as_of=moment, updated_since=since)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -47,7 +48,7 @@ class ExportIndexView(TrialRoleRequiredMixin, TemplateView):
         query = params.query()
         deidentified = is_deidentified(user)
         return super().get_context_data(
-            title="Exports",
+            title=_("Exports"),
             params=params,
             as_of_value=self.request.GET.get("as_of", ""),
             updated_since_value=self.request.GET.get("updated_since", ""),
@@ -145,7 +146,9 @@ class JobDetailView(TrialRoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         job = selectors.export_job_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
-        return super().get_context_data(title=f"Export package #{job.pk}", job=job, **kwargs)
+        return super().get_context_data(
+            title=_("Export package #%(id)s") % {"id": job.pk}, job=job, **kwargs
+        )
 
 
 def job_status(job) -> dict:
@@ -189,7 +192,7 @@ class ExportLogView(TrialRoleRequiredMixin, TemplateView):
             selectors.export_logs_for_user(self.request.user)[start : start + LOG_PAGE_SIZE + 1]
         )
         return super().get_context_data(
-            title="Export log",
+            title=_("Export log"),
             logs=rows[:LOG_PAGE_SIZE],
             page=page,
             has_next=len(rows) > LOG_PAGE_SIZE,

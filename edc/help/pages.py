@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import markdown
+from django.utils import translation
 
 # Which guide each role reads is edc.access.training's (GUIDE_OF_ROLE): guides are training.
 from edc.access.training import GUIDE_INDEX as INDEX
@@ -40,8 +41,26 @@ class HelpPage:
     html: str
 
 
-def page_path(slug: str) -> Path | None:
-    return DOCS_DIR / f"{slug}.md" if slug in GUIDES else None
+# Guides written in another language too, per language: ``docs/<language>/<slug>.md``. A
+# reader whose interface is in that language reads it; everyone else, and every other guide,
+# the English file.
+TRANSLATED_GUIDES: dict[str, frozenset[str]] = {
+    "fr": frozenset({"guide-investigator", "guide-monitor"}),
+}
+
+
+def page_path(slug: str, language: str | None = None) -> Path | None:
+    """The guide's file in ``language`` (default: the active one) if it is translated and
+    present, else the English file; None if ``slug`` is not a guide."""
+    if slug not in GUIDES:
+        return None
+    language = (language if language is not None else translation.get_language()) or ""
+    language = language.split("-")[0].lower()
+    if slug in TRANSLATED_GUIDES.get(language, ()):
+        translated = DOCS_DIR / language / f"{slug}.md"
+        if translated.is_file():
+            return translated
+    return DOCS_DIR / f"{slug}.md"
 
 
 def image_path(name: str) -> Path | None:
@@ -61,14 +80,23 @@ def render(text: str, slug: str) -> HelpPage:
     return HelpPage(slug=slug, title=title, html=html)
 
 
-@lru_cache(maxsize=len(GUIDES))
-def _cached(slug: str, mtime: float) -> HelpPage:
-    return render(page_path(slug).read_text(encoding="utf-8"), slug)
+@lru_cache(maxsize=2 * len(GUIDES))
+def _cached(path: Path, slug: str, mtime: float) -> HelpPage:
+    text = path.read_text(encoding="utf-8")
+    if path.parent != DOCS_DIR:
+        # A translated guide (docs/fr/…) links "../img/x.png" and "../index.md" on disk; it is
+        # served under the same address as the English one (/help/<slug>.md), beside img/.
+        text = _UP_LINK.sub(r"\1", text)
+    return render(text, slug)
 
 
-def load(slug: str) -> HelpPage | None:
-    """The guide ``slug`` rendered (cached until the file changes), or None if not a guide."""
-    path = page_path(slug)
+_UP_LINK = re.compile(r"(\]\()\.\./")
+
+
+def load(slug: str, language: str | None = None) -> HelpPage | None:
+    """The guide ``slug`` rendered in ``language`` (default: the active one; English when it
+    has no translation), cached until the file changes; None if not a guide."""
+    path = page_path(slug, language)
     if path is None or not path.is_file():
         return None
-    return _cached(slug, path.stat().st_mtime)
+    return _cached(path, slug, path.stat().st_mtime)

@@ -16,7 +16,11 @@ def guide(request, slug: str = pages.INDEX):
     page = pages.load(slug)
     if page is None:
         raise Http404("No such help page.")
-    return render(request, "help/page.html", {"page": page, "title": page.title})
+    # The English file (no translation in the reader's language): the page says so.
+    in_english = pages.page_path(slug).parent == pages.DOCS_DIR
+    return render(
+        request, "help/page.html", {"page": page, "title": page.title, "in_english": in_english}
+    )
 
 
 @requires(roles.PUBLIC)

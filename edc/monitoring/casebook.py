@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Model, Q, Value
+from django.utils.translation import gettext_lazy as _
 
 from assessments.constants import AssessmentKind
 from assessments.models import (
@@ -120,9 +121,9 @@ EVENT_FORM_RECORDS: dict[str, EventForm] = {
 # Patient-level forms made of any number of rows of one model: (key, label, model). Their rows
 # are read with the event forms' (one query).
 PATIENT_FORM_RECORDS: tuple[tuple[str, str, type[Model]], ...] = (
-    ("medical_history", "Medical history", MedicalHistory),
-    ("prior_therapy", "Prior cancer therapy", PriorTherapy),
-    ("conmeds", "Concomitant medications", ConcomitantMedication),
+    ("medical_history", _("Medical history"), MedicalHistory),
+    ("prior_therapy", _("Prior cancer therapy"), PriorTherapy),
+    ("conmeds", _("Concomitant medications"), ConcomitantMedication),
 )
 
 
@@ -367,7 +368,7 @@ def patient_form_statuses(*, patient: Patient, events: Iterable[CalendarEvent]) 
     patient_forms = [
         CasebookForm(
             key="registry",
-            label="Registry data",
+            label=_("Registry data"),
             facts=_facts(
                 monitoring,
                 records=[_key(patient)],
@@ -390,7 +391,7 @@ def patient_form_statuses(*, patient: Patient, events: Iterable[CalendarEvent]) 
         ),
         CasebookForm(
             key="eligibility",
-            label="Eligibility checklist",
+            label=_("Eligibility checklist"),
             facts=_facts(
                 monitoring,
                 records=[_key(a) for a in answers],

@@ -1,6 +1,8 @@
 """Browser forms of the monitor workspace; the API validates with the same filter forms."""
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from edc.access.constants import Role
 from edc.access.roles import is_deidentified
@@ -12,10 +14,20 @@ from edc.audit.selectors import SORTS, AuditFilters
 from edc.widgets import DATE
 from patients.selectors import patients_visible_to
 
-from .constants import SIGNATURE_MEANINGS, LockScope, QueryStatus
+from .constants import SIGNATURE_MEANINGS, LockScope, QueryStatus, meaning_label
 from .records import RecordRef
 
 TEXT = forms.Textarea(attrs={"rows": 3})
+
+# How each audit-trail sort order reads in the filter.
+SORT_LABELS = {
+    "newest": _("Newest"),
+    "oldest": _("Oldest"),
+    "form": _("Form"),
+    "patient": _("Patient"),
+    "user": _("User"),
+    "action": _("Action"),
+}
 
 
 def form_choices() -> list[tuple[str, str]]:
@@ -23,7 +35,7 @@ def form_choices() -> list[tuple[str, str]]:
     labels = sorted(
         (m._meta.label_lower for m in audited_models()), key=lambda label: form_name(label)
     )
-    return [("", "Any form")] + [(label, form_name(label)) for label in labels]
+    return [("", gettext("Any form"))] + [(label, form_name(label)) for label in labels]
 
 
 class PatientNumberField(forms.CharField):
@@ -32,13 +44,15 @@ class PatientNumberField(forms.CharField):
     ``?patient=<id>`` from a casebook keep working. A text box, never one option per patient
     (issue 24: a select of every patient made the audit-trail page grow with the trial)."""
 
-    MSG_UNKNOWN = "No patient you may see has this number."
-    MSG_AMBIGUOUS = "Several patients have this screening number: type the subject ID."
+    MSG_UNKNOWN = _("No patient you may see has this number.")
+    MSG_AMBIGUOUS = _("Several patients have this screening number: type the subject ID.")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("label", _("Patient"))
         kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"placeholder": "Any patient", "autocomplete": "off"})
+            "widget",
+            forms.TextInput(attrs={"placeholder": _("Any patient"), "autocomplete": "off"}),
         )
         super().__init__(**kwargs)
         self.patients = None  # the user's scoped queryset, set by the form
@@ -73,17 +87,33 @@ class AuditFilterForm(forms.Form):
     """The audit-trail review filters (GET), shared by the page, the CSV export and the API."""
 
     site = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any site", to_field_name="code"
+        label=_("Site"),
+        queryset=None,
+        required=False,
+        empty_label=_("Any site"),
+        to_field_name="code",
     )
     patient = PatientNumberField(required=False)
-    user = forms.CharField(label="User name", required=False, max_length=150)
-    role = forms.ChoiceField(choices=[("", "Any role"), *Role.choices], required=False)
-    form = forms.ChoiceField(required=False)
-    field = forms.CharField(label="Field name", required=False, max_length=100)
-    date_from = forms.DateField(label="From", required=False, widget=DATE)
-    date_to = forms.DateField(label="To", required=False, widget=DATE)
-    action = forms.ChoiceField(choices=[("", "Any action"), *AuditAction.choices], required=False)
-    sort = forms.ChoiceField(choices=[(k, k.capitalize()) for k in SORTS], required=False)
+    user = forms.CharField(label=_("User name"), required=False, max_length=150)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("Any role")), *Role.choices], required=False
+    )
+    form = forms.ChoiceField(label=_("Form"), required=False)
+    field = forms.CharField(label=_("Field name"), required=False, max_length=100)
+    # Translators: audit-trail filter: changes from this date
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DATE
+    )
+    # Translators: audit-trail filter: changes up to this date
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DATE)
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("", _("Any action")), *AuditAction.choices], required=False
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        choices=[(k, SORT_LABELS.get(k, k.capitalize())) for k in SORTS],
+        required=False,
+    )
     page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -113,9 +143,15 @@ class AuditFilterForm(forms.Form):
 
 
 class QueryFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *QueryStatus.choices], required=False)
-    site = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any site")
-    patient = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any patient")
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *QueryStatus.choices], required=False
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"), queryset=None, required=False, empty_label=_("Any site")
+    )
+    patient = forms.ModelChoiceField(
+        label=_("Patient"), queryset=None, required=False, empty_label=_("Any patient")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,14 +160,14 @@ class QueryFilterForm(forms.Form):
 
 
 def field_choices(record: RecordRef) -> list[tuple[str, str]]:
-    return [("", "The whole record")] + [
+    return [("", gettext("The whole record"))] + [
         (name, record.field_label(name)) for name in record.field_names()
     ]
 
 
 class QueryRaiseForm(forms.Form):
-    field = forms.ChoiceField(required=False)
-    question = forms.CharField(widget=TEXT)
+    field = forms.ChoiceField(label=_("Field"), required=False)
+    question = forms.CharField(label=_("Question"), widget=TEXT)
 
     def __init__(self, *args, record: RecordRef, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,30 +175,30 @@ class QueryRaiseForm(forms.Form):
 
 
 class QueryAnswerForm(forms.Form):
-    text = forms.CharField(label="Answer", widget=TEXT)
+    text = forms.CharField(label=pgettext_lazy("noun", "Answer"), widget=TEXT)
     linked_change_reason = forms.ChoiceField(
-        label="Correction made for this query",
+        label=_("Correction made for this query"),
         required=False,
-        help_text="Correct the value in its form first, with a reason starting “Query #<id>:”.",
+        help_text=_("Correct the value in its form first, with a reason starting “Query #<id>:”."),
     )
 
     def __init__(self, *args, linked_reasons: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["linked_change_reason"].choices = [("", "No data change")] + [
+        self.fields["linked_change_reason"].choices = [("", gettext("No data change"))] + [
             (reason, reason) for reason in dict.fromkeys(linked_reasons)
         ]
 
 
 class QueryCloseForm(forms.Form):
-    note = forms.CharField(label="Closing note", required=False, widget=TEXT)
+    note = forms.CharField(label=_("Closing note"), required=False, widget=TEXT)
 
 
 class QueryReopenForm(forms.Form):
-    reason = forms.CharField(label="Why re-open", widget=TEXT)
+    reason = forms.CharField(label=_("Why re-open"), widget=TEXT)
 
 
 class SdvMarkForm(forms.Form):
-    field = forms.ChoiceField(label="Verified", required=False)
+    field = forms.ChoiceField(label=_("Verified"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, record: RecordRef, **kwargs):
@@ -173,12 +209,15 @@ class SdvMarkForm(forms.Form):
 class SignForm(forms.Form):
     """21 CFR 11.200: both components of the signer's identity, every time they sign."""
 
-    scope = forms.ChoiceField(label="What you sign")
+    scope = forms.ChoiceField(label=_("What you sign"))
+    # The English statement is the value stored with the signature; the signer reads it in
+    # their language.
     meaning = forms.ChoiceField(
-        label="Meaning of your signature", choices=[(m, m) for m in SIGNATURE_MEANINGS]
+        label=_("Meaning of your signature"),
+        choices=[(m, meaning_label(m)) for m in SIGNATURE_MEANINGS],
     )
-    username = forms.CharField(label="Your user ID", max_length=150)
-    password = forms.CharField(label="Your password", widget=forms.PasswordInput)
+    username = forms.CharField(label=_("Your user ID"), max_length=150)
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
 
     def __init__(self, *args, scopes: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,15 +228,16 @@ class SignForm(forms.Form):
 
 class LockForm(forms.Form):
     scope = forms.ChoiceField(
+        label=_("Scope"),
         choices=[
             (LockScope.PATIENT, LockScope.PATIENT.label),
             (LockScope.DATABASE, LockScope.DATABASE.label),
-        ]
+        ],
     )
     patient = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="For a casebook lock."
+        label=_("Patient"), queryset=None, required=False, help_text=_("For a casebook lock.")
     )
-    reason = forms.CharField(widget=TEXT)
+    reason = forms.CharField(label=_("Reason"), widget=TEXT)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,4 +245,4 @@ class LockForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=TEXT)
+    reason = forms.CharField(label=_("Reason"), widget=TEXT)

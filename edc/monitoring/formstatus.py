@@ -28,6 +28,9 @@ data management. One status is shown per form; which one wins when several hold
 from dataclasses import dataclass
 from enum import IntEnum
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 
 class FormStatus(IntEnum):
     """A form's progress towards lock; ``form_status`` says which one is shown."""
@@ -43,7 +46,7 @@ class FormStatus(IntEnum):
     @property
     def label(self) -> str:
         """What the badge says ("in progress")."""
-        return self.name.lower().replace("_", " ")
+        return LABELS[self]
 
     @property
     def slug(self) -> str:
@@ -55,14 +58,25 @@ class FormStatus(IntEnum):
         return MEANINGS[self]
 
 
+# Translators: the status badge of one casebook form (lower case, as on the badge)
+LABELS = {
+    FormStatus.EMPTY: pgettext_lazy("form status", "empty"),
+    FormStatus.IN_PROGRESS: pgettext_lazy("form status", "in progress"),
+    FormStatus.COMPLETE: pgettext_lazy("form status", "complete"),
+    FormStatus.QUERIED: pgettext_lazy("form status", "queried"),
+    FormStatus.VERIFIED: pgettext_lazy("form status", "verified"),
+    FormStatus.SIGNED: pgettext_lazy("form status", "signed"),
+    FormStatus.LOCKED: pgettext_lazy("form status", "locked"),
+}
+
 MEANINGS = {
-    FormStatus.EMPTY: "nothing entered yet",
-    FormStatus.IN_PROGRESS: "saved, but required values are missing",
-    FormStatus.COMPLETE: "entered, not yet verified",
-    FormStatus.QUERIED: "a data query is unresolved",
-    FormStatus.VERIFIED: "source data verified by the monitor",
-    FormStatus.SIGNED: "signed by the investigator",
-    FormStatus.LOCKED: "locked by data management, cannot be changed",
+    FormStatus.EMPTY: _("nothing entered yet"),
+    FormStatus.IN_PROGRESS: _("saved, but required values are missing"),
+    FormStatus.COMPLETE: _("entered, not yet verified"),
+    FormStatus.QUERIED: _("a data query is unresolved"),
+    FormStatus.VERIFIED: _("source data verified by the monitor"),
+    FormStatus.SIGNED: _("signed by the investigator"),
+    FormStatus.LOCKED: _("locked by data management, cannot be changed"),
 }
 
 

@@ -8,6 +8,7 @@ lock or unlock takes effect on the next request of every process.
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from edc.audit.models import AuditedModel
 from edc.audit.records import is_trial_data, patient_id_of
@@ -46,4 +47,4 @@ def lock_check(instance: AuditedModel) -> None:
     if not is_trial_data(type(instance)):
         return
     if locks_covering_instance(instance).exists():
-        raise ValidationError({"__all__": LOCKED_MESSAGE})
+        raise ValidationError({"__all__": gettext(LOCKED_MESSAGE)})

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from edc.audit.models import AuditedModel, AuditEntry
 from patients.models import Patient
@@ -26,6 +28,7 @@ from .constants import (
     MessageKind,
     QueryStatus,
     SignatureStatus,
+    meaning_label,
 )
 
 USER = settings.AUTH_USER_MODEL
@@ -73,7 +76,9 @@ class AboutRecord(AuditedModel):
         """The record by form and visit and the patient's study number (its ``__str__``)."""
         model = self.content_type.model_class()
         record = model._base_manager.filter(pk=self.object_id).first() if model else None
-        return str(record) if record is not None else f"{self.form_label} (deleted)"
+        if record is not None:
+            return str(record)
+        return gettext("%(form)s (deleted)") % {"form": self.form_label}
 
 
 class DataQuery(AboutRecord):
@@ -108,8 +113,8 @@ class DataQuery(AboutRecord):
 
     class Meta:
         ordering = ["-raised_at", "-id"]
-        verbose_name = "data query"
-        verbose_name_plural = "data queries"
+        verbose_name = _("data query")
+        verbose_name_plural = _("data queries")
         constraints = [
             models.UniqueConstraint(
                 fields=["auto_key"],
@@ -194,7 +199,7 @@ class SdvMark(AboutRecord):
 
     class Meta:
         ordering = ["-verified_at", "-id"]
-        verbose_name = "SDV mark"
+        verbose_name = _("SDV mark")
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "field"],
@@ -272,6 +277,17 @@ class Signature(AuditedModel):
     def is_valid(self) -> bool:
         return self.status == SignatureStatus.VALID
 
+    @property
+    def scope_label(self) -> str:
+        """What was signed, as the page names it: the casebook or the event code."""
+        # Translators: what an investigator signed: the whole casebook (else an event code)
+        return gettext("casebook") if self.scope == CASEBOOK else self.scope
+
+    @property
+    def meaning_label(self) -> str:
+        """The stored (English) meaning in the reader's language."""
+        return meaning_label(self.meaning)
+
 
 class Lock(AuditedModel):
     """A data manager's freeze of one record, one casebook or the whole database.
@@ -341,10 +357,10 @@ class Lock(AuditedModel):
     def __str__(self) -> str:
         when = date_format(timezone.localtime(self.locked_at))
         if self.scope == LockScope.DATABASE:
-            return f"Database lock of {when}"
+            return gettext("Database lock of %(date)s") % {"date": when}
         if self.scope == LockScope.PATIENT:
-            return f"Casebook lock of {when}"
-        return f"Record lock of {when}"
+            return gettext("Casebook lock of %(date)s") % {"date": when}
+        return gettext("Record lock of %(date)s") % {"date": when}
 
     @property
     def is_active(self) -> bool:

@@ -11,6 +11,8 @@ transaction, with the write's ``AuditEntry``:
 Both are audited writes of monitoring metadata, so they show in the audit trail.
 """
 
+from django.utils import translation
+
 from edc.audit.models import AuditAction, AuditedModel, AuditEntry
 from edc.audit.services import audited_update
 
@@ -20,9 +22,11 @@ from .records import record_in_event
 
 
 def data_changed(*, instance: AuditedModel, entry: AuditEntry) -> None:
-    if entry.action != AuditAction.CREATE:  # a new record has no verification yet
-        sdv_marks_clear(entry=entry)
-    signatures_invalidate(instance=instance, entry=entry)
+    # The reasons written here are stored in the audit trail: always in English.
+    with translation.override("en"):
+        if entry.action != AuditAction.CREATE:  # a new record has no verification yet
+            sdv_marks_clear(entry=entry)
+        signatures_invalidate(instance=instance, entry=entry)
 
 
 def _change_label(entry: AuditEntry) -> str:

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from edc.audit.models import AuditedModel
 from edc.audit.records import (
@@ -45,7 +46,7 @@ class RecordRef:
         """The record as people name it: its form and visit and the patient's study number
         (the model's ``__str__``), e.g. "Paclitaxel C2 D8 — FR01-003"."""
         if self.instance is None:
-            return f"{self.form} (deleted)"
+            return gettext("%(form)s (deleted)") % {"form": self.form}
         return str(self.instance)
 
     @property
@@ -57,7 +58,7 @@ class RecordRef:
 
     def field_label(self, name: str) -> str:
         if not name:
-            return "whole record"
+            return gettext("whole record")
         try:
             return capfirst(self.model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:

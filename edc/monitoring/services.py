@@ -8,6 +8,8 @@ query or patient (a record of another site is a 404 before a service is reached)
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from edc.access.credentials import signing_credentials_check
 from edc.access.selectors import user_role, user_site_ids
@@ -40,6 +42,11 @@ QUERY_RAISED_TASK = "edc.notifications.query_raised"
 QUERY_ANSWERED_TASK = "edc.notifications.query_answered"
 
 
+def _english():
+    """Audit reasons are stored, so they are written in English whatever the user reads."""
+    return translation.override("en")
+
+
 def _notify_raised(query: DataQuery) -> None:
     outbox_enqueue(
         task=QUERY_RAISED_TASK, args=[query.pk], key=str(query.pk), what=f"the mail of {query}"
@@ -59,14 +66,14 @@ def query_change_reason(*, query: DataQuery, text: str) -> str:
 
 def _require_field(record: RecordRef, field: str) -> None:
     if field and field not in record.field_names():
-        raise ValidationError({"field": msg.UNKNOWN_FIELD.format(field=field)})
+        raise ValidationError({"field": _(msg.UNKNOWN_FIELD).format(field=field)})
 
 
 def _require_existing(record: RecordRef) -> None:
     if not record.is_trial_data:
-        raise ValidationError({"__all__": msg.NOT_TRIAL_DATA})
+        raise ValidationError({"__all__": _(msg.NOT_TRIAL_DATA)})
     if record.instance is None:
-        raise ValidationError({"__all__": msg.RECORD_DELETED})
+        raise ValidationError({"__all__": _(msg.RECORD_DELETED)})
 
 
 def _message(
@@ -111,14 +118,17 @@ def query_raise(*, user, record: RecordRef, field: str, question: str) -> DataQu
     perms.require_query_raiser(user)
     question = (question or "").strip()
     if not question:
-        raise ValidationError({"question": msg.QUESTION_REQUIRED})
+        raise ValidationError({"question": _(msg.QUESTION_REQUIRED)})
     _require_existing(record)
     _require_field(record, field)
+    with _english():  # the reason is stored: always in English
+        reason = f"Query raised on {record.label}" + (
+            f", field {record.field_label(field)}" if field else ""
+        )
     query = audited_create(
         _new_query(record, field=field, question=question, raised_by=user),
         user=user,
-        reason=f"Query raised on {record.label}"
-        + (f", field {record.field_label(field)}" if field else ""),
+        reason=reason,
     )
     _message(query, kind=MessageKind.QUESTION, user=user, text=question)
     _notify_raised(query)
@@ -176,7 +186,7 @@ def query_answer(
     perms.require_query_answerer(user)
     text = (text or "").strip()
     if not text:
-        raise ValidationError({"text": msg.ANSWER_REQUIRED})
+        raise ValidationError({"text": _(msg.ANSWER_REQUIRED)})
     current = _query_for_move(query, to=QueryStatus.ANSWERED)
     linked = None
     if linked_change_reason:
@@ -192,7 +202,7 @@ def query_answer(
         )
         if linked is None:
             raise ValidationError(
-                {"linked_change_reason": msg.NO_LINKED_CHANGE.format(reason=reason, id=query.pk)}
+                {"linked_change_reason": _(msg.NO_LINKED_CHANGE).format(reason=reason, id=query.pk)}
             )
     answered = audited_update(
         current,
@@ -240,7 +250,7 @@ def query_reopen(*, query: DataQuery, user, reason: str) -> DataQuery:
     perms.require_query_raiser(user)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": msg.REOPEN_REASON_REQUIRED})
+        raise ValidationError({"reason": _(msg.REOPEN_REASON_REQUIRED)})
     current = _query_for_move(query, to=QueryStatus.OPEN)
     reopened = audited_update(
         current,
@@ -280,15 +290,16 @@ def sdv_mark(
     current = record.model.objects.select_for_update().get(pk=record.object_id)
     version = record_version(current)
     if expected_version is not None and version != expected_version:
-        raise ValidationError({"version": msg.VERSION_MOVED.format(current=version)})
+        raise ValidationError({"version": _(msg.VERSION_MOVED).format(current=version)})
     if SdvMark.objects.filter(
         content_type=record.content_type,
         object_id=record.object_id,
         field=field,
         cleared_at__isnull=True,
     ).exists():
-        raise ValidationError({"__all__": msg.ALREADY_VERIFIED})
-    target = f"{record.label}, field {field}" if field else record.label
+        raise ValidationError({"__all__": _(msg.ALREADY_VERIFIED)})
+    with _english():  # the reason is stored: always in English
+        target = f"{record.label}, field {field}" if field else str(record.label)
     return audited_create(
         SdvMark(
             content_type=record.content_type,
@@ -325,15 +336,15 @@ def signature_sign(
     refusal therefore leaves only the attempt behind.
     """
     if not perms.can_sign(user) or patient.site_id not in (user_site_ids(user) or ()):
-        raise PermissionDenied(msg.ONLY_INVESTIGATORS_SIGN)
+        raise PermissionDenied(_(msg.ONLY_INVESTIGATORS_SIGN))
     if meaning not in SIGNATURE_MEANINGS:
-        raise ValidationError({"meaning": msg.UNKNOWN_MEANING})
+        raise ValidationError({"meaning": _(msg.UNKNOWN_MEANING)})
     if scope != CASEBOOK and not CalendarEvent.objects.filter(patient=patient, code=scope).exists():
-        raise ValidationError({"scope": msg.UNKNOWN_SCOPE})
+        raise ValidationError({"scope": _(msg.UNKNOWN_SCOPE)})
     if Signature.objects.filter(
         patient=patient, scope=scope, signer=user, status=SignatureStatus.VALID
     ).exists():
-        raise ValidationError({"__all__": msg.ALREADY_SIGNED})
+        raise ValidationError({"__all__": _(msg.ALREADY_SIGNED)})
     signing_credentials_check(user=user, username=username, password=password, request=request)
     with transaction.atomic():
         digest, records = signature_content(patient_id=patient.pk, scope=scope)
@@ -355,7 +366,7 @@ def signature_sign(
 
 def signature_verify(signature: Signature) -> bool:
     """Does the signed content still hash to what was signed?"""
-    digest, _ = signature_content(patient_id=signature.patient_id, scope=signature.scope)
+    digest, _records = signature_content(patient_id=signature.patient_id, scope=signature.scope)
     return digest == signature.content_sha256
 
 
@@ -375,34 +386,36 @@ def lock_create(
     perms.require_locker(user)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": msg.LOCK_REASON_REQUIRED})
+        raise ValidationError({"reason": _(msg.LOCK_REASON_REQUIRED)})
     lock = Lock(scope=scope, reason=reason, locked_by=user, locked_at=audit_now())
     if scope == LockScope.RECORD:
         if record is None:
-            raise ValidationError({"__all__": msg.LOCK_TARGET_MISSING})
+            raise ValidationError({"__all__": _(msg.LOCK_TARGET_MISSING)})
         _require_existing(record)
         lock.content_type = record.content_type
         lock.object_id = record.object_id
         lock.patient_id = record.patient_id
         lock.site_id = record.site_id
-        target = record.label
+        with _english():  # the reason is stored: always in English
+            target = str(record.label)
         same = Lock.objects.filter(
             scope=scope, content_type=record.content_type, object_id=record.object_id
         )
     elif scope == LockScope.PATIENT:
         if patient is None:
-            raise ValidationError({"__all__": msg.LOCK_TARGET_MISSING})
+            raise ValidationError({"__all__": _(msg.LOCK_TARGET_MISSING)})
         lock.patient = patient
         lock.site_id = patient.site_id
-        target = f"casebook of {patient}"
+        with _english():
+            target = f"casebook of {patient}"
         same = Lock.objects.filter(scope=scope, patient=patient)
     elif scope == LockScope.DATABASE:
         target = "the whole database"
         same = Lock.objects.filter(scope=scope)
     else:
-        raise ValidationError({"scope": msg.LOCK_TARGET_MISSING})
+        raise ValidationError({"scope": _(msg.LOCK_TARGET_MISSING)})
     if same.filter(unlocked_at__isnull=True).exists():
-        raise ValidationError({"__all__": msg.ALREADY_LOCKED})
+        raise ValidationError({"__all__": _(msg.ALREADY_LOCKED)})
     return audited_create(lock, user=user, reason=f"Locked {target}: {reason}")
 
 
@@ -412,10 +425,10 @@ def lock_release(*, lock: Lock, user, reason: str) -> Lock:
     perms.require_locker(user)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": msg.UNLOCK_REASON_REQUIRED})
+        raise ValidationError({"reason": _(msg.UNLOCK_REASON_REQUIRED)})
     current = Lock.objects.select_for_update().get(pk=lock.pk)
     if current.unlocked_at is not None:
-        raise ValidationError({"__all__": msg.NOT_LOCKED})
+        raise ValidationError({"__all__": _(msg.NOT_LOCKED)})
     return audited_update(
         current,
         user=user,

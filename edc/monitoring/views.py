@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -129,7 +131,7 @@ class AuditTrailView(TrialRoleRequiredMixin, TemplateView):
             has_next=has_next,
             query=query,
             sort_query=sort_params.urlencode(),
-            sorts=list(SORTS),
+            sorts=[(key, forms.SORT_LABELS.get(key, key)) for key in SORTS],
             deidentified=is_deidentified(self.request.user),
             **kwargs,
         )
@@ -242,7 +244,7 @@ class RecordView(RecordMixin, TemplateView):
                     {
                         "name": name,
                         "label": field_label(record.model, name),
-                        "value": WITHHELD if hidden else value_text(record.model, name, value),
+                        "value": _(WITHHELD) if hidden else value_text(record.model, name, value),
                     }
                 )
         history = record_history(
@@ -289,7 +291,7 @@ class QueryRaiseView(RecordFormView):
     """Raise a query on a field of a record (``?field=<name>`` preselects the field)."""
 
     form_class = forms.QueryRaiseForm
-    title = "Raise a query"
+    title = gettext_lazy("Raise a query")
 
     action = roles.RAISE_QUERY
 
@@ -307,13 +309,13 @@ class QueryRaiseView(RecordFormView):
         )
         if query is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"Query #{query.pk} raised.")
+        messages.success(self.request, _("Query #%(id)s raised.") % {"id": query.pk})
         return redirect("monitoring:query", pk=query.pk)
 
 
 class SdvMarkView(RecordFormView):
     form_class = forms.SdvMarkForm
-    title = "Source-data verification"
+    title = gettext_lazy("Source-data verification")
 
     action = roles.VERIFY_SOURCE
 
@@ -331,14 +333,16 @@ class SdvMarkView(RecordFormView):
         )
         if mark is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"{self.record.label} marked source-verified.")
+        messages.success(
+            self.request, _("%(record)s marked source-verified.") % {"record": self.record.label}
+        )
         return redirect(self.record_url())
 
 
 class RecordLockView(RecordFormView):
     form_class = forms.ReasonForm
     form_takes_record = False
-    title = "Lock this record"
+    title = gettext_lazy("Lock this record")
 
     action = roles.LOCK
 
@@ -353,7 +357,7 @@ class RecordLockView(RecordFormView):
         )
         if lock is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"{self.record.label} locked.")
+        messages.success(self.request, _("%(record)s locked.") % {"record": self.record.label})
         return redirect(self.record_url())
 
 
@@ -452,7 +456,7 @@ class QueryMoveView(QueryDetailView):
 class QueryAnswerView(QueryMoveView):
     action = roles.ANSWER_QUERY
     context_name = "answer_form"
-    done = "Answer sent to the monitor."
+    done = gettext_lazy("Answer sent to the monitor.")
 
     def make_form(self):
         linked = [e.reason for e in selectors.query_linked_changes(query=self.query)]
@@ -471,7 +475,7 @@ class QueryCloseView(QueryMoveView):
     action = roles.RAISE_QUERY
     form_class = forms.QueryCloseForm
     context_name = "close_form"
-    done = "Query closed."
+    done = gettext_lazy("Query closed.")
 
     def perform(self, *, form):
         return services.query_close(
@@ -483,7 +487,7 @@ class QueryReopenView(QueryMoveView):
     action = roles.RAISE_QUERY
     form_class = forms.QueryReopenForm
     context_name = "reopen_form"
-    done = "Query re-opened and sent back to the site."
+    done = gettext_lazy("Query re-opened and sent back to the site.")
 
     def perform(self, *, form):
         return services.query_reopen(
@@ -512,8 +516,9 @@ class PatientMonitoringView(TrialRoleRequiredMixin, TemplateView):
 
 def _sign_scopes(patient) -> list[tuple[str, str]]:
     events = CalendarEvent.objects.filter(patient=patient).order_by("planned_date", "code")
-    return [(CASEBOOK, "The whole casebook")] + [
-        (e.code, f"Event {e.code} — {e.label}") for e in events
+    return [(CASEBOOK, _("The whole casebook"))] + [
+        (e.code, _("Event %(code)s — %(label)s") % {"code": e.code, "label": e.label})
+        for e in events
     ]
 
 
@@ -554,7 +559,7 @@ class SignatureView(TrialRoleRequiredMixin, FormView):
         except ValidationError as exc:
             _show_errors(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, "Signed.")
+        messages.success(self.request, _("Signed."))
         return redirect("monitoring:signatures", pk=self.patient.pk)
 
 
@@ -610,7 +615,7 @@ class LockListView(TrialRoleRequiredMixin, FormView):
         lock = run_service(form, services.lock_create, user=self.request.user, **form.cleaned_data)
         if lock is None:
             return self.form_invalid(form)
-        messages.success(self.request, f"{lock.get_scope_display()} locked.")
+        messages.success(self.request, _("%(scope)s locked.") % {"scope": lock.get_scope_display()})
         return redirect("monitoring:locks")
 
 
@@ -625,7 +630,9 @@ class UnlockView(TrialRoleRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(title=f"Unlock — {self.lock}", **kwargs)
+        return super().get_context_data(
+            title=_("Unlock — %(lock)s") % {"lock": self.lock}, **kwargs
+        )
 
     def form_valid(self, form):
         lock = run_service(
@@ -637,7 +644,7 @@ class UnlockView(TrialRoleRequiredMixin, FormView):
         )
         if lock is None:
             return self.form_invalid(form)
-        messages.success(self.request, "Unlocked.")
+        messages.success(self.request, _("Unlocked."))
         return redirect("monitoring:locks")
 
 

@@ -9,6 +9,7 @@ and marked sent in the transaction that sends it.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .constants import Delivery, Kind
 
@@ -20,7 +21,7 @@ class NotificationPreference(models.Model):
         related_name="notification_preference",
     )
     delivery = models.CharField(
-        "How to receive notifications",
+        _("How to receive notifications"),
         max_length=10,
         choices=Delivery.choices,
         default=Delivery.IMMEDIATE,
@@ -28,7 +29,7 @@ class NotificationPreference(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "notification setting"
+        verbose_name = _("notification setting")
 
     def __str__(self) -> str:
         return f"Notifications of {self.user.get_username()}: {self.get_delivery_display()}"
@@ -45,8 +46,8 @@ class Notification(models.Model):
         "access.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     subject = models.CharField(max_length=300)
-    text = models.CharField("What happened", max_length=1000)
-    url = models.CharField("Link", max_length=500)
+    text = models.CharField(_("What happened"), max_length=1000)
+    url = models.CharField(_("Link"), max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
     # The recipient's choice when the message was made: in the daily digest, or at once.
     digest = models.BooleanField(default=False)

@@ -10,13 +10,16 @@ pending for the next run (never lost), and two workers never send it twice.
 
 Messages carry no free text typed by people (the question, the answer, comments): they say
 what happened, where, in plain words, and link to the record behind the sign-in.
+
+Each message is written in its recipient's language (``edc.access.language.language_of``): the
+row's subject and text when it is made, the footer and the digest's subject when it is sent.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,10 +27,13 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from edc import protocol
 from edc.access.constants import SITE_STAFF, Role
+from edc.access.language import language_of
 from edc.access.models import StaffProfile
 from edc.deviations.models import Deviation
 from edc.monitoring.models import DataQuery
@@ -72,13 +78,23 @@ def people_of_sites(site_ids: Iterable[int], roles: Iterable[str]) -> dict[int, 
 # --- What ----------------------------------------------------------------------------------------
 @dataclass
 class Event:
+    """Something people are told about; ``words()`` gives its (subject, text) in the active
+    language, so each recipient's row is written in their own."""
+
     kind: str
     key: str
     site_id: int | None
-    subject: str
-    text: str
+    words: Callable[[], tuple[str, str]]
     url: str
     recipient_ids: set[int]
+
+    @property
+    def subject(self) -> str:
+        return self.words()[0]
+
+    @property
+    def text(self) -> str:
+        return self.words()[1]
 
 
 def link(name: str, pk: int) -> str:
@@ -88,21 +104,28 @@ def link(name: str, pk: int) -> str:
 def _patient(patient, site_code: str) -> str:
     """The patient by study number (a patient in screening: no identifier at all)."""
     if patient is not None and patient.subject_id:
-        return f"patient {patient.subject_id}"
-    return f"a patient in screening at site {site_code}"
+        return _("patient %(subject_id)s") % {"subject_id": patient.subject_id}
+    return _("a patient in screening at site %(site)s") % {"site": site_code}
 
 
 def _where(query: DataQuery) -> str:
-    place = f"the {query.form_label} form"
-    return place + (f", field {query.field_label}," if query.field else "")
+    if query.field:
+        return _("the %(form)s form, field %(field)s,") % {
+            "form": query.form_label,
+            "field": query.field_label,
+        }
+    return _("the %(form)s form") % {"form": query.form_label}
 
 
 def _raiser(query: DataQuery) -> str:
     if query.raised_by_id is None:
-        return "an automatic edit check"
+        return _("an automatic edit check")
     profile = getattr(query.raised_by, "staff_profile", None)
-    role = profile.get_role_display().lower() if profile and profile.role else "a monitor"
-    return f"the {role}"
+    if profile and profile.role:
+        # Translators: who raised a data query: "the investigator", "the monitor"…
+        role = str(profile.get_role_display())
+        return _("the %(role)s") % {"role": role[:1].lower() + role[1:]}
+    return _("the monitor")
 
 
 def _queries(ids: Iterable[int]) -> list[DataQuery]:
@@ -113,28 +136,56 @@ def _queries(ids: Iterable[int]) -> list[DataQuery]:
     )
 
 
+def _query_raised_words(q: DataQuery) -> Callable[[], tuple[str, str]]:
+    def words() -> tuple[str, str]:
+        code = q.site.code if q.site else ""
+        who = _patient(q.patient, code)
+        subject = _("[EDC %(site)s] New data query on %(form)s — %(patient)s") % {
+            "site": code,
+            "form": q.form_label,
+            "patient": who,
+        }
+        text = _(
+            "%(raiser)s raised a data query on %(where)s of %(patient)s at site %(site)s. "
+            "Read the question and answer it in the EDC."
+        ) % {"raiser": _raiser(q), "where": _where(q), "patient": who, "site": code}
+        return subject, text[:1].upper() + text[1:]
+
+    return words
+
+
 def query_raised_events(query_ids: Iterable[int]) -> list[Event]:
     queries = _queries(query_ids)
     staff = people_of_sites({q.site_id for q in queries}, SITE_STAFF)
-    events = []
-    for q in queries:
+    return [
+        Event(
+            kind=Kind.QUERY_RAISED,
+            key=f"query-raised:{q.pk}",
+            site_id=q.site_id,
+            words=_query_raised_words(q),
+            url=link("monitoring:query", q.pk),
+            recipient_ids=staff.get(q.site_id, set()),
+        )
+        for q in queries
+    ]
+
+
+def _query_answered_words(q: DataQuery) -> Callable[[], tuple[str, str]]:
+    def words() -> tuple[str, str]:
         code = q.site.code if q.site else ""
         who = _patient(q.patient, code)
-        events.append(
-            Event(
-                kind=Kind.QUERY_RAISED,
-                key=f"query-raised:{q.pk}",
-                site_id=q.site_id,
-                subject=f"[EDC {code}] New data query on {q.form_label} — {who}",
-                text=(
-                    f"{_raiser(q).capitalize()} raised a data query on {_where(q)} of {who} at "
-                    f"site {code}. Read the question and answer it in the EDC."
-                ),
-                url=link("monitoring:query", q.pk),
-                recipient_ids=staff.get(q.site_id, set()),
-            )
-        )
-    return events
+        subject = _("[EDC %(site)s] Data query answered on %(form)s — %(patient)s") % {
+            "site": code,
+            "form": q.form_label,
+            "patient": who,
+        }
+        text = _(
+            "The site answered data query %(number)s on %(where)s of %(patient)s at site "
+            "%(site)s. Read the answer and close or re-open the query in the EDC."
+        ) % {"number": q.pk, "where": _where(q), "patient": who, "site": code}
+        return subject, text
+
+    return words
 
 
 def query_answered_events(query_id: int, version: int) -> list[Event]:
@@ -151,22 +202,33 @@ def query_answered_events(query_id: int, version: int) -> list[Event]:
         )
     else:  # an automatic query: the site's monitors review the answer
         recipients = people_of_sites([q.site_id], [Role.MONITOR]).get(q.site_id, set())
-    code = q.site.code if q.site else ""
-    who = _patient(q.patient, code)
     return [
         Event(
             kind=Kind.QUERY_ANSWERED,
             key=f"query-answered:{q.pk}:{version}",
             site_id=q.site_id,
-            subject=f"[EDC {code}] Data query answered on {q.form_label} — {who}",
-            text=(
-                f"The site answered data query {q.pk} on {_where(q)} of {who} at site {code}. "
-                "Read the answer and close or re-open the query in the EDC."
-            ),
+            words=_query_answered_words(q),
             url=link("monitoring:query", q.pk),
             recipient_ids=recipients,
         )
     ]
+
+
+def _deviation_words(d: Deviation) -> Callable[[], tuple[str, str]]:
+    def words() -> tuple[str, str]:
+        code = d.patient.site.code
+        who = _patient(d.patient, code)
+        subject = _("[EDC %(site)s] Major protocol deviation — %(patient)s") % {
+            "site": code,
+            "patient": who,
+        }
+        text = _(
+            "A major protocol deviation was found for %(patient)s at site %(site)s: %(rule)s. "
+            "Review it in the EDC."
+        ) % {"patient": who, "site": code, "rule": d.get_rule_display()}
+        return subject, text
+
+    return words
 
 
 def major_deviation_events(deviation_ids: Iterable[int]) -> list[Event]:
@@ -177,31 +239,40 @@ def major_deviation_events(deviation_ids: Iterable[int]) -> list[Event]:
     )
     sites = {d.patient.site_id for d in deviations}
     people = people_of_sites(sites, {*SITE_STAFF, Role.MONITOR})
-    events = []
-    for d in deviations:
-        code = d.patient.site.code
-        who = _patient(d.patient, code)
-        events.append(
-            Event(
-                kind=Kind.MAJOR_DEVIATION,
-                key=f"deviation:{d.pk}",
-                site_id=d.patient.site_id,
-                subject=f"[EDC {code}] Major protocol deviation — {who}",
-                text=(
-                    f"A major protocol deviation was found for {who} at site {code}: "
-                    f"{d.get_rule_display()}. Review it in the EDC."
-                ),
-                url=link("deviations:detail", d.pk),
-                recipient_ids=people.get(d.patient.site_id, set()),
-            )
+    return [
+        Event(
+            kind=Kind.MAJOR_DEVIATION,
+            key=f"deviation:{d.pk}",
+            site_id=d.patient.site_id,
+            words=_deviation_words(d),
+            url=link("deviations:detail", d.pk),
+            recipient_ids=people.get(d.patient.site_id, set()),
         )
-    return events
+        for d in deviations
+    ]
+
+
+def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each person's language (one query)."""
+    users = get_user_model().objects.filter(pk__in=list(user_ids)).select_related("staff_profile")
+    return {user.pk: language_of(user) for user in users}
 
 
 # --- Making and sending --------------------------------------------------------------------------
 def notifications_make(events: list[Event]) -> list[str]:
     """One row per person and event (a re-run adds nothing); returns the events' keys."""
     everyone = {uid for e in events for uid in e.recipient_ids}
+    languages = languages_of(everyone) if everyone else {}
+    default = language_of(None)
+    said: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def words(event: Event, uid: int) -> tuple[str, str]:
+        language = languages.get(uid, default)
+        if (event.key, language) not in said:
+            with translation.override(language):
+                said[event.key, language] = tuple(str(w) for w in event.words())
+        return said[event.key, language]
+
     digest = set(
         NotificationPreference.objects.filter(
             user_id__in=everyone, delivery=Delivery.DIGEST
@@ -213,8 +284,8 @@ def notifications_make(events: list[Event]) -> list[str]:
             kind=e.kind,
             event_key=e.key,
             site_id=e.site_id,
-            subject=e.subject[:300],
-            text=e.text[:1000],
+            subject=words(e, uid)[0][:300],
+            text=words(e, uid)[1][:1000],
             url=e.url[:500],
             digest=uid in digest,
         )
@@ -226,10 +297,11 @@ def notifications_make(events: list[Event]) -> list[str]:
 
 
 def _body(items: list[Notification]) -> str:
+    """The messages and the footer; call in the recipient's language."""
     lines = []
     for n in items:
         lines += [n.text, n.url, ""]
-    return "\n".join([*lines, msg.FOOTER])
+    return "\n".join([*lines, str(msg.FOOTER)])
 
 
 def _pending():
@@ -247,15 +319,17 @@ def notifications_send_each(ids: Iterable[int]) -> int:
                 n = (
                     _pending()
                     .select_for_update(skip_locked=True, of=("self",))
-                    .select_related("recipient")
+                    .select_related("recipient__staff_profile")
                     .filter(pk=pk)
                     .first()
                 )
                 if n is None:
                     continue
+                with translation.override(language_of(n.recipient)):
+                    body = _body([n])
                 EmailMessage(
                     subject=n.subject,
-                    body=_body([n]),
+                    body=body,
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[n.recipient.email],
                 ).send()
@@ -292,15 +366,22 @@ def notifications_send_digests() -> int:
                 items = list(
                     _pending()
                     .select_for_update(skip_locked=True, of=("self",))
-                    .select_related("recipient")
+                    .select_related("recipient__staff_profile")
                     .filter(recipient_id=user_id, digest=True)
                     .order_by("created_at", "pk")
                 )
                 if not items:
                     continue
+                with translation.override(language_of(items[0].recipient)):
+                    subject = ngettext(
+                        "[EDC] Daily digest: %(count)s message",
+                        "[EDC] Daily digest: %(count)s messages",
+                        len(items),
+                    ) % {"count": len(items)}
+                    body = _body(items)
                 EmailMessage(
-                    subject=f"[EDC] Daily digest: {len(items)} message(s)",
-                    body=_body(items),
+                    subject=subject,
+                    body=body,
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[items[0].recipient.email],
                 ).send()

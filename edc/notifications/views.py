@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from edc.access import roles
@@ -15,7 +16,7 @@ from .constants import Delivery
 
 class PreferenceForm(forms.Form):
     delivery = forms.ChoiceField(
-        label="How do you want to receive notifications?",
+        label=_("How do you want to receive notifications?"),
         choices=Delivery.choices,
         widget=forms.RadioSelect,
     )
@@ -31,7 +32,7 @@ class NotificationSettingsView(TrialRoleRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title="Notification settings",
+            title=_("Notification settings"),
             no_email=not self.request.user.email,
             no_email_text=msg.NO_EMAIL,
             **kwargs,

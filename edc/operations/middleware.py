@@ -32,11 +32,13 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_noop
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 60
-MESSAGE = (
+# English here; shown in the language LocaleMiddleware chose for the request (gettext below).
+MESSAGE = gettext_noop(
     "The trial database cannot be reached just now. Nothing you were saving was stored "
     "half-way: try again in a minute."
 )
@@ -75,14 +77,15 @@ def wants_json(request) -> bool:
 
 def unavailable_response(request) -> HttpResponse:
     """The 503 the user sees: a standalone page (no user, no session, no database)."""
+    message = gettext(MESSAGE)
     if wants_json(request):
-        response = JsonResponse({"detail": MESSAGE}, status=503)
+        response = JsonResponse({"detail": message}, status=503)
     else:
         try:
-            html = render_to_string(TEMPLATE, {"message": MESSAGE})
+            html = render_to_string(TEMPLATE, {"message": message})
         except Exception:  # noqa: BLE001 — the page must never fail in its turn
             logger.exception("Could not render %s", TEMPLATE)
-            html = _FALLBACK_HTML.format(message=MESSAGE)
+            html = _FALLBACK_HTML.format(message=message)
         response = HttpResponse(html, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

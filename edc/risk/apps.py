@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskConfig(AppConfig):
     name = "edc.risk"
     label = "risk"
-    verbose_name = "Central monitoring"
+    verbose_name = _("Central monitoring")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+from django.utils.translation import gettext_noop
 from scipy import stats
 
 DISTRIBUTION = "distribution"
@@ -44,12 +45,13 @@ LOW_VARIANCE = "low_variance"
 IDENTICAL = "identical"
 WEEKDAYS = "weekdays"
 
+# Stored in English with each finding; the pages translate them when they show them.
 CHECK_LABELS = {
-    DISTRIBUTION: "Distribution unlike the other sites",
-    DIGITS: "Terminal-digit preference",
-    LOW_VARIANCE: "Unusually low variation",
-    IDENTICAL: "Identical values across patients",
-    WEEKDAYS: "Entry pattern by weekday",
+    DISTRIBUTION: gettext_noop("Distribution unlike the other sites"),
+    DIGITS: gettext_noop("Terminal-digit preference"),
+    LOW_VARIANCE: gettext_noop("Unusually low variation"),
+    IDENTICAL: gettext_noop("Identical values across patients"),
+    WEEKDAYS: gettext_noop("Entry pattern by weekday"),
 }
 DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays")
 OFF_DAYS = "weekends or public holidays"

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import AdverseEvent, TumourAssessment, VitalSigns
 from dosing.models import Imp321Injection, PaclitaxelAdministration
@@ -52,124 +54,147 @@ class Indicator:
 
     @property
     def text(self) -> str:
-        """The definition with the limits in force (settings)."""
-        return self.definition.format(
-            late_days=settings.RISK_LATE_ENTRY_DAYS, query_days=settings.RISK_OPEN_QUERY_DAYS
-        )
+        """The definition with the limits in force (settings), in the active language."""
+        return str(self.definition) % {
+            "late_days": settings.RISK_LATE_ENTRY_DAYS,
+            "query_days": settings.RISK_OPEN_QUERY_DAYS,
+        }
 
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "entry_lag_days",
-        "Data-entry lag",
-        "days",
-        "Mean number of days from the visit, dose, sample or event date of a record to its "
-        "first save (the audit trail's creation time). Records: doses, injections, vital "
-        "signs, adverse events, tumour assessments, immune draws (laboratory values are left "
-        "out: typed or imported in bulk per sample, they would outweigh the visits).",
+        _("Data-entry lag"),
+        pgettext_lazy("KRI unit", "days"),
+        _(
+            "Mean number of days from the visit, dose, sample or event date of a record to its "
+            "first save (the audit trail's creation time). Records: doses, injections, vital "
+            "signs, adverse events, tumour assessments, immune draws (laboratory values are left "
+            "out: typed or imported in bulk per sample, they would outweigh the visits)."
+        ),
     ),
     Indicator(
         "late_entry_pct",
-        "Late entries",
+        _("Late entries"),
         "%",
-        "Share of those records first saved more than {late_days} days after their visit, "
-        "dose, sample or event date.",
+        _(
+            "Share of those records first saved more than %(late_days)s days after their visit, "
+            "dose, sample or event date."
+        ),
         decimals=0,
     ),
     Indicator(
         "query_rate",
-        "Query rate",
-        "per 100 data points",
-        "Data queries raised (by monitors, data managers and edit checks) per 100 data points "
-        "entered; a data point is one field of one saved record of the casebook.",
+        _("Query rate"),
+        pgettext_lazy("KRI unit", "per 100 data points"),
+        _(
+            "Data queries raised (by monitors, data managers and edit checks) per 100 data points "
+            "entered; a data point is one field of one saved record of the casebook."
+        ),
     ),
     Indicator(
         "query_answer_days",
-        "Time to answer queries",
-        "days",
-        "Median number of days from a query being raised to the site's answer, over the "
-        "queries answered so far.",
+        _("Time to answer queries"),
+        pgettext_lazy("KRI unit", "days"),
+        _(
+            "Median number of days from a query being raised to the site's answer, over the "
+            "queries answered so far."
+        ),
         per_patient=False,
     ),
     Indicator(
         "old_open_queries",
-        "Old open queries",
-        "queries",
-        "Queries still open (waiting on the site) raised more than {query_days} days ago.",
+        _("Old open queries"),
+        pgettext_lazy("KRI unit", "queries"),
+        _("Queries still open (waiting on the site) raised more than %(query_days)s days ago."),
         decimals=0,
     ),
     Indicator(
         "major_deviations_per_patient",
-        "Major deviations",
-        "per patient",
-        "Major protocol deviations found (any status except withdrawn) per enrolled patient.",
+        _("Major deviations"),
+        pgettext_lazy("KRI unit", "per patient"),
+        _("Major protocol deviations found (any status except withdrawn) per enrolled patient."),
         decimals=2,
     ),
     Indicator(
         "minor_deviations_per_patient",
-        "Minor deviations",
-        "per patient",
-        "Minor protocol deviations found (any status except withdrawn) per enrolled patient.",
+        _("Minor deviations"),
+        pgettext_lazy("KRI unit", "per patient"),
+        _("Minor protocol deviations found (any status except withdrawn) per enrolled patient."),
         decimals=2,
     ),
     Indicator(
         "ae_per_patient_month",
-        "Adverse events",
-        "per patient-month",
-        "Adverse events reported per month on study (from cycle 1 day 1 to the end of study or "
-        "today). Low is the risk: under-reporting. Needs 6 patient-months at least.",
+        _("Adverse events"),
+        pgettext_lazy("KRI unit", "per patient-month"),
+        _(
+            "Adverse events reported per month on study (from cycle 1 day 1 to the end of study or "
+            "today). Low is the risk: under-reporting. Needs 6 patient-months at least."
+        ),
         low_is_risk=True,
         decimals=2,
     ),
     Indicator(
         "sae_per_patient_month",
-        "Serious adverse events",
-        "per patient-month",
-        "Serious adverse events reported per month on study. Low is the risk: "
-        "under-reporting. Needs 6 patient-months at least.",
+        _("Serious adverse events"),
+        pgettext_lazy("KRI unit", "per patient-month"),
+        _(
+            "Serious adverse events reported per month on study. Low is the risk: "
+            "under-reporting. Needs 6 patient-months at least."
+        ),
         low_is_risk=True,
         decimals=3,
     ),
     Indicator(
         "sdv_backlog_pct",
-        "Source verification backlog",
+        _("Source verification backlog"),
         "%",
-        "Share of the casebook's saved records without a valid whole-record source-data "
-        "verification mark.",
+        _(
+            "Share of the casebook's saved records without a valid whole-record source-data "
+            "verification mark."
+        ),
         decimals=0,
     ),
     Indicator(
         "forms_in_progress",
-        "Forms in progress",
-        "forms",
-        "Dose, injection and tumour-assessment forms saved with required values missing "
-        "(infusion times; kit, lot and injection site; the investigator's response).",
+        _("Forms in progress"),
+        pgettext_lazy("KRI unit", "forms"),
+        _(
+            "Dose, injection and tumour-assessment forms saved with required values missing "
+            "(infusion times; kit, lot and injection site; the investigator's response)."
+        ),
         decimals=0,
     ),
     Indicator(
         "missed_visits_per_patient",
-        "Missed visits",
-        "per patient",
-        "Calendar events whose window has closed with nothing recorded (no date, no reason "
-        "for not done, not cancelled), per enrolled patient.",
+        _("Missed visits"),
+        pgettext_lazy("KRI unit", "per patient"),
+        _(
+            "Calendar events whose window has closed with nothing recorded (no date, no reason "
+            "for not done, not cancelled), per enrolled patient."
+        ),
         decimals=2,
     ),
     Indicator(
         "rdi",
-        "Dose intensity",
+        _("Dose intensity"),
         "RDI",
-        "Mean relative dose intensity of paclitaxel of the site's treated patients (received "
-        "mg/m² over the protocol's 80 mg/m² × 3 doses of each started cycle). "
-        "Low is the risk.",
+        _(
+            "Mean relative dose intensity of paclitaxel of the site's treated patients (received "
+            "mg/m² over the protocol's 80 mg/m² × 3 doses of each started cycle). "
+            "Low is the risk."
+        ),
         low_is_risk=True,
         decimals=2,
     ),
     Indicator(
         "screen_failure_pct",
-        "Screen failures",
+        _("Screen failures"),
         "%",
-        "Patients who failed screening, among those whose screening has ended (failed or "
-        "enrolled).",
+        _(
+            "Patients who failed screening, among those whose screening has ended (failed or "
+            "enrolled)."
+        ),
         per_patient=False,
         decimals=0,
     ),
@@ -519,7 +544,7 @@ def month_key(day: dt.date) -> str:
 
 def recent_months(as_of: dt.date, n: int) -> list[str]:
     months, year, month = [], as_of.year, as_of.month
-    for _ in range(n):
+    for _month in range(n):
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months[::-1]

@@ -13,16 +13,20 @@ through the audited write path.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from edc.access.models import Site
 from edc.audit.models import AuditedModel
 
 
 class Level(models.TextChoices):
-    OK = "ok", "Within limits"
-    WATCH = "watch", "Watch"
-    ACT = "act", "Act"
-    NONE = "none", "Not enough data"
+    OK = "ok", _("Within limits")
+    # Translators: a key risk indicator's level: worth watching.
+    WATCH = "watch", pgettext_lazy("risk level", "Watch")
+    # Translators: a key risk indicator's level: the monitor must act.
+    ACT = "act", pgettext_lazy("risk level", "Act")
+    NONE = "none", _("Not enough data")
 
 
 LEVEL_RANK = {Level.NONE: 0, Level.OK: 0, Level.WATCH: 1, Level.ACT: 2}
@@ -41,7 +45,7 @@ class RiskRun(models.Model):
 
     class Meta:
         ordering = ["-as_of"]
-        verbose_name = "site-risk computation"
+        verbose_name = _("site-risk computation")
 
     def __str__(self) -> str:
         return f"Site-risk computation of {self.as_of:%d %b %Y}"
@@ -83,12 +87,12 @@ class SiteNote(AuditedModel):
     FREE_TEXT_FIELDS = frozenset({"indicator"})
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    indicator = models.CharField("About", max_length=40, blank=True)
-    text = models.TextField("Note")
+    indicator = models.CharField(_("About"), max_length=40, blank=True)
+    text = models.TextField(_("Note"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "site note"
+        verbose_name = _("site note")
 
     def __str__(self) -> str:
         return f"Note on site {self.site.code}"
@@ -102,20 +106,20 @@ class MonitoringVisit(AuditedModel):
     CLINICAL_DATA = False
 
     class Kind(models.TextChoices):
-        ON_SITE = "on_site", "On-site visit"
-        REMOTE = "remote", "Remote visit"
+        ON_SITE = "on_site", _("On-site visit")
+        REMOTE = "remote", _("Remote visit")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
-    planned_on = models.DateField("Planned date")
-    kind = models.CharField("Kind of visit", max_length=8, choices=Kind.choices)
-    purpose = models.TextField("Purpose")
+    planned_on = models.DateField(_("Planned date"))
+    kind = models.CharField(_("Kind of visit"), max_length=8, choices=Kind.choices)
+    purpose = models.TextField(_("Purpose"))
     monitor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
         ordering = ["planned_on", "id"]
-        verbose_name = "monitoring visit"
+        verbose_name = _("monitoring visit")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.site.code}"

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from edc.access.models import Site
 from edc.access.selectors import scope_to_user_sites, user_site_ids
@@ -125,23 +128,45 @@ def drill_down(*, site: Site, code: str) -> tuple[list[PatientLine], list[Record
 
 
 def _detail(code: str, p: kri.PatientFacts) -> str:
+    """What the patient's figure counts, in words (the active language)."""
     late = sum(e.lag > _late_days() for e in p.entries)
-    return {
-        "entry_lag_days": f"{len(p.entries)} records",
-        "late_entry_pct": f"{late} of {len(p.entries)} records late",
-        "query_rate": f"{p.queries} queries, {p.data_points} data points",
-        "old_open_queries": f"{p.old_open_queries} old open queries",
-        "major_deviations_per_patient": f"{p.major} major",
-        "minor_deviations_per_patient": f"{p.minor} minor",
-        "ae_per_patient_month": f"{p.aes} adverse events in {p.months:.1f} months",
-        "sae_per_patient_month": f"{p.saes} serious in {p.months:.1f} months",
-        "sdv_backlog_pct": f"{max(0, p.records - p.verified)} of {p.records} records unverified",
-        "forms_in_progress": f"{p.in_progress} forms",
-        "missed_visits_per_patient": f"{p.missed} missed",
-        "rdi": "not treated" if p.rdi is None else "",
-        "screen_failure_pct": "screen failure" if p.screen_failed else "",
-        "query_answer_days": f"{len(p.answer_days)} answered",
-    }.get(code, "")
+    n = len(p.entries)
+    months = f"{p.months:.1f}"
+    words = {
+        "entry_lag_days": lambda: ngettext("%(n)s record", "%(n)s records", n) % {"n": n},
+        "late_entry_pct": lambda: (
+            ngettext("%(late)s of %(n)s record late", "%(late)s of %(n)s records late", n)
+            % {"late": late, "n": n}
+        ),
+        "query_rate": lambda: (
+            _("%(queries)s queries, %(points)s data points")
+            % {"queries": p.queries, "points": p.data_points}
+        ),
+        "old_open_queries": lambda: (
+            ngettext("%(n)s old open query", "%(n)s old open queries", p.old_open_queries)
+            % {"n": p.old_open_queries}
+        ),
+        "major_deviations_per_patient": lambda: _("%(n)s major") % {"n": p.major},
+        "minor_deviations_per_patient": lambda: _("%(n)s minor") % {"n": p.minor},
+        "ae_per_patient_month": lambda: (
+            _("%(n)s adverse events in %(months)s months") % {"n": p.aes, "months": months}
+        ),
+        "sae_per_patient_month": lambda: (
+            _("%(n)s serious in %(months)s months") % {"n": p.saes, "months": months}
+        ),
+        "sdv_backlog_pct": lambda: (
+            _("%(unverified)s of %(n)s records unverified")
+            % {"unverified": max(0, p.records - p.verified), "n": p.records}
+        ),
+        "forms_in_progress": lambda: (
+            ngettext("%(n)s form", "%(n)s forms", p.in_progress) % {"n": p.in_progress}
+        ),
+        "missed_visits_per_patient": lambda: _("%(n)s missed") % {"n": p.missed},
+        "rdi": lambda: _("not treated") if p.rdi is None else "",
+        "screen_failure_pct": lambda: _("failed screening") if p.screen_failed else "",
+        "query_answer_days": lambda: _("%(n)s answered") % {"n": len(p.answer_days)},
+    }
+    return words[code]() if code in words else ""
 
 
 def _late_days() -> int:
@@ -166,14 +191,22 @@ def _records(code: str, facts: kri.Facts) -> list[RecordLine]:
     lines = []
     for e, p in late:
         ct = cts[e.model_label]
-        form = ct.model_class()._meta.verbose_name
+        form = str(ct.model_class()._meta.verbose_name)
         lines.append(
             RecordLine(
                 label=f"{form[:1].upper()}{form[1:]}",
                 patient_id=p.id,
                 patient=p.label,
-                detail=f"dated {e.day:%d %b %Y}, first saved "
-                f"{e.saved_day:%d %b %Y} — {e.lag} days later",
+                detail=ngettext(
+                    "dated %(day)s, first saved %(saved)s — %(lag)s day later",
+                    "dated %(day)s, first saved %(saved)s — %(lag)s days later",
+                    e.lag,
+                )
+                % {
+                    "day": date_format(e.day, "DATE_FORMAT"),
+                    "saved": date_format(e.saved_day, "DATE_FORMAT"),
+                    "lag": e.lag,
+                },
                 content_type_id=ct.pk,
                 object_id=e.object_id,
             )

@@ -12,7 +12,8 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from edc.access import roles
 from edc.access.models import Site
@@ -24,11 +25,11 @@ from .readings import Readings, run_checks
 
 REFRESH_LOCK_ID = 0x215C_0025  # pg_advisory_xact_lock key: one refresh at a time
 
-NOTE_REQUIRED = "Write the note."
-PURPOSE_REQUIRED = "Say what the visit is for."
-DATE_REQUIRED = "Give the visit's planned date."
-DATE_PAST = "A visit is scheduled for today or later."
-KIND_REQUIRED = "Choose on-site or remote."
+NOTE_REQUIRED = _("Write the note.")
+PURPOSE_REQUIRED = _("Say what the visit is for.")
+DATE_REQUIRED = _("Give the visit's planned date.")
+DATE_PAST = _("A visit is scheduled for today or later.")
+KIND_REQUIRED = _("Choose on-site or remote.")
 
 
 def _lock() -> None:
@@ -52,7 +53,7 @@ def risk_refresh(*, as_of: dt.date | None = None, user=None) -> RiskRun:
     findings = run_checks(Readings(entries=all_entries, site_codes=codes))
     by_site = facts.by_site()
     months = kri.recent_months(as_of, _trend_months())
-    run, _ = RiskRun.objects.update_or_create(
+    run, _created = RiskRun.objects.update_or_create(
         as_of=as_of,
         defaults={
             "computed_at": timezone.now(),
@@ -102,7 +103,8 @@ def site_note_add(*, user, site: Site, text: str, indicator: str = "") -> SiteNo
         raise ValidationError({"text": NOTE_REQUIRED})
     if indicator and indicator not in kri.INDICATORS_BY_CODE:
         indicator = ""
-    label = kri.INDICATORS_BY_CODE[indicator].label if indicator else ""
+    with translation.override("en"):  # stored in English; the page translates it
+        label = str(kri.INDICATORS_BY_CODE[indicator].label) if indicator else ""
     return audited_create(
         SiteNote(site=site, indicator=label, text=text),
         user=user,

@@ -9,6 +9,7 @@ site's facts in a fixed number of queries).
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from edc.access import roles
@@ -18,11 +19,12 @@ from . import charts, kri, selectors, services
 from .forms import NoteForm, VisitForm
 from .models import Level
 
+# The symbol and CSS class of each level; its word is the level's (translated) label.
 LEVEL_TEXT = {
-    Level.OK: ("✓", "Within limits", "fs-verified"),
-    Level.WATCH: ("▲", "Watch", "fs-in-progress"),
-    Level.ACT: ("●", "Act", "fs-queried"),
-    Level.NONE: ("–", "Not enough data", "fs-empty"),
+    Level.OK: ("✓", Level.OK.label, "fs-verified"),
+    Level.WATCH: ("▲", Level.WATCH.label, "fs-in-progress"),
+    Level.ACT: ("●", Level.ACT.label, "fs-queried"),
+    Level.NONE: ("–", Level.NONE.label, "fs-empty"),
 }
 
 
@@ -39,16 +41,21 @@ def threshold_text(code: str) -> str:
     if code not in settings.RISK_KRI_THRESHOLDS:
         return ""
     watch, act = settings.RISK_KRI_THRESHOLDS[code]
-    word = "below" if ind.low_is_risk else "from"
     unit = " %" if ind.unit == "%" else f" {ind.unit}"
-    if ind.low_is_risk and act <= 0:  # nothing is below zero: watch only
-        return f"watch {word} {watch}{unit}"
-    return f"watch {word} {watch}{unit}, act {word} {act}{unit}"
+    watch_text, act_text = f"{watch}{unit}", f"{act}{unit}"
+    if ind.low_is_risk:
+        if act <= 0:  # nothing is below zero: watch only
+            return _("watch below %(watch)s") % {"watch": watch_text}
+        return _("watch below %(watch)s, act below %(act)s") % {
+            "watch": watch_text,
+            "act": act_text,
+        }
+    return _("watch from %(watch)s, act from %(act)s") % {"watch": watch_text, "act": act_text}
 
 
 def level_badge(level: str) -> dict:
     icon, text, css = LEVEL_TEXT[Level(level)]
-    return {"icon": icon, "text": text, "css": css}
+    return {"icon": icon, "text": str(text), "css": css}
 
 
 def indicator_columns() -> list[dict]:
@@ -115,7 +122,8 @@ class RiskOverviewView(TrialRoleRequiredMixin, TemplateView):
         run = services.risk_refresh(user=request.user)
         messages.success(
             request,
-            f"Indicators recomputed over {run.patients} patients in {run.seconds:.1f} s.",
+            _("Indicators recomputed over %(patients)s patients in %(seconds)s s.")
+            % {"patients": run.patients, "seconds": f"{run.seconds:.1f}"},
         )
         return redirect("risk:overview")
 
@@ -175,7 +183,7 @@ class SiteRiskView(TrialRoleRequiredMixin, TemplateView):
                 kind=form.cleaned_data["kind"],
                 purpose=form.cleaned_data["purpose"],
             ):
-                messages.success(request, "Monitoring visit scheduled.")
+                messages.success(request, _("Monitoring visit scheduled."))
                 return redirect("risk:site", code=self.site.code)
             return self.render_to_response(self.get_context_data(visit_form=form))
         form = NoteForm(request.POST, prefix="note")
@@ -187,6 +195,6 @@ class SiteRiskView(TrialRoleRequiredMixin, TemplateView):
             text=form.cleaned_data["text"],
             indicator=form.cleaned_data["indicator"],
         ):
-            messages.success(request, "Note saved.")
+            messages.success(request, _("Note saved."))
             return redirect("risk:site", code=self.site.code)
         return self.render_to_response(self.get_context_data(note_form=form))

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SafetyConfig(AppConfig):
     name = "edc.safety"
     label = "safety"
-    verbose_name = "Safety reporting"
+    verbose_name = _("Safety reporting")

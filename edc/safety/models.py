@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import AdverseEvent
 from edc import protocol
@@ -34,29 +36,29 @@ class SaeReport(AuditedModel):
     )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveSmallIntegerField(
-        "Report number", help_text="0: the initial report; 1, 2…: the follow-ups."
+        _("Report number"), help_text=_("0: the initial report; 1, 2…: the follow-ups.")
     )
-    ae_version = models.PositiveIntegerField("Adverse event version reported")
-    changed = models.JSONField("What changed", default=list, blank=True)
-    content = models.JSONField("Event as reported", default=dict)
+    ae_version = models.PositiveIntegerField(_("Adverse event version reported"))
+    changed = models.JSONField(_("What changed"), default=list, blank=True)
+    content = models.JSONField(_("Event as reported"), default=dict)
     aware_at = models.DateTimeField(
-        "Aware at", help_text="Initial report: the site's awareness; follow-up: the change."
+        _("Aware at"), help_text=_("Initial report: the site's awareness; follow-up: the change.")
     )
-    sent_at = models.DateTimeField("Sent at", null=True, blank=True)
-    recipients = models.JSONField("Sent to", default=list, blank=True)
-    acknowledged_at = models.DateTimeField("Acknowledged at", null=True, blank=True)
+    sent_at = models.DateTimeField(_("Sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("Sent to"), default=list, blank=True)
+    acknowledged_at = models.DateTimeField(_("Acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="Acknowledged by",
+        verbose_name=_("Acknowledged by"),
     )
-    escalated_at = models.DateTimeField("Escalated at", null=True, blank=True)
+    escalated_at = models.DateTimeField(_("Escalated at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "SAE report"
+        verbose_name = _("SAE report")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -73,11 +75,18 @@ class SaeReport(AuditedModel):
 
     def __str__(self) -> str:
         term = self.content.get("term", "")
-        return f"{self.title} — {term} — {self.content.get('patient') or 'patient'}"
+        return f"{self.title} — {term} — {self.content.get('patient') or gettext('patient')}"
 
     @property
     def title(self) -> str:
-        return msg.INITIAL if self.number == 0 else msg.FOLLOW_UP.format(number=self.number)
+        if self.number == 0:
+            return str(msg.INITIAL)
+        return msg.FOLLOW_UP % {"number": self.number}
+
+    @property
+    def changed_display(self) -> list[str]:
+        """What changed, in the reader's language (stored in English)."""
+        return [gettext(label) for label in self.changed or []]
 
     @property
     def due_at(self) -> dt.datetime:
@@ -102,20 +111,34 @@ class SaeReport(AuditedModel):
         hours = protocol.SAE_REPORT_HOURS
         if self.sent_at is not None:
             taken = self.hours_to_send
-            when = f"{taken:.0f} hours" if taken >= 1 else "less than an hour"
+            if taken >= 1:
+                n = round(taken)
+                when = ngettext("%(n)s hour", "%(n)s hours", n) % {"n": n}
+            else:
+                when = gettext("less than an hour")
             if self.on_time:
-                return f"Sent {when} after awareness: within {hours} hours."
-            return f"Sent {when} after awareness: later than {hours} hours."
+                return gettext("Sent %(when)s after awareness: within %(hours)s hours.") % {
+                    "when": when,
+                    "hours": hours,
+                }
+            return gettext("Sent %(when)s after awareness: later than %(hours)s hours.") % {
+                "when": when,
+                "hours": hours,
+            }
         if self.on_time is None:
-            return f"Not sent yet; due within {hours} hours of awareness."
-        return f"Not sent, and more than {hours} hours have passed since awareness."
+            return gettext("Not sent yet; due within %(hours)s hours of awareness.") % {
+                "hours": hours
+            }
+        return gettext("Not sent, and more than %(hours)s hours have passed since awareness.") % {
+            "hours": hours
+        }
 
     @property
     def status(self) -> str:
         if self.acknowledged_at:
-            return "Acknowledged"
+            return pgettext("SAE report status", "Acknowledged")
         if self.escalated_at:
-            return "Escalated: not acknowledged"
+            return gettext("Escalated: not acknowledged")
         if self.sent_at:
-            return "Sent, waiting for acknowledgement"
-        return "Not sent yet"
+            return gettext("Sent, waiting for acknowledgement")
+        return gettext("Not sent yet")

@@ -1,11 +1,19 @@
-"""The CIOMS-I-like form of one SAE report, as PDF (WeasyPrint), from the report's content."""
+"""The CIOMS-I-like form of one SAE report, as PDF (WeasyPrint), from the report's content.
+
+Drawn in the active language: the e-mail's recipient's (``services.sae_message``) or the
+language of the user who opens it (``views.SaeReportPdfView``). The captions follow the
+official CIOMS-I form; the report's stored values (coded labels) are shown in that language
+where the catalogue has them, the CTCAE term and MedDRA code as they are.
+"""
 
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
 
+from .content import shown
 from .models import SaeReport
 
 STYLESHEET = Path(__file__).with_name("cioms.css")
@@ -19,7 +27,8 @@ def report_context(report: SaeReport) -> dict:
     c = report.content
     return {
         "report": report,
-        "c": c,
+        "c": shown(c),
+        "language": (get_language() or "en").split("-")[0],
         "start_date": _date(c.get("start_date")),
         "stop_date": _date(c.get("stop_date")),
         "death_date": _date(c.get("death_date")),

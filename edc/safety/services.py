@@ -22,13 +22,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.constants import SAECriterion
 from assessments.models import AdverseEvent
@@ -36,12 +38,14 @@ from dosing.constants import AdministrationStatus, InjectionStatus
 from dosing.models import Imp321Injection, PaclitaxelAdministration
 from edc.access import roles
 from edc.access.constants import Role
+from edc.access.language import language_of
 from edc.access.models import StaffProfile
 from edc.audit.clock import audit_now
 from edc.audit.privacy import withheld_fields
 from edc.audit.services import audited_create, audited_update
 
 from . import constants as msg
+from .content import day_text, shown, write_narrative
 from .models import SaeReport
 
 logger = logging.getLogger(__name__)
@@ -102,47 +106,14 @@ def _last_doses(aes: list[AdverseEvent]) -> dict[int, dict]:
     return result
 
 
-def _day(value: str | None) -> str:
-    return date_format(parse_date(value)) if value else ""
-
-
-def _narrative(content: dict) -> str:
-    """The case in words, from coded values only (the site's own text stays in the EDC)."""
-    parts = [
-        f"A patient of {content['cohort'] or 'the trial'} had {content['term']}, CTCAE grade "
-        f"{content['grade']}, starting {_day(content['start_date'])}."
-    ]
-    if content["serious"]:
-        parts.append("Seriousness: " + "; ".join(content["criteria"]).lower() + ".")
-    else:
-        parts.append("The event is no longer considered serious.")
-    pac, imp = content["last_paclitaxel"], content["last_imp321"]
-    parts.append(
-        f"Last paclitaxel dose before onset: {pac['dose_mg']} mg on {_day(pac['date'])} "
-        f"(cycle {pac['cycle']}, day {pac['day']})."
-        if pac
-        else "No paclitaxel was given before onset."
-    )
-    parts.append(
-        f"Last IMP321 injection before onset: number {imp['number']}, {imp['dose_mg']} mg on "
-        f"{_day(imp['date'])}."
-        if imp
-        else "No IMP321 was injected before onset."
-    )
-    parts.append(
-        f"Action taken: {content['action_taken'].lower()}. Outcome: {content['outcome'].lower()}"
-        + (f", death on {_day(content['death_date'])}" if content["death_date"] else "")
-        + "."
-    )
-    parts.append(
-        "Causality assessed by the investigator: paclitaxel "
-        f"{content['relation_paclitaxel'].lower()}; IMP321 {content['relation_imp321'].lower()}."
-    )
-    return " ".join(parts)
-
-
 def report_content(ae: AdverseEvent, doses: dict) -> dict:
-    """The event as a report states it: coded values in plain words, dates in ISO."""
+    """The event as a report states it: coded values in plain words (English, whatever the
+    language of the request that saved the AE), dates in ISO."""
+    with translation.override("en"):
+        return _report_content(ae, doses)
+
+
+def _report_content(ae: AdverseEvent, doses: dict) -> dict:
     patient = ae.patient
     labels = dict(SAECriterion.choices)
     content = {
@@ -151,7 +122,7 @@ def report_content(ae: AdverseEvent, doses: dict) -> dict:
         "site_name": patient.site.name,
         "country": patient.site.country,
         "cohort": str(patient.cohort) if patient.cohort_id else "",
-        "sex": patient.get_sex_display(),
+        "sex": str(patient.get_sex_display()),
         "term": ae.term,
         "meddra_code": ae.meddra_code,
         "grade": ae.grade,
@@ -159,17 +130,17 @@ def report_content(ae: AdverseEvent, doses: dict) -> dict:
         "stop_date": ae.stop_date.isoformat() if ae.stop_date else None,
         "death_date": ae.death_date.isoformat() if ae.death_date else None,
         "serious": ae.serious,
-        "criteria": [labels.get(c, c) for c in ae.sae_criteria or []],
-        "outcome": ae.get_outcome_display(),
-        "action_taken": ae.get_action_taken_display(),
-        "relation_paclitaxel": ae.get_relation_paclitaxel_display(),
-        "relation_imp321": ae.get_relation_imp321_display(),
+        "criteria": [str(labels.get(c, c)) for c in ae.sae_criteria or []],
+        "outcome": str(ae.get_outcome_display()),
+        "action_taken": str(ae.get_action_taken_display()),
+        "relation_paclitaxel": str(ae.get_relation_paclitaxel_display()),
+        "relation_imp321": str(ae.get_relation_imp321_display()),
         "site_aware_at": ae.sae_aware_at.isoformat() if ae.sae_aware_at else None,
         **doses,
         "tracked": _tracked(ae),
     }
     assert not WITHHELD & set(content), "a report never carries free text"  # noqa: S101
-    content["narrative"] = _narrative(content)
+    content["narrative"] = write_narrative(content)
     return content
 
 
@@ -254,48 +225,91 @@ def record_url(name: str, pk: int) -> str:
     return settings.EDC_BASE_URL + reverse(name, args=[pk])
 
 
+def by_language(emails: Iterable[str]) -> dict[str, list[str]]:
+    """The addresses grouped by their reader's language (one query): an account's chosen
+    language, else the trial's default (a mailbox such as the safety desk's has no account)."""
+    emails = sorted(set(emails))
+    default = language_of(None)
+    chosen: dict[str, str] = {}
+    users = (
+        get_user_model()
+        .objects.filter(email__in=emails, is_active=True)
+        .select_related("staff_profile")
+        .order_by("pk")
+    )
+    for user in users:
+        chosen.setdefault(user.email, language_of(user))
+    groups: dict[str, list[str]] = defaultdict(list)
+    for email in emails:
+        groups[chosen.get(email, default)].append(email)
+    return dict(sorted(groups.items()))
+
+
+def _patient(c: dict) -> str:
+    return c["patient"] or _("not enrolled")
+
+
 def _subject(report: SaeReport) -> str:
     c = report.content
-    return (
-        f"[SAE] {report.title}: {c['term']}, grade {c['grade']} — patient "
-        f"{c['patient'] or 'not enrolled'} (site {c['site']})"
-    )
+    return _("[SAE] %(title)s: %(term)s, grade %(grade)s — patient %(patient)s (site %(site)s)") % {
+        "title": report.title,
+        "term": c["term"],
+        "grade": c["grade"],
+        "patient": _patient(c),
+        "site": c["site"],
+    }
 
 
 def _body(report: SaeReport) -> str:
-    c = report.content
+    c = shown(report.content)
+    title = str(report.title)
+    if report.changed:
+        title = _("%(title)s — changed: %(changed)s") % {
+            "title": title,
+            "changed": ", ".join(report.changed_display),
+        }
     lines = [
-        "A serious adverse event report was made in the trial EDC (NCT00349934, paclitaxel + "
-        "IMP321).",
+        _(
+            "A serious adverse event report was made in the trial EDC (NCT00349934, paclitaxel + "
+            "IMP321)."
+        ),
         "",
-        f"{report.title}" + (f" — changed: {', '.join(report.changed)}" if report.changed else ""),
-        f"Patient: {c['patient'] or 'not enrolled'}, site {c['site']} ({c['site_name']})",
-        f"Cohort: {c['cohort'] or '—'}",
-        f"Event: {c['term']}, CTCAE grade {c['grade']}, from {_day(c['start_date'])}",
-        "Seriousness criteria: " + ("; ".join(c["criteria"]) or "none (no longer serious)"),
-        f"Outcome: {c['outcome']}",
-        f"Site aware: {date_format(timezone.localtime(report.aware_at), 'DATETIME_FORMAT')}",
+        title,
+        _("Patient: %(patient)s, site %(site)s (%(site_name)s)")
+        % {"patient": _patient(c), "site": c["site"], "site_name": c["site_name"]},
+        _("Cohort: %(cohort)s") % {"cohort": c["cohort"] or "—"},
+        _("Event: %(term)s, CTCAE grade %(grade)s, from %(start)s")
+        % {"term": c["term"], "grade": c["grade"], "start": day_text(c["start_date"])},
+        _("Seriousness criteria: %(criteria)s")
+        % {"criteria": "; ".join(c["criteria"]) or _("none (no longer serious)")},
+        _("Outcome: %(outcome)s") % {"outcome": c["outcome"]},
+        _("Site aware: %(at)s")
+        % {"at": date_format(timezone.localtime(report.aware_at), "DATETIME_FORMAT")},
         "",
-        "The CIOMS-I form of the event is attached (PDF). The site's own comments are not sent "
-        "by e-mail: read them in the EDC.",
+        _(
+            "The CIOMS-I form of the event is attached (PDF). The site's own comments are not "
+            "sent by e-mail: read them in the EDC."
+        ),
         "",
-        "Safety desk: acknowledge receipt in the EDC (sign-in required):",
+        _("Safety desk: acknowledge receipt in the EDC (sign-in required):"),
         record_url("safety:report", report.pk),
     ]
-    return "\n".join(lines)
+    return "\n".join(str(line) for line in lines)
 
 
-def sae_message(report: SaeReport, to: list[str]) -> EmailMessage:
+def sae_message(report: SaeReport, to: list[str], language: str | None = None) -> EmailMessage:
+    """The report's e-mail and its CIOMS-I PDF, in ``language`` (default: the trial's)."""
     from .pdf import report_pdf
 
-    message = EmailMessage(
-        subject=_subject(report),
-        body=_body(report),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-    )
-    name = f"SAE-{report.content['patient'] or report.content['site']}-{report.number}.pdf"
-    message.attach(name, report_pdf(report), "application/pdf")
+    with translation.override(language or language_of(None)):
+        message = EmailMessage(
+            subject=_subject(report),
+            body=_body(report),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=to,
+        )
+        name = f"SAE-{report.content['patient'] or report.content['site']}-{report.number}.pdf"
+        message.attach(name, report_pdf(report), "application/pdf")
     return message
 
 
@@ -327,7 +341,9 @@ def sae_reports_send(*, report_ids: Iterable[int] | None = None) -> int:
                 )
                 if report is None:
                     continue
-                sae_message(report, to).send()
+                # One e-mail per reader's language, each with its PDF in that language.
+                for language, addresses in by_language(to).items():
+                    sae_message(report, addresses, language).send()
                 audited_update(
                     report,
                     user=None,
@@ -360,7 +376,7 @@ def sae_report_acknowledge(*, user, report: SaeReport) -> SaeReport:
     locked = SaeReport.objects.select_for_update().get(pk=report.pk)
     if locked.acknowledged_at is not None:
         at = date_format(timezone.localtime(locked.acknowledged_at), "DATETIME_FORMAT")
-        raise ValidationError({"__all__": msg.ALREADY_ACKNOWLEDGED.format(at=at)})
+        raise ValidationError({"__all__": msg.ALREADY_ACKNOWLEDGED % {"at": at}})
     if locked.sent_at is None:
         raise ValidationError({"__all__": msg.NOT_SENT_YET})
     return audited_update(
@@ -401,27 +417,9 @@ def sae_reports_escalate(*, now: dt.datetime | None = None) -> int:
     if not overdue:
         return 0
     to = sorted(set(settings.SAFETY_DESK_EMAILS) | set(data_manager_emails()))
-    if to:
-        lines = [
-            f"These SAE reports were sent more than {hours:g} hours ago and nobody has "
-            "acknowledged them yet:",
-            "",
-        ]
-        for report in overdue:
-            c = report.content
-            sent = date_format(timezone.localtime(report.sent_at), "DATETIME_FORMAT")
-            lines += [
-                f"- {report.title}: {c['term']}, grade {c['grade']}, patient "
-                f"{c['patient'] or 'not enrolled'} (site {c['site']}), sent {sent}",
-                f"  {record_url('safety:report', report.pk)}",
-            ]
-        lines += ["", "Acknowledge each in the EDC (sign-in required)."]
-        EmailMessage(
-            subject=f"[SAE] {len(overdue)} report(s) not acknowledged after {hours:g} hours",
-            body="\n".join(lines),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=to,
-        ).send()
+    for language, addresses in by_language(to).items():
+        with translation.override(language):
+            escalation_message(overdue, hours, addresses).send()
     for report in overdue:
         audited_update(
             report,
@@ -431,3 +429,46 @@ def sae_reports_escalate(*, now: dt.datetime | None = None) -> int:
             changes={"escalated_at": now},
         )
     return len(overdue)
+
+
+def escalation_message(overdue: list[SaeReport], hours: float, to: list[str]) -> EmailMessage:
+    """The e-mail listing the reports nobody acknowledged, in the active language."""
+    lines = [
+        _(
+            "These SAE reports were sent more than %(hours)s hours ago and nobody has "
+            "acknowledged them yet:"
+        )
+        % {"hours": f"{hours:g}"},
+        "",
+    ]
+    for report in overdue:
+        c = report.content
+        sent = date_format(timezone.localtime(report.sent_at), "DATETIME_FORMAT")
+        lines += [
+            "- "
+            + _(
+                "%(title)s: %(term)s, grade %(grade)s, patient %(patient)s (site %(site)s), "
+                "sent %(sent)s"
+            )
+            % {
+                "title": report.title,
+                "term": c["term"],
+                "grade": c["grade"],
+                "patient": _patient(c),
+                "site": c["site"],
+                "sent": sent,
+            },
+            f"  {record_url('safety:report', report.pk)}",
+        ]
+    lines += ["", _("Acknowledge each in the EDC (sign-in required).")]
+    subject = ngettext(
+        "[SAE] %(count)s report not acknowledged after %(hours)s hours",
+        "[SAE] %(count)s reports not acknowledged after %(hours)s hours",
+        len(overdue),
+    ) % {"count": len(overdue), "hours": f"{hours:g}"}
+    return EmailMessage(
+        subject=subject,
+        body="\n".join(str(line) for line in lines),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+    )

@@ -4,10 +4,14 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from assessments.selectors import adverse_event_get_for_user
 from edc.access import roles
+from edc.access.language import language_of
 from edc.web import TrialRoleRequiredMixin, run_service
 
 from . import selectors, services
@@ -33,7 +37,7 @@ class SafetyListView(TrialRoleRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            title="Safety: SAE reports", only_open=bool(self.request.GET.get("open")), **kwargs
+            title=_("Safety: SAE reports"), only_open=bool(self.request.GET.get("open")), **kwargs
         )
 
 
@@ -54,6 +58,7 @@ class SaeReportView(TrialRoleRequiredMixin, FormView):
         return super().get_context_data(
             title=str(self.report),
             report=self.report,
+            content=services.shown(self.report.content),
             history=selectors.sae_reports_of_event(
                 user=user, adverse_event_id=self.report.adverse_event_id
             ),
@@ -68,18 +73,20 @@ class SaeReportView(TrialRoleRequiredMixin, FormView):
         )
         if done is None:
             return self.form_invalid(form)
-        messages.success(self.request, "SAE report acknowledged.")
+        messages.success(self.request, gettext("SAE report acknowledged."))
         return redirect("safety:report", pk=self.report.pk)
 
 
 class SaeReportPdfView(TrialRoleRequiredMixin, View):
-    """The CIOMS-I form of a report, as it was sent."""
+    """The CIOMS-I form of a report, as it was sent, in the language of the user who asks."""
 
     def get(self, request, pk):
         from .pdf import report_pdf
 
         report = selectors.sae_report_get_for_user(user=request.user, pk=pk)
-        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        with translation.override(language_of(request.user)):
+            data = report_pdf(report)
+        response = HttpResponse(data, content_type="application/pdf")
         name = f"SAE-{report.content.get('patient') or report.content.get('site')}-{report.number}"
         response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
         return response
@@ -94,7 +101,7 @@ class AdverseEventReportsView(TrialRoleRequiredMixin, TemplateView):
         user = self.request.user
         ae = adverse_event_get_for_user(user=user, pk=self.kwargs["pk"])
         return super().get_context_data(
-            title="SAE reports of an adverse event",
+            title=_("SAE reports of an adverse event"),
             adverse_event=ae,
             reports=selectors.sae_reports_of_event(user=user, adverse_event_id=ae.pk),
             show_people=not roles.is_deidentified(user),

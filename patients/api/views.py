@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -45,7 +46,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request):
         data = _valid(s.PatientScreenSerializer, request)
         if not sites_visible_to(request.user).filter(pk=data["site"].pk).exists():
-            raise ValidationError({"site": "You are not a member of this site."})
+            raise ValidationError({"site": gettext("You are not a member of this site.")})
         patient = services.patient_screen(user=request.user, **data)
         return self._out(patient, status.HTTP_201_CREATED)
 

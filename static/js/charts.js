@@ -17,8 +17,13 @@
     defaultStyle: false,
     tooltip: { disableDefaultStyle: true },
   };
-  var FAILED =
-    "The figure could not be drawn here; download it as SVG or PNG, or its data as CSV, below.";
+  // In the page's language (base.html's data-text-chart-failed), English otherwise.
+  function failedText() {
+    return (
+      document.body.getAttribute("data-text-chart-failed") ||
+      "The figure could not be drawn here; download it as SVG or PNG, or its data as CSV, below."
+    );
+  }
 
   function draw(box) {
     var source = document.getElementById(box.getAttribute("data-spec"));
@@ -50,7 +55,7 @@
         target.remove();
         box.classList.add("chart-failed");
         if (fallback) {
-          fallback.textContent = FAILED;
+          fallback.textContent = failedText();
           fallback.removeAttribute("aria-hidden");
         }
       });

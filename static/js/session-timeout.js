@@ -30,11 +30,16 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
+  // The page's language: base.html carries the translated texts as data-text-* attributes.
+  function text(name, english) {
+    return body.getAttribute("data-text-" + name) || english;
+  }
+
   function buildBanner() {
     banner = document.createElement("div");
     banner.setAttribute("role", "alertdialog");
     banner.setAttribute("aria-live", "assertive");
-    banner.setAttribute("aria-label", "Session about to expire");
+    banner.setAttribute("aria-label", text("session-title", "Session about to expire"));
     banner.setAttribute("data-testid", "session-warning");
     banner.hidden = true;
     var s = banner.style;
@@ -54,7 +59,7 @@
     text.setAttribute("data-role", "text");
     var button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Stay signed in";
+    button.textContent = text("session-stay", "Stay signed in");
     button.addEventListener("click", stayHere);
     banner.appendChild(text);
     banner.appendChild(button);
@@ -65,8 +70,10 @@
     var minutes = Math.floor(seconds / 60);
     var rest = seconds % 60;
     var left = minutes ? minutes + " min " + (rest < 10 ? "0" : "") + rest + " s" : rest + " s";
-    banner.querySelector("[data-role=text]").textContent =
-      "You will be signed out in " + left + " because of inactivity. Unsaved entries would be lost.";
+    banner.querySelector("[data-role=text]").textContent = text(
+      "session-warning",
+      "You will be signed out in %(time)s because of inactivity. Unsaved entries would be lost."
+    ).replace("%(time)s", left);
   }
 
   function hideBanner() {

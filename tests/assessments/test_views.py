@@ -141,7 +141,7 @@ def test_a_sixth_target_row_in_the_browser_shows_the_recist_rule(web, investigat
         }
     response = web(investigator).post(reverse("assessments:baseline_new", args=[patient.pk]), data)
     assert response.status_code == 200
-    assert msg.TOO_MANY_TARGETS in response.content.decode()
+    assert str(msg.TOO_MANY_TARGETS) in response.content.decode()
     assert not TumourAssessment.objects.exists()
 
 

@@ -100,6 +100,7 @@ FIXED_DAYS = {
     dt.date(2025, 10, 25),
     dt.date(2025, 12, 31),
     dt.date(2026, 1, 1),
+    dt.date(2026, 1, 2),
 }
 
 

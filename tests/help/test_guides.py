@@ -6,6 +6,10 @@ shows it, and bold is used for nothing else. This test signs in as each guide's 
 every page that role can reach by following links from Home (a few of each kind: one casebook
 stands for all), and collects the names of its links, buttons, headings, labels and table
 headers. A bold name no page shows to that role fails the test, with the guide and the name.
+
+The translated guides (``docs/<language>/``, the help pages serve them to a reader whose
+interface is in that language) name the labels of the translated pages: they are checked
+against the same walk in that language (once its catalogue is compiled).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import urldefrag, urlsplit
 import lxml.html
 import pytest
 from django.conf import settings
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edc.access import services as access
@@ -35,6 +40,13 @@ GUIDE_ROLES = {
     "guide-statistician": (Role.STATISTICIAN,),
     "guide-data-manager": (Role.DATA_MANAGER,),
     "index": tuple(Role),
+}
+# The translated guides, per language (docs/<language>/<slug>.md); edc.help.pages serves them.
+TRANSLATED_GUIDE_ROLES = {
+    "fr": {
+        "guide-investigator": (Role.INVESTIGATOR, Role.COORDINATOR),
+        "guide-monitor": (Role.MONITOR,),
+    },
 }
 UI_NAME = re.compile(r"\*\*(.+?)\*\*", re.S)
 CODE = re.compile(r"`[^`]*`")
@@ -57,9 +69,13 @@ def normalized(text: str) -> str:
     return " ".join(text.replace("\xa0", " ").split()).strip().casefold()
 
 
-def guide_names(slug: str) -> list[str]:
+def guide_file(slug: str, language: str = "en") -> Path:
+    return DOCS / f"{slug}.md" if language == "en" else DOCS / language / f"{slug}.md"
+
+
+def guide_names(slug: str, language: str = "en") -> list[str]:
     """The bold names of a guide, in order, without code spans (``**`` inside code is code)."""
-    text = CODE.sub("", (DOCS / f"{slug}.md").read_text())
+    text = CODE.sub("", guide_file(slug, language).read_text())
     return list(dict.fromkeys(" ".join(m.split()) for m in UI_NAME.findall(text)))
 
 
@@ -149,8 +165,14 @@ def app_names(trial, screened, role_users, web, data_manager, other_investigator
     )
 
     @cache
-    def of(role: str) -> set[str]:
-        pages = walk(web(role_users[role]), seeds)
+    def of(role: str, language: str = "en") -> set[str]:
+        if language == "en":
+            client = web(role_users[role])
+        else:  # the pages in that language: the browser's choice (no language stored)
+            client = Client(HTTP_ACCEPT_LANGUAGE=language)
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            client.force_login(role_users[role])
+        pages = walk(client, seeds)
         assert len(pages) > 10, pages  # the walk did reach the app
         return set().union(*pages.values())
 
@@ -161,12 +183,38 @@ def missing(names: list[str], shown: set[str]) -> list[str]:
     return [name for name in names if normalized(name) not in shown]
 
 
+def all_guides() -> list[tuple[str, str]]:
+    return [(slug, "en") for slug in GUIDE_ROLES] + [
+        (slug, language) for language, guides in TRANSLATED_GUIDE_ROLES.items() for slug in guides
+    ]
+
+
 def test_the_guides_use_the_convention_they_are_checked_by():
-    for slug in GUIDE_ROLES:
-        names = guide_names(slug)
-        assert names, f"{slug} names no page or button in bold"
+    for slug, language in all_guides():
+        names = guide_names(slug, language)
+        assert names, f"{slug} ({language}) names no page or button in bold"
         lead_ins = [n for n in names if n.endswith((".", ":", "?"))]
-        assert not lead_ins, f"{slug}: bold is for names on pages, not lead-ins: {lead_ins}"
+        assert not lead_ins, (
+            f"{slug} ({language}): bold is for names on pages, not lead-ins: {lead_ins}"
+        )
+
+
+def test_a_translated_guide_has_the_structure_and_screenshots_of_the_english_one():
+    """Same sections (one heading per English heading, same levels, same order) and the same
+    screenshots in the same order, linked from docs/<language>/ (``../img/``)."""
+    heading = re.compile(r"^(#+)\s", re.M)
+    image = re.compile(r"!\[[^\]]*\]\((?:\.\./)?(img/[^)]+)\)")
+    for language, guides in TRANSLATED_GUIDE_ROLES.items():
+        for slug in guides:
+            english, translated = (
+                guide_file(slug).read_text(),
+                guide_file(slug, language).read_text(),
+            )
+            assert heading.findall(translated) == heading.findall(english), (slug, language)
+            assert image.findall(translated) == image.findall(english), (slug, language)
+            assert "](img/" not in translated, (
+                f"{slug} ({language}): link ../img/ from docs/{language}/"
+            )
 
 
 def test_every_page_and_button_the_guides_name_exists_for_their_roles(app_names):
@@ -179,6 +227,26 @@ def test_every_page_and_button_the_guides_name_exists_for_their_roles(app_names)
     assert not problems, f"names no page shows to that role: {problems}"
 
 
+def compiled(language: str) -> bool:
+    return any(
+        (Path(path) / language / "LC_MESSAGES" / "django.mo").is_file()
+        for path in settings.LOCALE_PATHS
+    )
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATED_GUIDE_ROLES))
+def test_every_button_a_translated_guide_names_exists_in_its_language(app_names, language):
+    if not compiled(language):
+        pytest.skip(f"the {language} catalogue is not compiled (compilemessages)")
+    problems = {
+        f"docs/{language}/{slug}.md, {role}": absent
+        for slug, roles in TRANSLATED_GUIDE_ROLES[language].items()
+        for role in roles
+        if (absent := missing(guide_names(slug, language), app_names(role, language)))
+    }
+    assert not problems, f"names no {language} page shows to that role: {problems}"
+
+
 def test_the_check_fails_for_a_button_that_does_not_exist(app_names):
     """Guards the check itself: an invented button and another role's button are reported."""
     investigator = app_names(Role.INVESTIGATOR)
@@ -186,3 +254,22 @@ def test_the_check_fails_for_a_button_that_does_not_exist(app_names):
     assert missing(["Approve the dose"], investigator) == ["Approve the dose"]
     assert missing(["Screen a new patient"], app_names(Role.MONITOR)) == ["Screen a new patient"]
     assert missing(["Users"], app_names(Role.STATISTICIAN)) == ["Users"]
+
+
+@pytest.mark.django_db
+def test_a_french_reader_gets_the_french_guide_and_english_for_the_others(client):
+    from django.utils import translation
+
+    from edc.help import pages
+
+    french = pages.load("guide-monitor", "fr")
+    assert french.title == "Guide du moniteur (ARC)"
+    # Served under the English address: its screenshots and links are beside it, not above.
+    assert 'src="img/home-monitor.png"' in french.html and "../" not in french.html
+    assert pages.load("guide-monitor", "en").title == "Monitor guide"
+    assert pages.load("guide-monitor", "nl").title == "Monitor guide"  # no Dutch guide yet
+    assert pages.load("guide-statistician", "fr").title == pages.load("guide-statistician").title
+    with translation.override("fr"):
+        assert pages.load("guide-investigator").title.startswith("Guide de l’investigateur")
+    response = client.get("/help/guide-investigator.md", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200 and "Guide de l’investigateur" in response.content.decode()

@@ -161,7 +161,7 @@ def test_the_trend_picture_shows_values_normal_band_and_dose_dates(
     assert layers["rule"] == [
         {"on": f"{patient.c1d1_date}T12:00:00", "dose": f"Paclitaxel {patient.c1d1_date}"}
     ]
-    assert "(ANC) in 10^9/L: 3 results" in text and "1 paclitaxel doses marked" in text
+    assert "(ANC) in 10^9/L: 3 results" in text and "1 paclitaxel dose marked" in text
 
 
 @pytest.mark.django_db

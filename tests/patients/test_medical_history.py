@@ -193,8 +193,8 @@ def test_a_prior_chemotherapy_for_metastatic_disease_fails_the_criterion_with_a_
             c1d1_date=patient.screening_date + dt.timedelta(days=3),
         )
     (message,) = errors_of(excinfo)["waiver_reason"]
-    assert protocol.CRITERIA_BY_CODE[code].text in message
-    assert msg.PRIOR_METASTATIC_CHEMO in message
+    assert str(protocol.CRITERIA_BY_CODE[code].text) in message
+    assert str(msg.PRIOR_METASTATIC_CHEMO) in message
 
     # Answering "no prior chemotherapy for metastatic disease" again is refused.
     with pytest.raises(ValidationError) as excinfo:
@@ -219,7 +219,7 @@ def test_the_casebook_says_why_the_patient_is_not_eligible(patient, investigator
     doc = lxml.html.fromstring(page.content.decode())
     assert "not eligible" in doc.xpath("//h2[starts-with(., 'Eligibility')]")[0].text_content()
     (reason,) = doc.xpath("//p[@data-testid='eligibility-reason']")
-    assert msg.PRIOR_METASTATIC_CHEMO in reason.text_content()
+    assert str(msg.PRIOR_METASTATIC_CHEMO) in reason.text_content()
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def test_a_form_without_ongoing_is_refused_and_saves_nothing(patient, coordinato
         {"condition": "Asthma", "start_date": "03 Mar 2015"},
     )
     assert response.status_code == 200
-    assert msg.ONGOING_REQUIRED in response.content.decode()
+    assert str(msg.ONGOING_REQUIRED) in response.content.decode()
     assert not MedicalHistory.objects.exists()
 
 

@@ -4,15 +4,18 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from edc.audit.display import role_label as _role_label
 
 register = template.Library()
 
 FILTER_LABELS = {
-    "as_of": "as of",
-    "updated_since": "changed since",
-    "codelists": "code lists",
+    # Translators: an export's parameter, e.g. "as of 06 Dec 2026 14:30"
+    "as_of": gettext_lazy("as of"),
+    # Translators: an export's parameter, e.g. "changed since 06 Dec 2026 14:30"
+    "updated_since": gettext_lazy("changed since"),
+    "codelists": gettext_lazy("code lists"),
 }
 
 
@@ -45,7 +48,7 @@ def filters_summary(filters) -> str:
         if key in ("as_of", "updated_since"):
             parts.append(f"{label} {_when(value)}")
         elif value is True:
-            parts.append(label)
+            parts.append(str(label))
         else:
             parts.append(f"{label}: {value}")
     return "; ".join(parts) or "—"

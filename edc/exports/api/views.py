@@ -7,6 +7,8 @@ the pages are (the same ``responses`` and ``ExportContext``).
 
 import base64
 
+from django.utils import translation
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, serializers, status, viewsets
@@ -202,7 +204,7 @@ def _decode_cursor(text: str | None) -> int | None:
             raise ValueError(text)
         return int(value)
     except (ValueError, UnicodeError) as exc:  # UnicodeError: also a non-ASCII cursor
-        raise ValidationError({"cursor": [CURSOR_INVALID]}) from exc
+        raise ValidationError({"cursor": [gettext(CURSOR_INVALID)]}) from exc
 
 
 def _page_size(request) -> int:
@@ -267,7 +269,7 @@ class ExportDomainViewSet(viewsets.ViewSet):
             extra_filters={"cursor": after, "page_size": size},
         )
         variables = found.variables_for(deidentified=ctx.deidentified)
-        with reading_replica():
+        with reading_replica(), translation.override("en"):  # exchange data, in English
             rows = json_objects(variables, found.rows(ctx.with_window(window)))
         services.export_log_finish(log, rows=len(rows))
         next_url = None

@@ -4,6 +4,7 @@ Statisticians (de-identified) get roles instead of people and identifying values
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -58,7 +59,7 @@ class AuditEntrySerializer(DeidentifyingSerializer):
 class RecordField(serializers.Field):
     """A form as ``"app_label.model"`` (e.g. ``"patients.patient"``) → its content type."""
 
-    default_error_messages = {"unknown": "Unknown form {value}; use app_label.model."}
+    default_error_messages = {"unknown": _("Unknown form {value}; use app_label.model.")}
 
     def to_internal_value(self, data) -> ContentType:
         if not isinstance(data, str) or "\x00" in data:  # PostgreSQL refuses NUL characters

@@ -5,6 +5,7 @@ of another site are 404s because every queryset comes from a scoped selector.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -141,7 +142,7 @@ class AuditEntryViewSet(mixins.ListModelMixin, MonitoringViewSet):
         form = form_param(request, required=True)
         object_id = id_param(request, "object_id")
         if object_id is None:
-            raise ValidationError({"object_id": ["An integer is required."]})
+            raise ValidationError({"object_id": [_("An integer is required.")]})
         record = self.record(content_type=form, object_id=object_id, trial_data_only=False)
         entries = record_history(
             user=request.user, content_type_id=record.content_type.pk, object_id=object_id

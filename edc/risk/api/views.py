@@ -1,5 +1,6 @@
 """Read-only API of the site-risk indicators, for sponsors' own tools (scoped like the page)."""
 
+from django.utils import translation
 from rest_framework import mixins, serializers, viewsets
 
 from edc.access import roles
@@ -31,16 +32,18 @@ class SiteRiskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_indicators(self, row) -> list[dict]:
-        return [
-            {
-                "code": i.code,
-                "label": i.label,
-                "unit": i.unit,
-                "value": row.values.get(i.code),
-                "level": row.levels.get(i.code),
-            }
-            for i in INDICATORS
-        ]
+        """The indicators, labelled in English whatever the caller's language (an API)."""
+        with translation.override("en"):
+            return [
+                {
+                    "code": i.code,
+                    "label": str(i.label),
+                    "unit": str(i.unit),
+                    "value": row.values.get(i.code),
+                    "level": row.levels.get(i.code),
+                }
+                for i in INDICATORS
+            ]
 
 
 class SiteRiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
