@@ -27,7 +27,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +38,7 @@ from edc.audit.display import (
     EntryView,
     entry_views,
     field_label,
+    in_language,
     person_label,
     record_names,
     value_text,
@@ -348,7 +348,7 @@ def _casebook_for(*, user, patient: Patient, as_of: dt.datetime | None) -> Caseb
         ct = content_types.get(q.content_type_id)
         model = ct.model_class() if ct else None
         view = QueryView(
-            record=block.title if block else capfirst(str(model._meta.verbose_name)),
+            record=block.title if block else in_language(model._meta.verbose_name),
             field=field_label(model, q.field) if q.field else _("Whole record"),
             question=q.question,
             status=q.get_status_display(),

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from django.db.models import Model
 from django.utils import translation
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from edc.audit.display import in_language
 from edc.monitoring.records import casebook_models, event_code_lookup
 
 # Screening forms first, in the order they are entered; every other form follows by name.
@@ -53,7 +53,7 @@ def _order(model: type[Model]) -> tuple:
 
 def _title(model: type[Model]) -> str:
     """The form's heading in the active language."""
-    return str(TITLES.get(model._meta.label_lower) or capfirst(str(model._meta.verbose_name)))
+    return str(TITLES.get(model._meta.label_lower) or in_language(model._meta.verbose_name))
 
 
 def form_sections() -> list[FormSection]:

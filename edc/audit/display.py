@@ -74,7 +74,7 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
 
 def form_name(label: str) -> str:
     model = model_of(label)
-    return capfirst(model._meta.verbose_name) if model else label
+    return in_language(model._meta.verbose_name) if model else label
 
 
 def role_label(role: str) -> str:
@@ -128,13 +128,13 @@ def _related_name(field: models.Field, value: Any, names: Names | None) -> str:
     model = field.related_model
     label = model._meta.label_lower
     if not isinstance(value, str | int):
-        return capfirst(model._meta.verbose_name)
+        return in_language(model._meta.verbose_name)
     if names is None:
         names = record_names([(label, value)])
     name = names.get((label, value)) or names.get((label, str(value)))
     if name is None and isinstance(names, KnownNames):
-        return capfirst(model._meta.verbose_name)
-    return name or _deleted(capfirst(model._meta.verbose_name))
+        return in_language(model._meta.verbose_name)
+    return name or _deleted(in_language(model._meta.verbose_name))
 
 
 def _deleted(form: str) -> str:
@@ -196,10 +196,17 @@ def value_text(
     return str(value)
 
 
+def in_language(name) -> str:
+    """A model's or field's English name in the reader's language when the catalogue has those
+    words (the forms' labels are the same words: "Kit number", "Adverse event"), else as is."""
+    english = capfirst(str(name))
+    return gettext(english) if english else english
+
+
 def field_label(model: type[models.Model] | None, name: str) -> str:
     field = _field(model, name)
     if field is not None:
-        return capfirst(field.verbose_name)
+        return in_language(field.verbose_name)
     return name.replace("_", " ").capitalize()
 
 
@@ -254,7 +261,7 @@ def entry_view(entry: AuditEntry, *, deidentified: bool, names: Names | None = N
         )
         for c in entry.changes
     )
-    form = capfirst(model._meta.verbose_name) if model else entry.model_label
+    form = in_language(model._meta.verbose_name) if model else entry.model_label
     return EntryView(
         entry=entry,
         form=form,

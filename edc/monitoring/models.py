@@ -14,10 +14,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from edc.audit.display import in_language
 from edc.audit.models import AuditedModel, AuditEntry
 from patients.models import Patient
 
@@ -58,7 +58,7 @@ class AboutRecord(AuditedModel):
     @property
     def form_label(self) -> str:
         model = self.content_type.model_class()
-        return capfirst(model._meta.verbose_name) if model else self.content_type.model
+        return in_language(model._meta.verbose_name) if model else self.content_type.model
 
     @property
     def field_label(self) -> str:
@@ -67,7 +67,7 @@ class AboutRecord(AuditedModel):
             return ""
         model = self.content_type.model_class()
         try:
-            return capfirst(model._meta.get_field(self.field).verbose_name)
+            return in_language(model._meta.get_field(self.field).verbose_name)
         except (AttributeError, FieldDoesNotExist):
             return self.field.replace("_", " ").capitalize()
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 
+from edc.audit.display import in_language
 from edc.audit.models import AuditedModel
 from edc.audit.records import (
     clinical_models,
@@ -39,7 +39,7 @@ class RecordRef:
 
     @property
     def form(self) -> str:
-        return capfirst(self.model._meta.verbose_name)
+        return in_language(self.model._meta.verbose_name)
 
     @property
     def label(self) -> str:
@@ -60,7 +60,7 @@ class RecordRef:
         if not name:
             return gettext("whole record")
         try:
-            return capfirst(self.model._meta.get_field(name).verbose_name)
+            return in_language(self.model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
             return name.replace("_", " ").capitalize()
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from edc.access.selectors import scope_to_user_sites, user_site_ids
+from edc.audit.display import in_language
 from edc.audit.models import AuditAction, AuditedModel, AuditEntry
 from edc.audit.records import is_trial_data
 from patients.models import Patient
@@ -227,7 +228,7 @@ def query_counts_by_form(*, user) -> list[dict]:
     rows = _unresolved_counts(queries_for_user(user), "content_type_id")
     for row in rows:
         model = ContentType.objects.get_for_id(row["content_type_id"]).model_class()
-        row["form"] = str(model._meta.verbose_name).capitalize() if model else "?"
+        row["form"] = in_language(model._meta.verbose_name) if model else "?"
     return rows
 
 
