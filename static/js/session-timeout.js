@@ -31,7 +31,7 @@
   }
 
   // The page's language: base.html carries the translated texts as data-text-* attributes.
-  function text(name, english) {
+  function translated(name, english) {
     return body.getAttribute("data-text-" + name) || english;
   }
 
@@ -39,7 +39,7 @@
     banner = document.createElement("div");
     banner.setAttribute("role", "alertdialog");
     banner.setAttribute("aria-live", "assertive");
-    banner.setAttribute("aria-label", text("session-title", "Session about to expire"));
+    banner.setAttribute("aria-label", translated("session-title", "Session about to expire"));
     banner.setAttribute("data-testid", "session-warning");
     banner.hidden = true;
     var s = banner.style;
@@ -59,7 +59,7 @@
     text.setAttribute("data-role", "text");
     var button = document.createElement("button");
     button.type = "button";
-    button.textContent = text("session-stay", "Stay signed in");
+    button.textContent = translated("session-stay", "Stay signed in");
     button.addEventListener("click", stayHere);
     banner.appendChild(text);
     banner.appendChild(button);
@@ -70,7 +70,7 @@
     var minutes = Math.floor(seconds / 60);
     var rest = seconds % 60;
     var left = minutes ? minutes + " min " + (rest < 10 ? "0" : "") + rest + " s" : rest + " s";
-    banner.querySelector("[data-role=text]").textContent = text(
+    banner.querySelector("[data-role=text]").textContent = translated(
       "session-warning",
       "You will be signed out in %(time)s because of inactivity. Unsaved entries would be lost."
     ).replace("%(time)s", left);

@@ -35,13 +35,13 @@ def test_a_date_typed_as_day_month_name_year_is_saved_and_shown_the_same_way(
     login(investigator, then=reverse("assessments:vitals_new", args=[patient.pk]))
     date_input = page.locator("#id_measured_on")
     # The input says which format it expects, and is not the browser's locale date picker.
-    expect(date_input).to_have_attribute("placeholder", DATE_HINT)
+    expect(date_input).to_have_attribute("placeholder", str(DATE_HINT))
     expect(date_input).to_have_attribute("type", "text")
 
     # A date the form cannot read is refused with the format it expects.
     _fill_vitals(page, date_text=f"{day.month}/{day.day}/{day.year}")
     page.get_by_role("button", name="Save").click()
-    expect(field(page, "measured_on").locator(".error")).to_have_text(DATE_INVALID)
+    expect(field(page, "measured_on").locator(".error")).to_have_text(str(DATE_INVALID))
     assert not VitalSigns.objects.filter(patient=patient).exists()
     shot("refused-date")
 
