@@ -5,6 +5,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from dosing import services as dosing_services
@@ -26,6 +27,14 @@ def require_real_service(available: bool, what: str) -> None:
     if IN_CI:
         pytest.fail(f"{message}, and CI must test against it.")
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request activates its reader's language for the rest of its thread (Django's
+    LocaleMiddleware, as every server request does); the next test starts in the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
