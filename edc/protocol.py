@@ -89,6 +89,13 @@ PACLITAXEL = "paclitaxel"
 IMP321 = "imp321"
 TUMOUR = "tumour"
 IMMUNE = "immune"
+# The kinds of calendar event as pages name them (the code is what is stored and exported).
+EVENT_KINDS = (
+    (PACLITAXEL, _("Paclitaxel dose")),
+    (IMP321, _("IMP321 injection")),
+    (TUMOUR, _("Tumour assessment")),
+    (IMMUNE, _("Immune-monitoring draw")),
+)
 
 PACLITAXEL_DAYS: tuple[int, ...] = (1, 8, 15)
 # IMP321 is given the day after the *actual* paclitaxel dose of these days (D2 and D16).
@@ -406,6 +413,14 @@ def planned_events() -> tuple[PlannedEvent, ...]:
 
 PLANNED_EVENTS = planned_events()
 PLANNED_EVENTS_BY_CODE = {e.code: e for e in PLANNED_EVENTS}
+PLANNED_EVENTS_BY_LABEL = {e.label: e for e in PLANNED_EVENTS}
+
+
+def event_label_title(label: str) -> str:
+    """A stored (English) calendar label in the reader's language when the protocol names an
+    event so, else as stored."""
+    planned = PLANNED_EVENTS_BY_LABEL.get(label)
+    return planned.title if planned is not None else label
 
 
 # --- Protocol numbers in the words users read, formatted from the constants above --------------

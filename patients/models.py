@@ -163,9 +163,12 @@ class CalendarEvent(AuditedModel):
     is set for events left when treatment ended. Status is derived (patients.schedule).
     """
 
+    # The stored label is English (exports); pages show the protocol's words in their language.
+    SHOWN_VALUES = {"label": protocol.event_label_title}
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="calendar")
     code = models.CharField(max_length=20)
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=protocol.EVENT_KINDS)
     label = models.CharField(max_length=80)
     cycle = models.PositiveSmallIntegerField(null=True, blank=True)
     day = models.PositiveSmallIntegerField(null=True, blank=True)

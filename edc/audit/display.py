@@ -178,6 +178,9 @@ def value_text(
         return _related_name(field, value, names)
     if export:
         return str(value)
+    shown = getattr(model, "SHOWN_VALUES", {}).get(name)
+    if shown is not None:
+        return str(shown(value))
     if isinstance(value, list | tuple):
         return _listed(list(value))
     if isinstance(value, dict):

@@ -58,6 +58,9 @@ class AuditedModel(models.Model):
     # Short free-text CharFields (every TextField is free text already): also withheld from
     # de-identified readers (edc.audit.privacy).
     FREE_TEXT_FIELDS: frozenset[str] = frozenset()
+    # Stored values kept in English that pages show in the reader's language: field name ->
+    # function of the stored value (edc.audit.display.value_text; exports keep the stored value).
+    SHOWN_VALUES: dict = {}
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, editable=False)

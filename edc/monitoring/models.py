@@ -236,24 +236,39 @@ class Signature(AuditedModel):
 
     CLINICAL_DATA = False
     IDENTIFYING_FIELDS = frozenset({"printed_name"})
+    SHOWN_VALUES = {"meaning": meaning_label}
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    scope = models.CharField(max_length=20, help_text='"casebook" or a calendar event code.')
-    signer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    printed_name = models.CharField(max_length=300)
-    signed_at = models.DateTimeField(default=timezone.now)
-    meaning = models.TextField()
-    content_sha256 = models.CharField(max_length=64)
-    signed_records = models.JSONField(default=list)
-    status = models.CharField(
-        max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.VALID
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="+", verbose_name=_("Patient")
     )
-    invalidated_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(
+        _("Scope"), max_length=20, help_text='"casebook" or a calendar event code.'
+    )
+    signer = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("Signer")
+    )
+    printed_name = models.CharField(_("Printed name"), max_length=300)
+    signed_at = models.DateTimeField(_("Signed at"), default=timezone.now)
+    # Stored in English (21 CFR 11.50); shown in the reader's language (SHOWN_VALUES).
+    meaning = models.TextField(_("Meaning"))
+    content_sha256 = models.CharField(_("Content fingerprint (SHA-256)"), max_length=64)
+    signed_records = models.JSONField(_("Signed records"), default=list)
+    status = models.CharField(
+        _("Status"), max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.VALID
+    )
+    invalidated_at = models.DateTimeField(_("Invalidated at"), null=True, blank=True)
     invalidating_change = models.ForeignKey(
-        AuditEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        AuditEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Invalidating change"),
     )
 
     class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
         ordering = ["-signed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -269,9 +284,15 @@ class Signature(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        what = "casebook" if self.scope == CASEBOOK else self.scope
         when = date_format(timezone.localtime(self.signed_at), "DATETIME_FORMAT")
-        return f"Signature of the {what} of {self.patient} by {self.printed_name}, {when}"
+        # Translators: a signature's name: what was signed (the casebook or an event code),
+        # the patient, the signer, when
+        return gettext("Signature (%(what)s) of %(patient)s by %(name)s, %(when)s") % {
+            "what": self.scope_label,
+            "patient": self.patient,
+            "name": self.printed_name,
+            "when": when,
+        }
 
     @property
     def is_valid(self) -> bool:
@@ -300,27 +321,51 @@ class Lock(AuditedModel):
     PATIENT_LOOKUP = "patient"
     CLINICAL_DATA = False
 
-    scope = models.CharField(max_length=10, choices=LockScope.choices)
+    scope = models.CharField(_("Scope"), max_length=10, choices=LockScope.choices)
     content_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Form"),
     )
-    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_id = models.PositiveBigIntegerField(_("Record number"), null=True, blank=True)
     patient = models.ForeignKey(
-        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Patient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Patient"),
     )
     site = models.ForeignKey(
-        "access.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "access.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Site"),
     )
-    reason = models.TextField()
-    locked_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    locked_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(_("Reason"))
+    locked_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", verbose_name=_("Locked by")
+    )
+    locked_at = models.DateTimeField(_("Locked at"), default=timezone.now)
     unlocked_by = models.ForeignKey(
-        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Unlocked by"),
     )
-    unlocked_at = models.DateTimeField(null=True, blank=True)
-    unlock_reason = models.TextField(blank=True)
+    unlocked_at = models.DateTimeField(_("Unlocked at"), null=True, blank=True)
+    unlock_reason = models.TextField(_("Reason for unlocking"), blank=True)
 
     class Meta:
+        verbose_name = _("lock")
+        verbose_name_plural = _("locks")
         ordering = ["-locked_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -318,18 +318,22 @@ class _PageText(HTMLParser):
 
 
 def _translated_msgids(language: str) -> set[str]:
-    """English texts of the catalogue whose translation differs, as they would show on a page."""
+    """English texts of the catalogue whose translation differs, as they would show on a page,
+    less the words that are also a translation (French "Signer" is "Sign", English "Signer" is
+    "Signataire")."""
     import polib
 
     path = Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES" / "django.po"
     found = set()
+    translations = set()
     for entry in polib.pofile(str(path)):
         if entry.obsolete or entry.msgid_plural or "%" in entry.msgid:
             continue
         text = " ".join(entry.msgid.split())
+        translations.add(" ".join(entry.msgstr.split()))
         if entry.msgstr and entry.msgstr != entry.msgid and re.search(r"[a-z]{3}", text):
             found.add(text)
-    return found
+    return found - translations
 
 
 def _walk_pages(client, seeds: list[str]) -> dict[str, list[str]]:

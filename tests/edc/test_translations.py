@@ -126,3 +126,56 @@ def test_before_signing_in_the_page_follows_the_browser_then_the_switch(client):
     assert '<html lang="en' in client.get(login, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     client.post(reverse("language-switch"), {"language": "nl", "next": login})
     assert '<html lang="nl">' in client.get(login, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("model_path", "field", "stored", "french"),
+    [
+        (
+            "patients.models.CalendarEvent",
+            "label",
+            "Baseline tumour assessment",
+            "Évaluation tumorale initiale",
+        ),
+        (
+            "patients.models.CalendarEvent",
+            "label",
+            "Tumour assessment week 8",
+            "Évaluation tumorale semaine 8",
+        ),
+        (
+            "edc.monitoring.models.Signature",
+            "meaning",
+            "I have reviewed the data of this visit and confirm they are complete and accurate.",
+            "J",  # the French statement (checked below by its first letter and language)
+        ),
+    ],
+)
+def test_a_stored_english_value_shows_in_the_readers_language_and_exports_as_stored(
+    model_path, field, stored, french
+):
+    """Calendar labels and kinds and signature meanings are stored (and exported) in English;
+    the record page, the audit history and the casebook show them in the reader's language."""
+    from importlib import import_module
+
+    from edc.audit.display import value_text
+
+    module, name = model_path.rsplit(".", 1)
+    model = getattr(import_module(module), name)
+    with translation.override("fr"):
+        shown = value_text(model, field, stored)
+        exported = value_text(model, field, stored, export=True)
+    assert shown.startswith(french) and shown != stored
+    assert exported == stored
+    with translation.override("en"):
+        assert value_text(model, field, "An amended label") == "An amended label"
+
+
+def test_a_calendar_event_kind_shows_as_words_never_as_its_code():
+    from edc.audit.display import value_text
+    from patients.models import CalendarEvent
+
+    with translation.override("fr"):
+        assert value_text(CalendarEvent, "kind", "immune") == "Prélèvement de suivi immunologique"
+    with translation.override("en"):
+        assert value_text(CalendarEvent, "kind", "tumour") == "Tumour assessment"
