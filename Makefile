@@ -25,11 +25,13 @@ demo: $(STAMP)
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Run the whole test suite: lint, format check, the import floors (docs/architecture.md), then pytest.
+## Two workers; a module's tests stay on one (--dist loadfile), so its module fixtures (the demo
+## trial, throwaway PostgreSQL clusters) are built once.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=40 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=40 $(PYTEST_ARGS)
 
 ## The production install end to end: fresh venv with `pip install .`, production settings,
 ## PostgreSQL with owner and application roles, gunicorn + workers, real HTTP requests.

@@ -289,6 +289,8 @@ SPECTACULAR_SETTINGS = {
         "EndReasonEnum": "patients.constants.EndReason",
         "RelationEnum": "assessments.constants.Relation",
         "ResponseEnum": "assessments.constants.ResponseChoice",
+        "CalendarEventKindEnum": "edc.protocol.EVENT_KINDS",
+        "AssessmentKindEnum": "assessments.constants.AssessmentKind",
         # Soft checks a request confirms (acknowledge_warnings), per kind of record.
         "DoseWarningEnum": "dosing.rules.WARNING_CODES",
         "TumourAssessmentWarningEnum": "assessments.validators.TUMOUR_WARNING_CODES",

@@ -3,8 +3,8 @@ through, realistic, idempotent, and reproducing the paper's endpoints from lesio
 (ORR 15/30, clinical benefit 27/30, 3 progressors) on the statistician's pages.
 
 Building the demo takes a minute or more, so every test that reads it shares one build
-(``demo``, module scope, rolled back afterwards) and runs on one xdist worker
-(``xdist_group``; the suite runs with ``--dist loadgroup``).
+(``demo``, module scope, rolled back afterwards) and runs on one xdist worker (the suite runs
+with ``--dist loadfile``: a module's tests stay together).
 """
 
 import datetime as dt
@@ -42,7 +42,7 @@ from patients.models import CalendarEvent, Patient
 from patients.services import consent_date_of
 from tests.dashboard.test_views import drawn_rows, spec
 
-pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
