@@ -2,17 +2,25 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
 from edc.access import roles
 from edc.access.roles import can_enter_data
+from edc.caching import cached, data_stamp, reader_scope
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, requires, run_service
+from patients.models import Patient
 from patients.selectors import patient_get_for_user
 
 from . import ctcae, forms, selectors, services
 from .constants import AssessmentKind
+from .models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
+
+# What the endpoints read (besides reference rows such as cohorts): a save of any gives a new
+# stamp, so the cached page is never stale.
+ENDPOINT_READS = (Patient, TumourAssessment, TargetLesion, NonTargetLesion, LesionMeasurement)
 
 
 class PatientAssessmentsView(TrialRoleRequiredMixin, TemplateView):
@@ -482,6 +490,15 @@ class EndpointsView(TrialRoleRequiredMixin, TemplateView):
     template_name = "assessments/endpoints.html"
 
     def get_context_data(self, **kwargs):
+        user = self.request.user
+
+        def body() -> str:
+            endpoints = selectors.trial_endpoints(user)
+            return render_to_string("assessments/_endpoints_body.html", {"endpoints": endpoints})
+
+        # Every patient's RECIST course takes seconds at thousands of patients: the page is
+        # rendered once per change of the data it reads, for each kind of reader (edc.caching).
+        stamp = data_stamp(*ENDPOINT_READS)
         return super().get_context_data(
-            endpoints=selectors.trial_endpoints(self.request.user), **kwargs
+            body=cached("endpoints-page", reader_scope(user), stamp, body), **kwargs
         )

@@ -28,7 +28,10 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
+from edc.access.roles import is_deidentified
+from edc.access.selectors import user_role, user_site_ids
 from edc.audit.models import AuditEntry
 
 T = TypeVar("T")
@@ -60,6 +63,15 @@ def data_stamp(*models) -> str:
         cursor.execute(" UNION ALL ".join(f"SELECT * FROM ({p}) AS part" for p in parts))
         rows = cursor.fetchall()
     return hashlib.sha1(repr(rows).encode()).hexdigest()[:20]
+
+
+def reader_scope(user) -> str:
+    """Who may read a result computed for ``user``: their role, whether they read
+    de-identified, the sites they see, and the active language (a page's words and numbers)."""
+    sites = user_site_ids(user)
+    seen = None if sites is None else sorted(sites)
+    language = translation.get_language()
+    return repr((user_role(user), is_deidentified(user), seen, language))
 
 
 def cached(name: str, scope: str, stamp: str, compute: Callable[[], T]) -> T:

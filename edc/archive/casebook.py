@@ -274,7 +274,7 @@ def _casebook_for(*, user, patient: Patient, as_of: dt.datetime | None) -> Caseb
     visits = {
         e.code: VisitBlock(
             code=e.code,
-            label=e.label,
+            label=protocol.event_label_title(e.label),
             visit=_record(visit_section, e, names, _("Visit")) if visit_section else None,
             forms=[],
         )

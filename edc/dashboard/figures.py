@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.utils import translation
-
 from assessments.models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
 from edc import protocol
-from edc.access.roles import is_deidentified
-from edc.access.selectors import user_role, user_site_ids
-from edc.caching import cached, data_stamp
+from edc.caching import cached, data_stamp, reader_scope
 from labs.models import ImmuneDraw, LabResult
 from patients.models import CalendarEvent, Patient
 
@@ -59,11 +55,7 @@ class Dashboard:
     # Results cached until the data change (edc.caching), per role, sites seen and language.
     @cached_property
     def scope(self) -> str:
-        sites = user_site_ids(self.user)
-        seen = None if sites is None else sorted(sites)
-        # The figures' words and numbers are in the active language: one cache entry each.
-        language = translation.get_language()
-        return repr((user_role(self.user), is_deidentified(self.user), seen, language))
+        return reader_scope(self.user)
 
     @cached_property
     def stamp(self) -> str:

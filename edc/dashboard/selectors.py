@@ -13,7 +13,18 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -273,12 +284,29 @@ class NextEvent:
         return self.status == EventStatus.DUE and self.event.planned_date < self.today
 
 
-def patients_with_next_event(*, user, today: dt.date) -> list[NextEvent]:
-    """On-study patients of the user's sites with the event to act on next (two queries).
+# Home shows the patients whose next event comes first; the rest are one click away (the
+# patient list), so the page does not grow with the trial.
+NEXT_EVENT_ROWS = 50
+
+
+@dataclass(frozen=True)
+class NextEvents:
+    rows: list[NextEvent]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def patients_with_next_event(*, user, today: dt.date, limit: int | None = None) -> NextEvents:
+    """On-study patients of the user's sites with the event to act on next (three queries),
+    the ``limit`` whose event comes first, and how many there are in all.
 
     Same rule as ``patients.schedule.next_due``, set-based: among events without data whose
     window has not closed, the earliest one that is due today (window open), else the next
-    upcoming one, by planned date then code. Sorted by that event's planned date.
+    upcoming one, by planned date then code. Sorted by that event's planned date (patients
+    without one last), then subject ID, by the database.
     """
     next_event = (
         CalendarEvent.objects.filter(OPEN_EVENT, patient=OuterRef("pk"), latest__gte=today)
@@ -286,22 +314,23 @@ def patients_with_next_event(*, user, today: dt.date) -> list[NextEvent]:
             upcoming=Case(When(earliest__gt=today, then=1), default=0, output_field=IntegerField())
         )
         .order_by("upcoming", "planned_date", "code")
-        .values("id")[:1]
     )
+    limit = limit or NEXT_EVENT_ROWS
+    on_study = patients_visible_to(user).filter(status=PatientStatus.ENROLLED)
     patients = list(
-        patients_visible_to(user)
-        .filter(status=PatientStatus.ENROLLED)
-        .annotate(next_event_id=Subquery(next_event))
-        .order_by("site__code", "subject_id")
+        on_study.annotate(
+            next_event_id=Subquery(next_event.values("id")[:1]),
+            next_planned=Subquery(next_event.values("planned_date")[:1]),
+        ).order_by(F("next_planned").asc(nulls_last=True), "subject_id")[:limit]
     )
+    total = on_study.count()
     events = CalendarEvent.objects.in_bulk([p.next_event_id for p in patients if p.next_event_id])
     rows = []
     for patient in patients:
         event = events.get(patient.next_event_id)
         status = event_status_of(event, today) if event else None
         rows.append(NextEvent(patient, event, status, today))
-    far = dt.date.max
-    return sorted(rows, key=lambda r: (r.event.planned_date if r.event else far, str(r.patient)))
+    return NextEvents(rows, total)
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,9 @@ def test_vitals_entry_refuses_impossible_values_with_the_limit(web, investigator
 PAGE_QUERIES = {
     "assessments:tumour_list": 8,  # + count, assessments (savepoints of ATOMIC_REQUESTS)
     "assessments:ae_list": 8,  # + count, adverse events
-    "assessments:endpoints": 11,  # + patients, assessments, targets, non-targets, measurements
+    # + the data stamp, patients, assessments, targets, non-targets, measurements (a cached
+    # page: the stamp only, edc.caching)
+    "assessments:endpoints": 12,
 }
 
 
@@ -316,3 +318,26 @@ def test_baseline_correction_in_the_browser_removes_a_lesion_with_a_reason(
     baseline.refresh_from_db()
     assert baseline.version == 2 and baseline.computed_sum_mm == 50
     assert baseline.target_lesions.count() == 2
+
+
+def test_the_endpoints_page_is_served_from_the_cache_until_a_measurement_changes(
+    web, monitor, enrolled, make_baseline, make_followup, django_assert_num_queries
+):
+    """The page is rendered once per change of the data (edc.caching): a second request reads
+    only the data stamp, and the next follow-up shows at once."""
+    patient = enrolled(c1d1_days_ago=130)
+    baseline = make_baseline(patient)
+    client = web(monitor)
+    url = reverse("assessments:endpoints")
+
+    def main() -> str:  # the page's content (the header's form carries a fresh CSRF token)
+        html = client.get(url).content.decode()
+        return html[html.index("<h1>") : html.index("</main>")]
+
+    first = main()
+    assert "<td>NE</td>" in first  # a baseline only: not evaluable yet
+    with django_assert_num_queries(PAGE_QUERIES["assessments:endpoints"] - 5):
+        assert main() == first
+    make_followup(patient, baseline, day=57, factor="0.5")  # a PR not yet confirmed: SD
+    page = main()
+    assert "<td>NE</td>" not in page and "<td>SD</td>" in page

@@ -82,6 +82,29 @@ def test_site_staff_see_their_patients_next_event_and_the_visits_to_do(
     assert due_today.subject_id in missed and overdue.subject_id in missed
 
 
+def test_the_patients_table_shows_the_first_next_events_and_says_how_many_more_there_are(
+    investigator, web, enrolled, monkeypatch
+):
+    """At thousands of patients the home page keeps its size: the patients whose next event
+    comes first (by planned date), then how many are left and where to find them."""
+    from edc.dashboard import selectors as dashboard_selectors
+
+    later = enrolled(c1d1_days_ago=20)  # next: C2D1, in 8 days
+    first = enrolled(c1d1_days_ago=8)  # PAC-C1D8 planned yesterday
+    middle = enrolled(c1d1_days_ago=7)  # PAC-C1D8 planned today
+    listed = dashboard_selectors.patients_with_next_event(
+        user=investigator, today=timezone.localdate(), limit=2
+    )
+    assert [r.patient for r in listed.rows] == [first, middle]
+    assert (listed.total, listed.more) == (3, 1)
+
+    monkeypatch.setattr(dashboard_selectors, "NEXT_EVENT_ROWS", 2)
+    patients = section(home(web(investigator)), "h-next")
+    assert first.subject_id in patients and middle.subject_id in patients
+    assert later.subject_id not in patients
+    assert "1 more not shown" in patients and 'href="/patients/"' in patients
+
+
 def test_site_staff_see_queries_and_deviations_to_answer(
     investigator, monitor, web, enrolled, other_site, other_investigator
 ):

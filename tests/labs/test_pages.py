@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from edc.charts import data_rows
 from labs import services
@@ -351,3 +352,18 @@ def test_lab_list_pages_cost_a_constant_number_of_queries(
     for url in urls:
         with django_assert_num_queries(expected[url]):
             client.get(url)
+
+
+@pytest.mark.django_db
+def test_the_lab_index_shows_each_patients_number_of_results_and_last_collection(
+    enrolled, lab, web, investigator
+):
+    with_results, without = enrolled(), enrolled()
+    add_results(investigator, with_results, lab, 3)
+    html = web(investigator).get(reverse("labs:index")).content.decode()
+    rows = {
+        str(p): html[html.index(str(p)) :].split("</tr>", 1)[0] for p in (with_results, without)
+    }
+    last = date_format(timezone.localtime(at(1, hour=0, minute=3)), "DATETIME_FORMAT")
+    assert "<td>3</td>" in rows[str(with_results)] and last in rows[str(with_results)]
+    assert "<td>0</td>" in rows[str(without)] and "—" in rows[str(without)]
