@@ -11,6 +11,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process keeps its own cache (a Redis cache would carry results across tests and
+# runs); the production smoke job (.ci/production-smoke) serves its pages with the Redis one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Web-request tasks run eagerly in tests; the real-worker test switches this off explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
