@@ -86,7 +86,7 @@ def lab_patients_for_user(user) -> QuerySet[Patient]:
     Both figures are per-patient subqueries, not a join grouped over every result: the list is
     paginated, so the database sorts the patients, keeps one page, and counts that page's
     results only (a grouped join counted all of them first: 1.3 s at 10,000 patients)."""
-    results = LabResult.objects.filter(patient=OuterRef("pk")).order_by().values("patient")
+    results = LabResult.objects.filter(patient=OuterRef("pk")).order_by()
     return (
         patients_visible_to(user)
         .annotate(

@@ -200,10 +200,7 @@ class CalendarEvent(AuditedModel):
         """The event as the user reads it: the protocol's words in the user's language.
         ``label`` (stored, exported) stays English; an event the protocol no longer names, or
         names differently, shows its stored label."""
-        planned = protocol.PLANNED_EVENTS_BY_CODE.get(self.code)
-        if planned is None or planned.label != self.label:
-            return self.label
-        return planned.title
+        return protocol.event_label_title(self.label)
 
     @property
     def has_data(self) -> bool:
