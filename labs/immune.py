@@ -10,7 +10,6 @@ summarised here with the absolute change and the change relative to baseline.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,15 +32,6 @@ def days_outside_window(drawn_on: dt.date, *, earliest: dt.date, latest: dt.date
 
 
 @dataclass(frozen=True)
-class ImmuneValue:
-    patient_id: int
-    cohort: str
-    event_code: str
-    analyte: str
-    value: Decimal
-
-
-@dataclass(frozen=True)
 class ChangeFromBaseline:
     """Per cohort, draw and analyte: patients with both values and their mean changes."""
 
@@ -57,42 +47,46 @@ class ChangeFromBaseline:
     n_pct: int
 
 
-def _mean(values: list[Decimal]) -> Decimal:
-    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+@dataclass(frozen=True)
+class ChangeSums:
+    """Per cohort, draw and analyte, over the patients with both a baseline and that draw's
+    value: how many, and the sums of their baselines, values and relative changes (percent;
+    ``n_pct`` of them, patients whose baseline is 0 having none)."""
+
+    cohort: str
+    event_code: str
+    analyte: str
+    n: int
+    sum_baseline: Decimal
+    sum_value: Decimal
+    n_pct: int
+    sum_pct: Decimal | None
 
 
-def change_from_baseline(values: Iterable[ImmuneValue]) -> list[ChangeFromBaseline]:
-    """Change of every analyte from each patient's baseline draw, summarised per cohort.
+def _mean(total: Decimal, n: int) -> Decimal:
+    return (Decimal(total) / n).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def change_from_baseline(sums: Iterable[ChangeSums]) -> list[ChangeFromBaseline]:
+    """Change of every analyte from the patients' baseline draw, summarised per cohort.
 
     A patient counts for a (draw, analyte) only when both the baseline and that draw have a
-    value. Sorted by cohort, draw (protocol order), analyte.
+    value (the pairing is done by the database, ``labs.selectors.immune_change_by_cohort``);
+    means are rounded half up to 0.01. Sorted by cohort, draw (protocol order), analyte.
     """
-    baseline: dict[tuple[int, str], Decimal] = {}
-    later: list[ImmuneValue] = []
-    for v in values:
-        if v.event_code == BASELINE:
-            baseline[(v.patient_id, v.analyte)] = v.value
-        elif v.event_code in FOLLOW_UPS:
-            later.append(v)
-    groups: dict[tuple[str, str, str], list[tuple[Decimal, Decimal]]] = defaultdict(list)
-    for v in later:
-        base = baseline.get((v.patient_id, v.analyte))
-        if base is not None:
-            groups[(v.cohort, v.event_code, v.analyte)].append((base, v.value))
-    summaries = []
-    for (cohort, event_code, analyte_code), pairs in groups.items():
-        pcts = [(value - base) / base * _HUNDRED for base, value in pairs if base > 0]
-        summaries.append(
-            ChangeFromBaseline(
-                cohort=cohort,
-                event_code=event_code,
-                analyte=analyte_code,
-                n=len(pairs),
-                mean_baseline=_mean([b for b, _ in pairs]),
-                mean_value=_mean([v for _, v in pairs]),
-                mean_change=_mean([v - b for b, v in pairs]),
-                mean_pct_change=_mean(pcts) if pcts else None,
-                n_pct=len(pcts),
-            )
+    summaries = [
+        ChangeFromBaseline(
+            cohort=s.cohort,
+            event_code=s.event_code,
+            analyte=s.analyte,
+            n=s.n,
+            mean_baseline=_mean(s.sum_baseline, s.n),
+            mean_value=_mean(s.sum_value, s.n),
+            mean_change=_mean(Decimal(s.sum_value) - Decimal(s.sum_baseline), s.n),
+            mean_pct_change=_mean(s.sum_pct, s.n_pct) if s.n_pct else None,
+            n_pct=s.n_pct,
         )
+        for s in sums
+        if s.n
+    ]
     return sorted(summaries, key=lambda s: (s.cohort, FOLLOW_UPS.index(s.event_code), s.analyte))

@@ -13,7 +13,19 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
@@ -228,30 +240,50 @@ def immune_schedule(*, user, patient: Patient) -> list[dict]:
     return schedule
 
 
-def immune_values_for_user(user) -> list[immune.ImmuneValue]:
-    """Every immune-panel value of a draw, with the patient's cohort (one query)."""
-    rows = (
-        results_visible_to(user)
-        .filter(immune_draw__isnull=False, patient__cohort__isnull=False)
-        .values_list(
-            "patient_id",
-            "patient__cohort__code",
-            "immune_draw__event_code",
-            "analyte",
-            "standard_value",
-        )
-    )
-    return [
-        immune.ImmuneValue(
-            patient_id=pid, cohort=cohort, event_code=event, analyte=code, value=value
-        )
-        for pid, cohort, event, code, value in rows
-    ]
-
-
 def immune_change_by_cohort(*, user) -> list[immune.ChangeFromBaseline]:
-    """Change from baseline of every immune analyte, per cohort and draw (one query)."""
-    return immune.change_from_baseline(immune_values_for_user(user))
+    """Change from baseline of every immune analyte, per cohort and draw (one query).
+
+    Each follow-up draw's value is paired with the same patient's baseline value of that
+    analyte (the latest baseline collected, should there be two) and summed per cohort, draw
+    and analyte in the database: at 10,000 patients the values are ~400,000 rows, the sums a
+    few dozen. ``immune.change_from_baseline`` turns the sums into the means shown.
+    """
+    value = F("standard_value")
+    base = F("baseline__standard_value")
+    has_pct = Q(baseline__standard_value__gt=0)
+    rows = (
+        scope_to_user_sites(LabResult.objects.all(), user, site_lookup="patient__site")
+        # The patient's baseline value of the same analyte: one baseline draw per patient
+        # (ImmuneDraw's unique patient and draw), one value per analyte in a draw.
+        .annotate(
+            baseline_draw=FilteredRelation(
+                "patient__immune_draws",
+                condition=Q(patient__immune_draws__event_code=immune.BASELINE),
+            ),
+            baseline=FilteredRelation(
+                "baseline_draw__results",
+                condition=Q(baseline_draw__results__analyte=F("analyte")),
+            ),
+        )
+        .filter(
+            immune_draw__event_code__in=immune.FOLLOW_UPS,
+            patient__cohort__isnull=False,
+            baseline__standard_value__isnull=False,
+        )
+        .values_list("patient__cohort__code", "immune_draw__event_code", "analyte")
+        .annotate(
+            n=Count("pk"),
+            sum_baseline=Sum(base),
+            sum_value=Sum(value),
+            n_pct=Count("pk", filter=has_pct),
+            sum_pct=Sum(
+                ExpressionWrapper((value - base) * 100 / base, output_field=DecimalField()),
+                filter=has_pct,
+            ),
+        )
+        .order_by()
+    )
+    return immune.change_from_baseline(immune.ChangeSums(*row) for row in rows)
 
 
 # --- Imports -------------------------------------------------------------------------------------

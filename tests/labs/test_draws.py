@@ -194,6 +194,33 @@ def test_change_from_baseline_per_cohort_in_one_query(
 
 
 @pytest.mark.django_db
+def test_change_from_baseline_pairs_each_patient_with_their_own_baseline(
+    enrolled, lab, investigator, record_injection
+):
+    """A follow-up without a baseline value counts nowhere; a baseline of 0 counts for the
+    change but not for the relative change."""
+    values = {"1": "1.5", "0": "1"}
+    for scale in ("1", "0", None):
+        patient = enrolled(c1d1_days_ago=120)
+        if scale is not None:
+            base = immune_values(scale)
+            draw(investigator, patient, lab, "IMM-BL", patient.c1d1_date, values=base)
+        injection = patient.c1d1_date + dt.timedelta(days=71)
+        record_injection(patient, number=6, on=injection, user=investigator)
+        later = immune_values(values.get(scale, "9"))
+        drawn_on = injection + dt.timedelta(days=13)
+        draw(investigator, patient, lab, "IMM-INJ6", drawn_on, values=later)
+    mono = next(
+        s
+        for s in immune_change_by_cohort(user=investigator)
+        if s.analyte == "MONO" and s.event_code == "IMM-INJ6"
+    )
+    # Patients 1 (100 -> 150) and 2 (0 -> 100); patient 3 (no baseline, 900) is left out.
+    assert (mono.n, mono.mean_baseline, mono.mean_value) == (2, D("50.00"), D("125.00"))
+    assert (mono.mean_change, mono.n_pct, mono.mean_pct_change) == (D("75.00"), 1, D("50.00"))
+
+
+@pytest.mark.django_db
 def test_a_draw_value_is_corrected_alone_but_keeps_the_draw_time(enrolled, lab, investigator):
     patient = enrolled(c1d1_days_ago=10)
     recorded = draw(investigator, patient, lab, "IMM-BL", patient.c1d1_date)

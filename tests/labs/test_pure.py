@@ -11,7 +11,7 @@ import pytest
 
 from edc.charts import data_rows
 from labs import charts, importing
-from labs.immune import ImmuneValue, change_from_baseline, days_outside_window
+from labs.immune import ChangeSums, change_from_baseline, days_outside_window
 from labs.ranges import RangeRow, judge, select_range
 
 D = Decimal
@@ -78,25 +78,28 @@ def test_days_outside_the_draw_window(drawn, expected):
     assert days_outside_window(drawn_on, earliest=earliest, latest=latest) == expected
 
 
-def test_change_from_baseline_needs_both_draws_and_skips_zero_baselines_for_percent():
-    values = [
-        ImmuneValue(1, "A", "IMM-BL", "NK", D("100")),
-        ImmuneValue(1, "A", "IMM-INJ6", "NK", D("150")),
-        ImmuneValue(2, "A", "IMM-BL", "NK", D("0")),
-        ImmuneValue(2, "A", "IMM-INJ6", "NK", D("10")),
-        ImmuneValue(3, "A", "IMM-INJ6", "NK", D("999")),  # no baseline: left out
-        ImmuneValue(4, "B", "IMM-BL", "NK", D("200")),
-        ImmuneValue(4, "B", "IMM-INJ12", "NK", D("100")),
+def test_change_from_baseline_means_are_rounded_half_up_and_percent_needs_a_nonzero_baseline():
+    sums = [
+        ChangeSums("B", "IMM-INJ12", "NK", 1, D("200"), D("100"), 1, D("-50")),
+        ChangeSums("A", "IMM-INJ6", "NK", 2, D("100"), D("160"), 0, None),  # baselines of 0
+        ChangeSums("A", "IMM-INJ6", "CD8", 2, D("0.01"), D("0.02"), 2, D("100.01")),
     ]
-    a, b = change_from_baseline(values)
-    assert (a.cohort, a.n, a.mean_change, a.mean_pct_change, a.n_pct) == (
-        "A",
+    cd8, nk_a, nk_b = change_from_baseline(sums)
+    assert (cd8.analyte, nk_a.analyte, nk_b.cohort) == ("CD8", "NK", "B")  # cohort, draw, analyte
+    assert (nk_a.n, nk_a.mean_baseline, nk_a.mean_value, nk_a.mean_change) == (
         2,
-        D("30.00"),
         D("50.00"),
-        1,
+        D("80.00"),
+        D("30.00"),
     )
-    assert (b.cohort, b.event_code, b.mean_pct_change) == ("B", "IMM-INJ12", D("-50.00"))
+    assert (nk_a.mean_pct_change, nk_a.n_pct) == (None, 0)
+    # 0.005 and 50.005 are rounded half up, not to even.
+    assert (cd8.mean_baseline, cd8.mean_value, cd8.mean_pct_change) == (
+        D("0.01"),
+        D("0.01"),
+        D("50.01"),
+    )
+    assert (nk_b.mean_change, nk_b.mean_pct_change) == (D("-100.00"), D("-50.00"))
 
 
 def test_collection_times_are_read_in_the_trial_time_zone_and_a_date_alone_is_refused():
