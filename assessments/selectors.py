@@ -258,6 +258,22 @@ class TrialEndpoints:
         return [c for c in self.courses if c.error]
 
 
+# What the endpoint pages, the dashboard and its figures read of each patient (the full
+# rows of 10,000 patients took longer to build than their RECIST courses).
+ENDPOINT_PATIENT_FIELDS = (
+    "subject_id",
+    "screening_number",
+    "site__code",
+    "cohort__code",
+    "c1d1_date",
+    "status",
+    "end_of_treatment_date",
+    "end_of_treatment_reason",
+    "end_of_study_date",
+    "end_of_study_reason",
+)
+
+
 def trial_endpoints(user) -> TrialEndpoints:
     """ORR, clinical benefit and progressors at 6 months, per cohort and overall.
 
@@ -268,6 +284,7 @@ def trial_endpoints(user) -> TrialEndpoints:
     patients = (
         patients_visible_to(user)
         .filter(subject_id__isnull=False, c1d1_date__isnull=False)
+        .only(*ENDPOINT_PATIENT_FIELDS)
         .order_by("id")
     )
     courses = endpoint_courses(patients)

@@ -52,6 +52,11 @@ __all__ = ["PALETTE", "Figure", "SeriesStyle", "series_styles"]
 WEEK = 7
 NOT_ASSESSED = gettext_lazy("not assessed")
 LINE_LEGEND = alt.Legend(symbolType="stroke", symbolSize=400)  # a line sample with its dashes
+# Up to this many patients, the spider, waterfall and swimmer plots draw one mark per patient;
+# above it, summaries per cohort (issue 24: 10,000 patients' marks were 20 MB a page, and no
+# reader can tell 10,000 lines apart). Every patient stays in the figure's data (CSV).
+PATIENT_MARKS_UP_TO = 300
+SPIDER_BIN_WEEKS = 2  # summarised spider plot: assessments grouped in 2-week intervals
 
 
 # --- Shared pieces -------------------------------------------------------------------------------
@@ -87,6 +92,14 @@ def fmt_pct(value: float | Decimal | None, digits: int = 1, *, signed: bool = Fa
     if signed and float(value) > 0:
         text = "+" + text
     return f"{text} %"
+
+
+def quantile(ordered: Sequence[float], q: float) -> float:
+    """The q-quantile of sorted values, interpolated between neighbours (numpy's default)."""
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -> list[float]:
@@ -283,7 +296,10 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
         dates = groups[key]
         series = f"{labels[key]} ({len(dates)})"
         rows.append({"series": series, "date": _day(dates[0]), "patients": 0, "tip": ""})
+        # One point per day with enrolments (its count at the end of that day).
         for n, day in enumerate(dates, start=1):
+            if n < len(dates) and dates[n] == day:
+                continue
             tip = _("%(label)s: %(count)s enrolled by %(date)s") % {
                 "label": labels[key],
                 "count": n,
@@ -612,8 +628,13 @@ class SpiderLine:
     points: tuple[SpiderPoint, ...]
 
 
-def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
-    """% change of the sum of diameters over time, one line per patient, styled by cohort."""
+def spider_chart(
+    lines: Sequence[SpiderLine], *, not_shown: int = 0, limit: int = PATIENT_MARKS_UP_TO
+) -> Figure:
+    """% change of the sum of diameters over time, one line per patient, styled by cohort
+    (above ``limit`` patients, each cohort's median and interquartile range)."""
+    if len(lines) > limit:
+        return _spider_summary(lines, not_shown=not_shown, limit=limit)
     caption = ngettext(
         "Percent change from baseline in the sum of target-lesion diameters at each tumour "
         "assessment, over weeks since C1D1: one line per patient (%(count)s patient), colour "
@@ -677,6 +698,87 @@ def spider_chart(lines: Sequence[SpiderLine], *, not_shown: int = 0) -> Figure:
     return figure("spider", title, caption, chart)
 
 
+def _spider_summary(lines: Sequence[SpiderLine], *, not_shown: int, limit: int) -> Figure:
+    """Per cohort and 2-week interval since C1D1: the median % change of the assessments in
+    it (line) and their interquartile range (band), with the number of assessments."""
+    groups: dict[tuple[str, int], list[float]] = {}
+    for line in lines:
+        for p in line.points[1:]:
+            interval = round(p.day / WEEK / SPIDER_BIN_WEEKS) * SPIDER_BIN_WEEKS
+            groups.setdefault((line.cohort, interval), []).append(float(p.pct_change))
+    codes = [c.code for c in protocol.COHORTS if any(line.cohort == c.code for line in lines)]
+    codes += sorted({line.cohort for line in lines} - set(codes))
+    rows = [
+        {"cohort": cohort_label(c), "week": 0, "pct": 0.0, "q1": 0.0, "q3": 0.0, "tip": ""}
+        for c in codes
+    ]
+    for (code, week), values in sorted(groups.items()):
+        values.sort()
+        median, q1, q3 = (quantile(values, q) for q in (0.5, 0.25, 0.75))
+        tip = ngettext(
+            "%(cohort)s, week %(week)s: median %(median)s (interquartile range %(q1)s to "
+            "%(q3)s), %(count)s assessment",
+            "%(cohort)s, week %(week)s: median %(median)s (interquartile range %(q1)s to "
+            "%(q3)s), %(count)s assessments",
+            len(values),
+        ) % {
+            "cohort": cohort_label(code),
+            "week": week,
+            "median": fmt_pct(median, signed=True),
+            "q1": fmt_pct(q1, signed=True),
+            "q3": fmt_pct(q3, signed=True),
+            "count": len(values),
+        }
+        row = {"cohort": cohort_label(code), "week": week, "pct": median, "q1": q1, "q3": q3}
+        rows.append(row | {"tip": tip})
+    caption = _(
+        "Percent change from baseline in the sum of target-lesion diameters at the tumour "
+        "assessments, over weeks since C1D1. With %(count)s patients, more than %(limit)s, the "
+        "figure shows for each cohort the median change of the assessments in each %(bin)s-week "
+        "interval (line) and their interquartile range (band) instead of one line per patient; "
+        "every patient's values are in the data (CSV). %(thresholds)s"
+    ) % {
+        "count": len(lines),
+        "limit": limit,
+        "bin": SPIDER_BIN_WEEKS,
+        "thresholds": _thresholds_text(),
+    } + _not_shown_text(not_shown)
+    title = _("Spider plot: change in tumour size over time")
+    x_ticks = week_ticks(max(r["week"] for r in rows) or 1)
+    x = alt.X(
+        "week:Q",
+        title=_("Weeks since C1D1"),
+        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
+        axis=alt.Axis(values=x_ticks, format="d"),
+    )
+    ticks = _pct_change_ticks([v for r in rows for v in (r["q1"], r["q3"])])
+    y_title = _("Change in sum of diameters (%)")
+    y_scale = alt.Scale(domain=[ticks[0], ticks[-1]], nice=False)
+    y_axis = alt.Axis(values=ticks, format="d")
+    y = alt.Y("pct:Q", title=y_title, scale=y_scale, axis=y_axis)
+    cohorts = _cohort_encodings(codes)
+    band = (
+        alt.Chart(dataset(rows))
+        .mark_area(opacity=0.15)
+        .encode(
+            x=x,
+            y=alt.Y("q1:Q", title=y_title, scale=y_scale, axis=y_axis),
+            y2=alt.Y2("q3:Q"),
+            color=cohorts["color"],
+        )
+    )
+    tip = alt.Tooltip("tip:N", title=_("Assessments"))
+    medians = (
+        alt.Chart(dataset(rows))
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=30))
+        .encode(x=x, y=y, tooltip=tip, **cohorts)
+    )
+    chart = alt.layer(_zero_line(), _recist_references(), band, medians).properties(
+        width=WIDTH, height=280
+    )
+    return figure("spider", title, caption, chart)
+
+
 def spider_table(lines: Sequence[SpiderLine]) -> tuple[list[str], list[list]]:
     header = [
         "subject_id",
@@ -719,8 +821,13 @@ def _waterfall_order(bars: Sequence[WaterfallBar]) -> list[WaterfallBar]:
     return sorted(bars, key=lambda b: (-b.best_pct_change, b.patient))
 
 
-def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figure:
-    """Best % change per patient, sorted from the largest increase to the largest decrease."""
+def waterfall_chart(
+    bars: Sequence[WaterfallBar], *, not_shown: int = 0, limit: int = PATIENT_MARKS_UP_TO
+) -> Figure:
+    """Best % change per patient, sorted from the largest increase to the largest decrease
+    (above ``limit`` patients, one sorted curve per cohort)."""
+    if len(bars) > limit:
+        return _waterfall_summary(bars, not_shown=not_shown, limit=limit)
     caption = ngettext(
         "Best percent change from baseline in the sum of target-lesion diameters, one bar per "
         "patient (%(count)s patient), sorted from the largest increase to the largest "
@@ -790,6 +897,71 @@ def waterfall_chart(bars: Sequence[WaterfallBar], *, not_shown: int = 0) -> Figu
     return figure("waterfall", title, caption, chart)
 
 
+def _response_counts(responses: Sequence[str]) -> str:
+    counts: dict[str, int] = {}
+    for response in responses:
+        key = response or str(NOT_ASSESSED)
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{key} {n}" for key, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _waterfall_summary(bars: Sequence[WaterfallBar], *, not_shown: int, limit: int) -> Figure:
+    """Each cohort's best % changes sorted from the largest increase to the largest decrease,
+    drawn as one curve over the patients' rank (percent of the cohort): the outline of the
+    cohort's waterfall, at 101 points."""
+    by_cohort: dict[str, list[float]] = {}
+    for b in bars:
+        by_cohort.setdefault(b.cohort, []).append(float(b.best_pct_change))
+    codes = [c.code for c in protocol.COHORTS if c.code in by_cohort]
+    codes += sorted(set(by_cohort) - set(codes))
+    rows = []
+    for code in codes:
+        ordered = sorted(by_cohort[code], reverse=True)
+        for rank in range(101):
+            value = quantile(ordered, rank / 100)
+            tip = _(
+                "%(cohort)s (%(count)s patients): at %(rank)s %% of the cohort, best change "
+                "%(change)s"
+            ) % {
+                "cohort": cohort_label(code),
+                "count": len(ordered),
+                "rank": rank,
+                "change": fmt_pct(value, signed=True),
+            }
+            rows.append({"cohort": cohort_label(code), "rank": rank, "pct": value, "tip": tip})
+    caption = _(
+        "Best percent change from baseline in the sum of target-lesion diameters. With %(count)s "
+        "patients, more than %(limit)s, the figure draws each cohort's patients, sorted from the "
+        "largest increase to the largest decrease, as one curve over their rank (percent of the "
+        "cohort) instead of one bar per patient; every patient's value is in the data (CSV). "
+        "Best overall responses: %(responses)s. %(thresholds)s"
+    ) % {
+        "count": len(bars),
+        "limit": limit,
+        "responses": _response_counts([b.best_response for b in bars]),
+        "thresholds": _thresholds_text(),
+    } + _not_shown_text(not_shown)
+    title = _("Waterfall plot: best change in tumour size")
+    x = alt.X(
+        "rank:Q",
+        title=_("Patients, sorted by best change (percent of the cohort)"),
+        scale=alt.Scale(domain=[0, 100], nice=False),
+        axis=alt.Axis(values=[0, 25, 50, 75, 100], format="d"),
+    )
+    y = _pct_axis([r["pct"] for r in rows], _("Best change in sum of diameters (%)"))
+    curves = (
+        alt.Chart(dataset(rows))
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=x, y=y, tooltip=alt.Tooltip("tip:N", title=_("Patients")), **_cohort_encodings(codes)
+        )
+    )
+    chart = alt.layer(_zero_line(), _recist_references(), curves).properties(
+        width=WIDTH, height=270
+    )
+    return figure("waterfall", title, caption, chart)
+
+
 def waterfall_table(bars: Sequence[WaterfallBar]) -> tuple[list[str], list[list]]:
     header = [
         "rank",
@@ -836,8 +1008,11 @@ MARKER_LABELS = {
 }
 
 
-def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
-    """Time on treatment per patient (bars by cohort) with response and progression markers."""
+def swimmer_chart(lanes: Sequence[SwimmerLane], *, limit: int = PATIENT_MARKS_UP_TO) -> Figure:
+    """Time on treatment per patient (bars by cohort) with response and progression markers
+    (above ``limit`` patients, the share of each cohort treated for at least each week)."""
+    if len(lanes) > limit:
+        return _swimmer_summary(lanes, limit=limit)
     ongoing = sum(1 for s in lanes if s.ongoing)
     caption = ngettext(
         "Time on treatment for each patient (%(count)s patient, %(ongoing)s still on "
@@ -958,6 +1133,73 @@ def swimmer_chart(lanes: Sequence[SwimmerLane]) -> Figure:
         alt.layer(*layers)
         .resolve_scale(color="independent")
         .properties(width=WIDTH - 80, height=18 * len(ordered))
+    )
+    return figure("swimmer", title, caption, chart)
+
+
+def _swimmer_summary(lanes: Sequence[SwimmerLane], *, limit: int) -> Figure:
+    """Per cohort, the percentage of its patients whose time on treatment so far is at least
+    each number of weeks (a step line from 100 % at week 0)."""
+    by_cohort: dict[str, list[int]] = {}
+    for lane in lanes:
+        by_cohort.setdefault(lane.cohort, []).append(max(lane.treatment_days, 0))
+    codes = [c.code for c in protocol.COHORTS if c.code in by_cohort]
+    codes += sorted(set(by_cohort) - set(codes))
+    last_week = math.ceil(max(max(days) for days in by_cohort.values()) / WEEK)
+    rows = []
+    for code in codes:
+        days = sorted(by_cohort[code])
+        remaining, i = len(days), 0
+        for week in range(last_week + 1):
+            while i < len(days) and days[i] < week * WEEK:
+                i, remaining = i + 1, remaining - 1
+            share = remaining / len(days) * 100
+            tip = _(
+                "%(cohort)s: %(share)s of %(count)s patients treated for %(week)s weeks or more"
+            ) % {
+                "cohort": cohort_label(code),
+                "share": fmt_pct(share),
+                "count": len(days),
+                "week": week,
+            }
+            rows.append({"cohort": cohort_label(code), "week": week, "share": share, "tip": tip})
+    caption = _(
+        "Time on treatment, from C1D1 to the last dose given or the recorded end of treatment. "
+        "With %(count)s patients, more than %(limit)s, the figure shows for each cohort the "
+        "percentage of its patients treated for at least each number of weeks instead of one bar "
+        "per patient (patients still on treatment count up to their last dose so far: this is "
+        "not a survival estimate); every patient is in the data (CSV). %(ongoing)s still on "
+        "treatment; %(responses)s with a first objective response; %(progressions)s with a "
+        "progression."
+    ) % {
+        "count": len(lanes),
+        "limit": limit,
+        "ongoing": sum(1 for s in lanes if s.ongoing),
+        "responses": sum(1 for s in lanes if s.response_day is not None),
+        "progressions": sum(1 for s in lanes if s.progression_day is not None),
+    }
+    title = _("Swimmer plot: time on treatment")
+    x_ticks = week_ticks(last_week + 1)
+    chart = (
+        alt.Chart(dataset(rows))
+        .mark_line(interpolate="step-after", strokeWidth=2.5)
+        .encode(
+            x=alt.X(
+                "week:Q",
+                title=_("Weeks since C1D1"),
+                scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
+                axis=alt.Axis(values=x_ticks, format="d"),
+            ),
+            y=alt.Y(
+                "share:Q",
+                title=_("Patients treated this long or longer (%)"),
+                scale=alt.Scale(domain=[0, 100], nice=False),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100], format="d"),
+            ),
+            tooltip=alt.Tooltip("tip:N", title=_("Patients")),
+            **_cohort_encodings(codes),
+        )
+        .properties(width=WIDTH, height=260)
     )
     return figure("swimmer", title, caption, chart)
 

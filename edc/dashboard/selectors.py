@@ -187,6 +187,11 @@ def waterfall_bars(lines: list[SpiderLine], endpoints: TrialEndpoints) -> list[W
     ]
 
 
+def _choice_words(model, field: str) -> dict:
+    """A field's stored choices and their words in the active language."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
 def swimmer_lanes(*, user, endpoints: TrialEndpoints) -> list[SwimmerLane]:
     """Time on treatment per patient with response/progression days (one query).
 
@@ -212,6 +217,10 @@ def swimmer_lanes(*, user, endpoints: TrialEndpoints) -> list[SwimmerLane]:
         )
         .values_list("pk", "last", "remaining")
     }
+    # Each reason's words once, not per patient (a model's get_FOO_display() hashes every
+    # lazily translated choice on each call: seconds at 10,000 patients).
+    eot_reasons = _choice_words(Patient, "end_of_treatment_reason")
+    eos_reasons = _choice_words(Patient, "end_of_study_reason")
     lanes = []
     for course in endpoints.courses:
         patient = course.patient
@@ -239,8 +248,10 @@ def swimmer_lanes(*, user, endpoints: TrialEndpoints) -> list[SwimmerLane]:
                 response_day=response_day,
                 progression_day=_day(c1d1, progression) if progression else None,
                 end_reason=(
-                    patient.get_end_of_treatment_reason_display()
-                    or patient.get_end_of_study_reason_display()
+                    eot_reasons.get(
+                        patient.end_of_treatment_reason, patient.end_of_treatment_reason
+                    )
+                    or eos_reasons.get(patient.end_of_study_reason, patient.end_of_study_reason)
                 ),
             )
         )

@@ -205,6 +205,90 @@ def test_enrolment_is_a_cumulative_step_line_per_site_or_cohort():
         charts.enrolment_chart(points, by="country")
 
 
+def test_enrolment_draws_one_point_per_day_with_that_days_count():
+    points = [
+        charts.EnrolmentPoint(f"FR01-00{n}", dt.date(2025, 4, 1), "FR01", "A") for n in range(3)
+    ] + [charts.EnrolmentPoint("FR01-009", dt.date(2025, 4, 2), "FR01", "A")]
+    [(rows, _, _)] = of_type(charts.enrolment_chart(points, by="site"), "line")
+    assert [(r["date"][:10], r["patients"]) for r in rows] == [
+        ("2025-04-01", 0),
+        ("2025-04-01", 3),
+        ("2025-04-02", 4),
+        ("2025-04-09", 4),  # the line runs on a week past the last enrolment
+    ]
+
+
+# Above ``limit`` patients, the tumour figures draw summaries per cohort, not a mark each.
+MANY = [
+    spider_line(f"P{n:03}", "AB"[n % 2], [(56, str(-n)), (112 + n % 3, str(-2 * n))])
+    for n in range(1, 11)
+]
+
+
+def test_a_large_spider_plot_draws_each_cohorts_median_and_interquartile_range():
+    small = charts.spider_chart(MANY, limit=10)
+    assert [enc["detail"]["field"] for rows, enc, _ in of_type(small, "line")] == ["patient"]
+    figure = charts.spider_chart(MANY, not_shown=1, limit=9)
+    assert_valid(figure)
+    [(rows, encoding, _)] = of_type(figure, "line")
+    assert "detail" not in encoding and encoding["color"]["field"] == "cohort"
+    a = protocol.cohort("A").label
+    # Cohort A: patients 2, 4, 6, 8, 10 (odd n are cohort B); week 8: -2, -4, -6, -8, -10.
+    week8 = next(r for r in rows if r["cohort"] == a and r["week"] == 8)
+    assert (week8["pct"], week8["q1"], week8["q3"]) == (-6.0, -8.0, -4.0)
+    assert (
+        week8["tip"]
+        == f"{a}, week 8: median \u22126 % (interquartile range \u22128 % to \u22124 %), "
+        "5 assessments"
+    )
+    # Days 112-114 all fall in the 2-week interval of week 16.
+    assert [r["week"] for r in rows if r["cohort"] == a] == [0, 8, 16]
+    [(band, band_encoding, _)] = of_type(figure, "area")
+    assert (band_encoding["y"]["field"], band_encoding["y2"]["field"]) == ("q1", "q3")
+    assert "With 10 patients, more than 9, the figure shows" in figure.caption
+    assert "every patient's values are in the data (CSV)" in figure.caption
+    assert "1 patient without a measured follow-up is not shown" in figure.caption
+    header, table = charts.spider_table(MANY)
+    assert len(table) == 10 * 3  # the CSV keeps every assessment
+
+
+def test_a_large_waterfall_draws_each_cohort_as_one_sorted_curve_with_response_counts():
+    bars = [
+        charts.WaterfallBar(f"P{n}", "A", D(str(40 - 10 * n)), "PR" if n > 6 else "SD")
+        for n in range(9)
+    ]
+    figure = charts.waterfall_chart(bars, limit=8)
+    assert_valid(figure)
+    assert not of_type(figure, "bar")
+    [(rows, encoding, _)] = of_type(figure, "line")
+    assert encoding["x"]["field"] == "rank" and len(rows) == 101
+    # From the largest increase (+40 %) to the largest decrease (-40 %), linearly between.
+    assert (rows[0]["pct"], rows[50]["pct"], rows[100]["pct"]) == (40.0, 0.0, -40.0)
+    assert "Best overall responses: SD 7, PR 2." in figure.caption
+    assert len(charts.waterfall_table(bars)[1]) == 9
+
+
+def test_a_large_swimmer_plot_shows_the_share_of_each_cohort_treated_at_least_so_long():
+    lanes = [
+        charts.SwimmerLane(f"P{n}", "A", 7 * n, n == 4, "PR", response_day=14) for n in range(1, 5)
+    ]
+    figure = charts.swimmer_chart(lanes, limit=3)
+    assert_valid(figure)
+    [(rows, encoding, mark)] = of_type(figure, "line")
+    assert mark["interpolate"] == "step-after" and encoding["y"]["field"] == "share"
+    assert [(r["week"], r["share"]) for r in rows] == [
+        (0, 100.0),
+        (1, 100.0),
+        (2, 75.0),
+        (3, 50.0),
+        (4, 25.0),
+    ]
+    assert "1 still on treatment; 4 with a first objective response; 0 with a progression" in (
+        figure.caption
+    )
+    assert "not a survival estimate" in figure.caption
+
+
 def test_endpoint_figure_shows_each_group_with_its_interval():
     estimate = charts.EndpointEstimate("Objective response rate", 15, 30, 0.5, 0.313, 0.687)
     groups = [charts.EndpointGroup("overall", "All cohorts", (estimate,))]
