@@ -335,7 +335,12 @@ class AdverseEvent(AuditedModel):
                 name="ae_report_not_before_awareness",
             ),
         ]
-        indexes = [models.Index(fields=["serious", "reported_late"], name="ae_sae_late_idx")]
+        # The AE list, newest first, one page at a time: read in index order, not sorted
+        # from every AE of the user's sites (issue 24).
+        indexes = [
+            models.Index(fields=["serious", "reported_late"], name="ae_sae_late_idx"),
+            models.Index(fields=["start_date", "id"], name="ae_start_date_idx"),
+        ]
 
     def __str__(self) -> str:
         term = f"{self.term}: {self.term_specify}" if self.term_specify else self.term

@@ -46,7 +46,7 @@ from labs.immune import ChangeFromBaseline
 from labs.selectors import immune_change_by_cohort
 from patients import calendar
 from patients.constants import PatientStatus
-from patients.models import CalendarEvent, Cohort, Patient
+from patients.models import OPEN_CONDITION, CalendarEvent, Cohort, Patient
 from patients.schedule import EventStatus
 from patients.selectors import calendar_visible_to, event_status_of, patients_visible_to
 
@@ -279,7 +279,7 @@ def trial_counts(*, user) -> dict[str, int]:
 
 
 # Calendar events still expected: no data, not documented as not done, not cancelled.
-OPEN_EVENT = Q(actual_date__isnull=True, not_done_reason="", cancelled_reason="")
+OPEN_EVENT = OPEN_CONDITION
 
 
 @dataclass(frozen=True)
