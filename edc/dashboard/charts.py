@@ -629,10 +629,11 @@ class SpiderLine:
 
 
 def spider_chart(
-    lines: Sequence[SpiderLine], *, not_shown: int = 0, limit: int = PATIENT_MARKS_UP_TO
+    lines: Sequence[SpiderLine], *, not_shown: int = 0, limit: int | None = None
 ) -> Figure:
     """% change of the sum of diameters over time, one line per patient, styled by cohort
     (above ``limit`` patients, each cohort's median and interquartile range)."""
+    limit = PATIENT_MARKS_UP_TO if limit is None else limit
     if len(lines) > limit:
         return _spider_summary(lines, not_shown=not_shown, limit=limit)
     caption = ngettext(
@@ -822,10 +823,11 @@ def _waterfall_order(bars: Sequence[WaterfallBar]) -> list[WaterfallBar]:
 
 
 def waterfall_chart(
-    bars: Sequence[WaterfallBar], *, not_shown: int = 0, limit: int = PATIENT_MARKS_UP_TO
+    bars: Sequence[WaterfallBar], *, not_shown: int = 0, limit: int | None = None
 ) -> Figure:
     """Best % change per patient, sorted from the largest increase to the largest decrease
     (above ``limit`` patients, one sorted curve per cohort)."""
+    limit = PATIENT_MARKS_UP_TO if limit is None else limit
     if len(bars) > limit:
         return _waterfall_summary(bars, not_shown=not_shown, limit=limit)
     caption = ngettext(
@@ -1008,9 +1010,10 @@ MARKER_LABELS = {
 }
 
 
-def swimmer_chart(lanes: Sequence[SwimmerLane], *, limit: int = PATIENT_MARKS_UP_TO) -> Figure:
+def swimmer_chart(lanes: Sequence[SwimmerLane], *, limit: int | None = None) -> Figure:
     """Time on treatment per patient (bars by cohort) with response and progression markers
     (above ``limit`` patients, the share of each cohort treated for at least each week)."""
+    limit = PATIENT_MARKS_UP_TO if limit is None else limit
     if len(lanes) > limit:
         return _swimmer_summary(lanes, limit=limit)
     ongoing = sum(1 for s in lanes if s.ongoing)

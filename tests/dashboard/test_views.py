@@ -153,6 +153,27 @@ def test_spider_and_waterfall_downloads_hold_one_patient_each(statistician, web,
     assert rows[1:] == [f"1,{lyon.subject_id},A,-10.0,SD", f"2,{paris.subject_id},A,-50.0,PR"]
 
 
+def test_above_the_limit_the_page_draws_cohort_summaries_and_the_csv_keeps_every_patient(
+    statistician, web, two_sites, monkeypatch
+):
+    """A large trial's page carries a few points per cohort, not a mark per patient."""
+    from edc.dashboard import charts
+
+    paris, lyon = two_sites
+    monkeypatch.setattr(charts, "PATIENT_MARKS_UP_TO", 1)
+    cache.clear()
+    client = web(statistician)
+    html = client.get(reverse("dashboard:index")).content.decode()
+    spider = spec(html, "spider")
+    assert not any("patient" in r for r in drawn_rows(spider, "line"))
+    assert "With 2 patients, more than 1, the figure shows for each cohort" in html
+    assert not drawn_rows(spec(html, "waterfall"), "bar")
+    assert {r["rank"] for r in drawn_rows(spec(html, "waterfall"), "line")} == set(range(101))
+    assert "patient" not in json.dumps(drawn_rows(spec(html, "swimmer"), "line"))
+    rows = client.get(reverse("dashboard:csv", args=["waterfall"])).content.decode().splitlines()
+    assert rows[1:] == [f"1,{lyon.subject_id},A,-10.0,SD", f"2,{paris.subject_id},A,-50.0,PR"]
+
+
 def test_an_unknown_plot_is_not_found(statistician, web):
     client = web(statistician)
     assert client.get("/dashboard/nothing.svg").status_code == 404
