@@ -274,6 +274,11 @@ ENDPOINT_PATIENT_FIELDS = (
 )
 
 
+# Every model ``trial_endpoints`` reads (besides reference rows such as cohorts): a save of
+# any gives a new ``edc.caching.data_stamp``, so a cached result is never stale.
+ENDPOINT_READS = (Patient, TumourAssessment, TargetLesion, NonTargetLesion, LesionMeasurement)
+
+
 def trial_endpoints(user) -> TrialEndpoints:
     """ORR, clinical benefit and progressors at 6 months, per cohort and overall.
 

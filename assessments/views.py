@@ -11,16 +11,10 @@ from edc.access import roles
 from edc.access.roles import can_enter_data
 from edc.caching import cached, data_stamp, reader_scope
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, requires, run_service
-from patients.models import Patient
 from patients.selectors import patient_get_for_user
 
 from . import ctcae, forms, selectors, services
 from .constants import AssessmentKind
-from .models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
-
-# What the endpoints read (besides reference rows such as cohorts): a save of any gives a new
-# stamp, so the cached page is never stale.
-ENDPOINT_READS = (Patient, TumourAssessment, TargetLesion, NonTargetLesion, LesionMeasurement)
 
 
 class PatientAssessmentsView(TrialRoleRequiredMixin, TemplateView):
@@ -498,7 +492,7 @@ class EndpointsView(TrialRoleRequiredMixin, TemplateView):
 
         # Every patient's RECIST course takes seconds at thousands of patients: the page is
         # rendered once per change of the data it reads, for each kind of reader (edc.caching).
-        stamp = data_stamp(*ENDPOINT_READS)
+        stamp = data_stamp(*selectors.ENDPOINT_READS)
         return super().get_context_data(
             body=cached("endpoints-page", reader_scope(user), stamp, body), **kwargs
         )

@@ -244,7 +244,8 @@ def immune_change_by_cohort(*, user) -> list[immune.ChangeFromBaseline]:
     """Change from baseline of every immune analyte, per cohort and draw (one query).
 
     Each follow-up draw's value is paired with the same patient's baseline value of that
-    analyte (the latest baseline collected, should there be two) and summed per cohort, draw
+    analyte (a join: one baseline draw per patient, one value per analyte in a draw) and
+    summed per cohort, draw
     and analyte in the database: at 10,000 patients the values are ~400,000 rows, the sums a
     few dozen. ``immune.change_from_baseline`` turns the sums into the means shown.
     """
@@ -253,8 +254,8 @@ def immune_change_by_cohort(*, user) -> list[immune.ChangeFromBaseline]:
     has_pct = Q(baseline__standard_value__gt=0)
     rows = (
         scope_to_user_sites(LabResult.objects.all(), user, site_lookup="patient__site")
-        # The patient's baseline value of the same analyte: one baseline draw per patient
-        # (ImmuneDraw's unique patient and draw), one value per analyte in a draw.
+        # The patient's baseline value of the same analyte (ImmuneDraw is unique per patient
+        # and draw).
         .annotate(
             baseline_draw=FilteredRelation(
                 "patient__immune_draws",

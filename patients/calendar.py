@@ -16,7 +16,7 @@ from edc import protocol
 from edc.audit.services import audited_create, audited_update
 
 from . import schedule
-from .models import CalendarEvent, Patient
+from .models import OPEN_CONDITION, CalendarEvent, Patient
 
 SCHEDULE_FIELDS = ("planned_date", "earliest", "latest")
 
@@ -138,11 +138,7 @@ def calendar_cancel_remaining(
     """End of treatment: events without data planned after ``after`` become not applicable."""
     cancelled = 0
     events = CalendarEvent.objects.select_for_update().filter(
-        patient=patient,
-        planned_date__gt=after,
-        actual_date__isnull=True,
-        not_done_reason="",
-        cancelled_reason="",
+        OPEN_CONDITION, patient=patient, planned_date__gt=after
     )
     if kinds is not None:
         events = events.filter(kind__in=kinds)

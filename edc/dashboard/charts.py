@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -134,11 +134,27 @@ def week_ticks(max_weeks: float) -> list[float]:
     return [float(w) for w in range(0, end + 1, step)]
 
 
+def cohort_order(codes: Iterable[str]) -> list[str]:
+    """The cohorts among ``codes``, in protocol order, then any the protocol does not name."""
+    present = set(codes)
+    ordered = [c.code for c in protocol.COHORTS if c.code in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def _weeks_axis(field: str, x_ticks: Sequence[float]) -> alt.X:
+    """Weeks since C1D1 on the tumour-assessment grid (``week_ticks``)."""
+    return alt.X(
+        f"{field}:Q",
+        title=_("Weeks since C1D1"),
+        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
+        axis=alt.Axis(values=x_ticks, format="d"),
+    )
+
+
 def _cohort_encodings(codes: Sequence[str], *, dashes: bool = True) -> dict:
     """Colour (and dash pattern) by cohort label, in protocol order, with one legend."""
     styles = cohort_styles()
-    present = [c for c in [c.code for c in protocol.COHORTS] if c in codes]
-    present += sorted({c for c in codes if c not in styles})
+    present = cohort_order(codes)
     for code in present:
         styles.setdefault(code, SeriesStyle(INK, ()))
     labels = [cohort_label(c) for c in present]
@@ -154,10 +170,10 @@ def _cohort_encodings(codes: Sequence[str], *, dashes: bool = True) -> dict:
     return encodings
 
 
-def _pct_axis(values: Sequence[float], title: str) -> alt.Y:
+def _pct_axis(values: Sequence[float], title: str, field: str = "pct") -> alt.Y:
     ticks = _pct_change_ticks(values)
     return alt.Y(
-        "pct:Q",
+        f"{field}:Q",
         title=title,
         scale=alt.Scale(domain=[ticks[0], ticks[-1]], nice=False),
         axis=alt.Axis(values=ticks, format="d"),
@@ -231,14 +247,7 @@ def enrolment_chart(points: Sequence[EnrolmentPoint], *, by: str) -> Figure:
     groups: dict[str, list[dt.date]] = {}
     for p in sorted(points, key=lambda p: (p.enrolled_on, p.subject_id)):
         groups.setdefault(getattr(p, by), []).append(p.enrolled_on)
-    keys = (
-        sorted(groups)
-        if by == "site"
-        else [
-            *[c.code for c in protocol.COHORTS if c.code in groups],
-            *sorted(k for k in groups if k not in protocol.COHORTS_BY_CODE),
-        ]
-    )
+    keys = sorted(groups) if by == "site" else cohort_order(groups)
     labels = {k: cohort_label(k) if by == "cohort" else k for k in keys}
     styles = cohort_styles() if by == "cohort" else series_styles(keys)
     for key in keys:  # a cohort missing from the protocol still gets a style
@@ -674,12 +683,7 @@ def spider_chart(
                 }
             )
     x_ticks = week_ticks(max(r["week"] for r in rows))
-    x = alt.X(
-        "week:Q",
-        title=_("Weeks since C1D1"),
-        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
-        axis=alt.Axis(values=x_ticks, format="d"),
-    )
+    x = _weeks_axis("week", x_ticks)
     y = _pct_axis([r["pct"] for r in rows], _("Change in sum of diameters (%)"))
     cohorts = _cohort_encodings([line.cohort for line in lines])
     tip = alt.Tooltip("assessment:N", title=_("Assessment"))
@@ -707,8 +711,7 @@ def _spider_summary(lines: Sequence[SpiderLine], *, not_shown: int, limit: int) 
         for p in line.points[1:]:
             interval = round(p.day / WEEK / SPIDER_BIN_WEEKS) * SPIDER_BIN_WEEKS
             groups.setdefault((line.cohort, interval), []).append(float(p.pct_change))
-    codes = [c.code for c in protocol.COHORTS if any(line.cohort == c.code for line in lines)]
-    codes += sorted({line.cohort for line in lines} - set(codes))
+    codes = cohort_order(line.cohort for line in lines)
     rows = [
         {"cohort": cohort_label(c), "week": 0, "pct": 0.0, "q1": 0.0, "q3": 0.0, "tip": ""}
         for c in codes
@@ -746,24 +749,17 @@ def _spider_summary(lines: Sequence[SpiderLine], *, not_shown: int, limit: int) 
     } + _not_shown_text(not_shown)
     title = _("Spider plot: change in tumour size over time")
     x_ticks = week_ticks(max(r["week"] for r in rows) or 1)
-    x = alt.X(
-        "week:Q",
-        title=_("Weeks since C1D1"),
-        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
-        axis=alt.Axis(values=x_ticks, format="d"),
-    )
-    ticks = _pct_change_ticks([v for r in rows for v in (r["q1"], r["q3"])])
+    x = _weeks_axis("week", x_ticks)
+    spread = [v for r in rows for v in (r["q1"], r["q3"])]
     y_title = _("Change in sum of diameters (%)")
-    y_scale = alt.Scale(domain=[ticks[0], ticks[-1]], nice=False)
-    y_axis = alt.Axis(values=ticks, format="d")
-    y = alt.Y("pct:Q", title=y_title, scale=y_scale, axis=y_axis)
+    y = _pct_axis(spread, y_title)
     cohorts = _cohort_encodings(codes)
     band = (
         alt.Chart(dataset(rows))
         .mark_area(opacity=0.15)
         .encode(
             x=x,
-            y=alt.Y("q1:Q", title=y_title, scale=y_scale, axis=y_axis),
+            y=_pct_axis(spread, y_title, field="q1"),
             y2=alt.Y2("q3:Q"),
             color=cohorts["color"],
         )
@@ -914,8 +910,7 @@ def _waterfall_summary(bars: Sequence[WaterfallBar], *, not_shown: int, limit: i
     by_cohort: dict[str, list[float]] = {}
     for b in bars:
         by_cohort.setdefault(b.cohort, []).append(float(b.best_pct_change))
-    codes = [c.code for c in protocol.COHORTS if c.code in by_cohort]
-    codes += sorted(set(by_cohort) - set(codes))
+    codes = cohort_order(by_cohort)
     rows = []
     for code in codes:
         ordered = sorted(by_cohort[code], reverse=True)
@@ -1089,12 +1084,7 @@ def swimmer_chart(lanes: Sequence[SwimmerLane], *, limit: int | None = None) -> 
         if d is not None
     ]
     x_ticks = week_ticks(max(days) / WEEK + 1)
-    x = alt.X(
-        "start:Q",
-        title=_("Weeks since C1D1"),
-        scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
-        axis=alt.Axis(values=x_ticks, format="d"),
-    )
+    x = _weeks_axis("start", x_ticks)
     y = alt.Y(
         "patient:N", sort=[s.patient for s in ordered], title=None, axis=alt.Axis(labelFontSize=10)
     )
@@ -1146,8 +1136,7 @@ def _swimmer_summary(lanes: Sequence[SwimmerLane], *, limit: int) -> Figure:
     by_cohort: dict[str, list[int]] = {}
     for lane in lanes:
         by_cohort.setdefault(lane.cohort, []).append(max(lane.treatment_days, 0))
-    codes = [c.code for c in protocol.COHORTS if c.code in by_cohort]
-    codes += sorted(set(by_cohort) - set(codes))
+    codes = cohort_order(by_cohort)
     last_week = math.ceil(max(max(days) for days in by_cohort.values()) / WEEK)
     rows = []
     for code in codes:
@@ -1187,12 +1176,7 @@ def _swimmer_summary(lanes: Sequence[SwimmerLane], *, limit: int) -> Figure:
         alt.Chart(dataset(rows))
         .mark_line(interpolate="step-after", strokeWidth=2.5)
         .encode(
-            x=alt.X(
-                "week:Q",
-                title=_("Weeks since C1D1"),
-                scale=alt.Scale(domain=[0, x_ticks[-1]], nice=False),
-                axis=alt.Axis(values=x_ticks, format="d"),
-            ),
+            x=_weeks_axis("week", x_ticks),
             y=alt.Y(
                 "share:Q",
                 title=_("Patients treated this long or longer (%)"),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from assessments.models import LesionMeasurement, NonTargetLesion, TargetLesion, TumourAssessment
+from assessments.selectors import ENDPOINT_READS
 from edc import protocol
 from edc.caching import cached, data_stamp, reader_scope
 from labs.models import ImmuneDraw, LabResult
-from patients.models import CalendarEvent, Patient
+from patients.models import CalendarEvent
 
 from . import charts, selectors
 
@@ -30,16 +30,7 @@ PLOTS: tuple[str, ...] = (
 
 
 # Every model the figures read: a save of any of them gives a new stamp (edc.caching).
-READS = (
-    Patient,
-    CalendarEvent,
-    TumourAssessment,
-    TargetLesion,
-    NonTargetLesion,
-    LesionMeasurement,
-    ImmuneDraw,
-    LabResult,
-)
+READS = (*ENDPOINT_READS, CalendarEvent, ImmuneDraw, LabResult)
 
 
 class UnknownPlot(LookupError):

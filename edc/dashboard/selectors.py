@@ -278,10 +278,6 @@ def trial_counts(*, user) -> dict[str, int]:
     )
 
 
-# Calendar events still expected: no data, not documented as not done, not cancelled.
-OPEN_EVENT = OPEN_CONDITION
-
-
 @dataclass(frozen=True)
 class NextEvent:
     patient: Patient
@@ -320,7 +316,7 @@ def patients_with_next_event(*, user, today: dt.date, limit: int | None = None) 
     without one last), then subject ID, by the database.
     """
     next_event = (
-        CalendarEvent.objects.filter(OPEN_EVENT, patient=OuterRef("pk"), latest__gte=today)
+        CalendarEvent.objects.filter(OPEN_CONDITION, patient=OuterRef("pk"), latest__gte=today)
         .annotate(
             upcoming=Case(When(earliest__gt=today, then=1), default=0, output_field=IntegerField())
         )
@@ -370,7 +366,9 @@ def visits_to_do(*, user, today: dt.date, limit: int = HOME_LIST_LIMIT) -> dict[
     Each list is in date order (planned date).
     """
     sunday = week_end(today)
-    events = calendar_visible_to(user).filter(OPEN_EVENT, patient__status=PatientStatus.ENROLLED)
+    events = calendar_visible_to(user).filter(
+        OPEN_CONDITION, patient__status=PatientStatus.ENROLLED
+    )
     filters = {
         "due_this_week": Q(planned_date__gte=today, planned_date__lte=sunday),
         "overdue": Q(planned_date__lt=today, latest__gte=today),

@@ -37,7 +37,7 @@ from edc.monitoring.models import DataQuery, SdvMark
 from edc.monitoring.records import casebook_models
 from labs.models import ImmuneDraw
 from patients.constants import PatientStatus
-from patients.models import CalendarEvent, Patient
+from patients.models import OPEN_CONDITION, CalendarEvent, Patient
 
 DAYS_PER_MONTH = 30.4375
 
@@ -442,14 +442,7 @@ def gather(*, as_of: dt.date | None = None, site_ids=None) -> Facts:
 
     # Missed visits.
     for pid, n in (
-        scoped(
-            CalendarEvent.objects.filter(
-                actual_date__isnull=True,
-                not_done_reason="",
-                cancelled_reason="",
-                latest__lt=as_of,
-            )
-        )
+        scoped(CalendarEvent.objects.filter(OPEN_CONDITION, latest__lt=as_of))
         .values("patient_id")
         .annotate(n=Count("id"))
         .values_list("patient_id", "n")
