@@ -15,7 +15,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from edc.audit.append_only import install_append_only_triggers
 from edc.audit.chain import CHAIN_TRIGGER, chain_head, verify_chain
@@ -321,3 +321,57 @@ def test_queryset_delete_of_audited_records_is_refused_but_audited_delete_works(
     audited_delete(consent, user=investigator, reason="Entered on the wrong patient")
     assert not Consent.objects.filter(patient=trial).exists()
     assert verify_chain().ok
+
+
+# --- A large transaction stays linear -----------------------------------------------------------
+def _lookup_plans(statement: str, params) -> list[str]:
+    """The plans of the chain's last-link lookup while ``statement`` runs (auto_explain, sent
+    to this client as notices)."""
+    notices: list[str] = []
+    raw = connection.connection
+
+    def keep(diagnostic) -> None:
+        notices.append(diagnostic.message_primary or "")
+
+    raw.add_notice_handler(keep)
+    try:
+        as_superuser(
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_nested_statements = on",
+            "SET client_min_messages = log",
+        )
+        sql(statement, params)
+    finally:
+        as_superuser("SET auto_explain.log_min_duration = -1", "RESET client_min_messages")
+        raw.remove_notice_handler(keep)
+    return [n for n in notices if "ORDER BY l.seq DESC LIMIT 1" in n]
+
+
+def test_the_last_link_lookup_follows_the_chain_as_it_grows_within_one_session(
+    require_postgres,
+):
+    """A backfill or a first sweep chains hundreds of thousands of rows at one COMMIT. The
+    lookup of a table's last link was planned once per session, while the chain was small, as
+    a scan of the whole chain, and kept: that COMMIT grew quadratically (20,000 rows: 49 s;
+    60,000: 463 s). Planned for each call, it reads the index however the chain grew."""
+    append = "SELECT edc_audit_chain_append(%s, %s, %s::jsonb)"
+    table = "edc_plan_probe"
+    with transaction.atomic():
+        sql(f"ANALYZE {AuditChainLink._meta.db_table}")  # the chain as it is: near empty
+        for pk in range(1, 11):  # past the five calls after which a plan may be kept
+            sql(append, [table, pk, '{"n": 1}'])
+        sql(
+            f"INSERT INTO {AuditChainLink._meta.db_table} (table_name, seq, row_pk, row_hash, "
+            "prev_hash, link_hash, content, created_at) SELECT %s, g, g, '\\x00', '\\x00', "
+            "'\\x00', '{}'::jsonb, now() FROM generate_series(11, 20010) g",
+            [table],
+        )
+        plans = _lookup_plans(append, [table, 20011, '{"n": 1}'])
+        assert sql(
+            f"SELECT max(seq) FROM {AuditChainLink._meta.db_table} WHERE table_name = %s",
+            [table],
+        ) == [(20011,)]
+        transaction.set_rollback(True)
+    assert plans, "auto_explain reported no plan of the lookup"
+    assert "Index Scan Backward" in plans[-1] and "Seq Scan" not in plans[-1], plans[-1]
