@@ -47,11 +47,14 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from assessments.constants import UNSCHEDULED_VISIT  # noqa: E402
+from edc.access.constants import Role  # noqa: E402
 from patients.models import Patient  # noqa: E402
 
 LOCUSTFILE = """
-import json, os, random
+import json, os, random, re
 from locust import HttpUser, constant, task
 
 PLAN = json.loads(os.environ["EDC_BENCH_PLAN"])
@@ -73,6 +76,33 @@ class Role(HttpUser):
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as r:
             if r.status_code != 200:
                 r.failure(f"HTTP {r.status_code}")
+
+
+WRITES = PLAN["writes"]
+if WRITES["writers"]:
+
+    class Writer(HttpUser):
+        # A coordinator entering unscheduled vital signs through the form, as a browser
+        # would: the form (its CSRF token), then the POST; saved = redirected.
+
+        fixed_count = WRITES["writers"]
+        wait_time = constant(WRITES["wait"])
+
+        def on_start(self):
+            self.client.cookies.set(PLAN["cookie"], WRITES["session"])
+
+        @task
+        def save_vital_signs(self):
+            url = random.choice(WRITES["urls"])
+            form = self.client.get(url, name="vital signs form")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+            data = dict(WRITES["data"], csrfmiddlewaretoken=token.group(1) if token else "")
+            with self.client.post(
+                url, data=data, name="vital signs save", catch_response=True,
+                allow_redirects=False,
+            ) as r:
+                if r.status_code != 302:
+                    r.failure(f"HTTP {r.status_code}: not saved")
 """
 
 
@@ -106,6 +136,30 @@ def sessions() -> list[dict]:
         ]
         plan.append({"role": str(role), "session": store.session_key, "pages": pages})
     return plan
+
+
+def writes(plan: list[dict], writers: int, wait: float) -> dict:
+    """What the writers send: the coordinator's session, the vital-signs form of 200 of
+    BN01's patients, and one unscheduled visit's values (valid for any of them, today)."""
+    coordinator = next(u for u in plan if u["role"] == str(Role.COORDINATOR))
+    patients = Patient.objects.filter(site__code="BN01").order_by("pk")[:200]
+    return {
+        "writers": writers,
+        "wait": wait,
+        "session": coordinator["session"],
+        "urls": [reverse("assessments:vitals_new", args=[p.pk]) for p in patients],
+        "data": {
+            "visit": UNSCHEDULED_VISIT,
+            "measured_on": timezone.localdate().isoformat(),
+            "weight_kg": "64.0",
+            "height_cm": "",
+            "systolic_bp": "120",
+            "diastolic_bp": "80",
+            "heart_rate": "70",
+            "temperature_c": "36.8",
+            "ecog": "1",
+        },
+    }
 
 
 def cpu_seconds(pid: int) -> float:
@@ -150,7 +204,12 @@ def run(args) -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        plan = {"cookie": settings.SESSION_COOKIE_NAME, "users": sessions()}
+        users = sessions()
+        plan = {
+            "cookie": settings.SESSION_COOKIE_NAME,
+            "users": users,
+            "writes": writes(users, args.writers, args.write_wait),
+        }
         with tempfile.TemporaryDirectory() as tmp:
             locustfile = Path(tmp, "locustfile.py")
             locustfile.write_text(LOCUSTFILE)
@@ -170,9 +229,9 @@ def run(args) -> None:
                     str(locustfile),
                     "--headless",
                     "--users",
-                    str(args.users),
+                    str(args.users + args.writers),
                     "--spawn-rate",
-                    str(args.users),
+                    str(args.users + args.writers),
                     "--run-time",
                     f"{args.seconds}s",
                     "--host",
@@ -200,6 +259,7 @@ def run(args) -> None:
         server.wait(timeout=30)
     print(
         f"--- {Patient.objects.count():,} patients, {args.users} clients, wait {args.wait} s, "
+        f"{args.writers} writers (a save every {args.write_wait} s each), "
         f"{args.seconds} s, {args.workers} gunicorn workers; load average "
         f"{load_before:.1f} → {os.getloadavg()[0]:.1f}"
     )
@@ -225,6 +285,14 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=1.0)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=0,
+        help="coordinators saving vital signs beside the readers (each write gives the "
+        "dashboard and endpoint results a new stamp)",
+    )
+    parser.add_argument("--write-wait", type=float, default=5.0)
     args = parser.parse_args()
     if args.seed:
         call_command("migrate", verbosity=0)

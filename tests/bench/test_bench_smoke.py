@@ -58,3 +58,15 @@ def test_the_deviation_benchmark_reads_rows_for_every_rule(trial):
 def test_the_http_benchmark_serves_pages_under_load(trial):
     out = run("http_load.py", "--users", "2", "--seconds", "3", "--workers", "1", database=trial)
     assert "| **all** |" in out and "server CPU per request" in out
+
+
+def test_the_http_benchmark_saves_forms_beside_the_readers(trial):
+    out = run(
+        "http_load.py",
+        *("--users", "2", "--seconds", "4", "--workers", "1"),
+        *("--writers", "1", "--write-wait", "0.5"),
+        database=trial,
+    )
+    saves = next(line for line in out.splitlines() if line.startswith("| vital signs save |"))
+    requests, errors = (int(cell) for cell in saves.split("|")[2:4])
+    assert requests >= 1 and errors == 0, saves
