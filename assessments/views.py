@@ -9,7 +9,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from edc import protocol
 from edc.access import roles
 from edc.access.roles import can_enter_data
-from edc.caching import cached, data_stamp, reader_scope
+from edc.caching import REFRESH_SECONDS, cached, data_stamp, reader_scope, reuse_for_patients
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, requires, run_service
 from patients.selectors import patient_get_for_user
 
@@ -486,13 +486,25 @@ class EndpointsView(TrialRoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
 
-        def body() -> str:
+        def body() -> dict:
             endpoints = selectors.trial_endpoints(user)
-            return render_to_string("assessments/_endpoints_body.html", {"endpoints": endpoints})
+            html = render_to_string("assessments/_endpoints_body.html", {"endpoints": endpoints})
+            return {"html": html, "patients": len(endpoints.courses)}
 
         # Every patient's RECIST course takes seconds at thousands of patients: the page is
-        # rendered once per change of the data it reads, for each kind of reader (edc.caching).
+        # rendered once per change of the data it reads, for each kind of reader, and above a
+        # few hundred patients at most once a minute, saying as of when (edc.caching).
         stamp = data_stamp(*selectors.ENDPOINT_READS)
+        page = cached(
+            "endpoints-page",
+            reader_scope(user),
+            stamp,
+            body,
+            reuse_for=lambda data: reuse_for_patients(data["patients"]),
+        )
         return super().get_context_data(
-            body=cached("endpoints-page", reader_scope(user), stamp, body), **kwargs
+            body=page.value["html"],
+            as_of=page.as_of,
+            refresh_seconds=REFRESH_SECONDS,
+            **kwargs,
         )

@@ -16,15 +16,28 @@ and computes afresh. Never stale, by construction:
   rollback, as in tests) still gives a new stamp.
 
 ``cached(name, scope, stamp, compute)`` stores ``compute()`` in Django's cache (per process
-unless ``CACHES`` says otherwise) for ``TIMEOUT`` seconds under (name, scope, stamp); the
-scope names who may see the result (e.g. a role and its sites), never less.
+unless ``CACHES`` says otherwise) for ``TIMEOUT`` seconds under (name, scope); the scope names
+who may see the result (e.g. a role and its sites), never less. It returns a ``Result``: the
+value, the time it was computed and whether it is *current* (computed after the newest change).
+
+**Large trials: refreshed at most once a minute.** A result over many patients (``reuse_for``:
+more than ``REUSE_ABOVE_PATIENTS``) takes seconds to compute, and in a trial with data entry
+under way every save would start it again for every kind of reader: at 10,000 patients two
+coordinators saving a form every 5 s put every page of 20 readers at p95 7.1 s (0.86 s with
+this; bench/RESULTS.md). Such a result is reused for ``REFRESH_SECONDS`` after it was computed
+even when the data changed since (``current`` is then False, and the page says as of when),
+and while one request computes its successor the others get it too. Results over fewer
+patients — this trial's 30 — are never reused after a change.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import time
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -37,7 +50,9 @@ from edc.audit.models import AuditEntry
 T = TypeVar("T")
 WINDOW = 1000
 TIMEOUT = 600
-_MISSING = object()
+REUSE_ABOVE_PATIENTS = 300  # results over more patients are refreshed at most…
+REFRESH_SECONDS = 60  # …once in this many seconds
+_clock = time.time  # the time of a result (tests move it)
 
 
 def _newest(table: str, pk: str, at: str) -> str:
@@ -74,10 +89,54 @@ def reader_scope(user) -> str:
     return repr((user_role(user), is_deidentified(user), seen, language))
 
 
-def cached(name: str, scope: str, stamp: str, compute: Callable[[], T]) -> T:
-    key = f"edc:{name}:{hashlib.sha1(scope.encode()).hexdigest()[:16]}:{stamp}"
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
+@dataclass(frozen=True)
+class Result(Generic[T]):
+    value: T
+    computed_at: dt.datetime
+    current: bool  # computed after the newest change of the data it reads
+
+    @property
+    def as_of(self) -> dt.datetime | None:
+        """When a result reused after a change was computed (None when it is current)."""
+        return None if self.current else self.computed_at
+
+
+def reuse_for_patients(patients: int) -> int:
+    """Seconds a result over ``patients`` patients may be reused after the data changed."""
+    return REFRESH_SECONDS if patients > REUSE_ABOVE_PATIENTS else 0
+
+
+def _result(entry: tuple, current: bool) -> Result:
+    _stamp, at, _reuse, value = entry
+    return Result(value, dt.datetime.fromtimestamp(at, tz=dt.UTC), current)
+
+
+def cached(
+    name: str,
+    scope: str,
+    stamp: str,
+    compute: Callable[[], T],
+    reuse_for: Callable[[T], int] = lambda value: 0,
+) -> Result[T]:
+    """``compute()``'s result for ``scope`` as of ``stamp``; see the module's docstring.
+
+    ``reuse_for(value)``: for how many seconds after it was computed the value may still be
+    served once the data changed (0: never).
+    """
+    key = f"edc:{name}:{hashlib.sha1(scope.encode()).hexdigest()[:16]}"
+    entry = cache.get(key)  # (stamp, computed at, reuse seconds, value)
+    now = _clock()
+    if entry is not None:
+        if entry[0] == stamp:
+            return _result(entry, current=True)
+        reusable = now - entry[1] < entry[2]
+        # Past its time, one request computes the next; the others keep the last meanwhile.
+        if reusable or (entry[2] and not cache.add(f"{key}:computing", 1, TIMEOUT)):
+            return _result(entry, current=False)
+    try:
         value = compute()
-        cache.set(key, value, TIMEOUT)
-    return value
+        cache.set(key, (stamp, now, reuse_for(value), value), TIMEOUT)
+    finally:
+        if entry is not None and entry[2]:
+            cache.delete(f"{key}:computing")
+    return Result(value, dt.datetime.fromtimestamp(now, tz=dt.UTC), True)

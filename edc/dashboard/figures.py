@@ -52,8 +52,8 @@ class Dashboard:
     def stamp(self) -> str:
         return data_stamp(*READS)
 
-    def cached(self, name: str, compute):
-        return cached(f"dashboard:{name}", self.scope, self.stamp, compute)
+    def cached(self, name: str, compute, reuse_for=lambda value: 0):
+        return cached(f"dashboard:{name}", self.scope, self.stamp, compute, reuse_for)
 
     # Data, fetched on first use.
     @cached_property

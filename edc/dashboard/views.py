@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from edc import protocol
 from edc.access.selectors import user_site_ids
+from edc.caching import REFRESH_SECONDS, reuse_for_patients
 from edc.operations.routers import reading_replica
 from edc.web import TrialRoleRequiredMixin
 
@@ -89,15 +90,23 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
         # Everything drawn from the trial data, computed once per change of the data for
         # each role and set of sites (edc.caching): at 10,000 patients the courses and the
         # figures take seconds, a cached page milliseconds.
-        page = dashboard.cached("page", lambda: _page_data(dashboard))
+        # Above a few hundred patients a page is reused for up to a minute after a change,
+        # and says as of when.
+        page = dashboard.cached(
+            "page",
+            lambda: _page_data(dashboard),
+            reuse_for=lambda data: reuse_for_patients(data["patients"]),
+        )
         return super().get_context_data(
+            as_of=page.as_of,
+            refresh_seconds=REFRESH_SECONDS,
             all_sites=user_site_ids(user) is None,
             measures=[measure for _, measure in selectors.ENDPOINT_MEASURES],
             confidence=charts.confidence_text(),
             historical=_historical_control_text(),
             landmark_days=protocol.CLINICAL_BENEFIT_LANDMARK_DAYS,
             cohorts=protocol.COHORTS,
-            **page,
+            **page.value,
             **kwargs,
         )
 
@@ -105,6 +114,7 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
 def _page_data(dashboard: Dashboard) -> dict:
     """The page's data and figures (plain values, cacheable)."""
     return {
+        "patients": len(dashboard.endpoints.courses),
         "site_codes": sorted({p.site for p in dashboard.enrolment}),
         "endpoint_rows": _endpoint_rows(dashboard),
         "not_computable": [

@@ -1,12 +1,17 @@
 """The dashboard's cached page (issue 24): reused while the data stay the same, recomputed
 as soon as they change, and never shared between users who see different sites."""
 
+import datetime as dt
+import hashlib
 import re
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import localtime
 
+from edc import caching
 from edc.caching import data_stamp
 from edc.dashboard.figures import READS
 from patients.models import Patient
@@ -62,3 +67,80 @@ def test_the_stamp_changes_with_every_save_audited_or_not(site, enrolled, db):
     patient = PatientFactory(site=site)  # a plain save: only its history row
     assert data_stamp(*READS) != audited
     assert Patient.history.filter(id=patient.pk).exists()
+
+
+# --- Large trials: reused for a minute after a change, and saying so -----------------------------
+class Clock:
+    def __init__(self, monkeypatch):
+        self.now = 1_800_000_000.0
+        monkeypatch.setattr(caching, "_clock", lambda: self.now)
+
+
+def counting(values: list):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return values[len(calls) - 1]
+
+    return compute, calls
+
+
+def test_a_result_over_few_patients_is_computed_again_after_any_change(monkeypatch):
+    Clock(monkeypatch)
+    compute, calls = counting(["first", "second"])
+    assert caching.cached("t-few", "scope", "s1", compute).value == "first"
+    assert caching.cached("t-few", "scope", "s1", compute).current
+    again = caching.cached("t-few", "scope", "s2", compute)
+    assert (again.value, again.current, again.as_of, len(calls)) == ("second", True, None, 2)
+
+
+def test_a_slow_result_is_reused_for_its_refresh_time_then_computed_again(monkeypatch):
+    clock = Clock(monkeypatch)
+    compute, calls = counting(["first", "second"])
+    caching.cached("t-slow", "scope", "s1", compute, reuse_for=lambda v: 60)
+    clock.now += 59
+    reused = caching.cached("t-slow", "scope", "s2", compute, reuse_for=lambda v: 60)
+    assert (reused.value, reused.current, len(calls)) == ("first", False, 1)
+    assert reused.as_of == dt.datetime.fromtimestamp(1_800_000_000, tz=dt.UTC)
+    clock.now += 2
+    fresh = caching.cached("t-slow", "scope", "s2", compute, reuse_for=lambda v: 60)
+    assert (fresh.value, fresh.current, fresh.as_of, len(calls)) == ("second", True, None, 2)
+
+
+def test_while_one_request_computes_the_next_result_the_others_keep_the_last(monkeypatch):
+    clock = Clock(monkeypatch)
+    compute, calls = counting(["first", "second"])
+    caching.cached("t-busy", "scope", "s1", compute, reuse_for=lambda v: 60)
+    clock.now += 120
+    key = f"edc:t-busy:{hashlib.sha1(b'scope').hexdigest()[:16]}"
+    cache.add(f"{key}:computing", 1)  # another request is computing
+    kept = caching.cached("t-busy", "scope", "s2", compute, reuse_for=lambda v: 60)
+    assert (kept.value, kept.current, len(calls)) == ("first", False, 1)
+    cache.delete(f"{key}:computing")
+    assert caching.cached("t-busy", "scope", "s2", compute).value == "second"
+
+
+def test_above_the_limit_the_dashboard_and_endpoints_show_the_last_result_with_its_time(
+    statistician, web, tumour_patient, monkeypatch
+):
+    clock = Clock(monkeypatch)
+    monkeypatch.setattr(caching, "REUSE_ABOVE_PATIENTS", 0)  # this trial counts as large
+    client = web(statistician)
+    tumour_patient()
+    first, _ = get(client)
+    endpoints = client.get(reverse("assessments:endpoints")).content.decode()
+    assert overall_patients(first) == 1 and 'data-testid="as-of"' not in first
+    tumour_patient(factors=("0.9", "1.3"))
+    clock.now += 30
+    reused, _ = get(client)
+    assert overall_patients(reused) == 1
+    note = re.search(r'data-testid="as-of">(.*?)</p>', reused, re.S).group(1)
+    computed_at = localtime(dt.datetime.fromtimestamp(1_800_000_000, tz=dt.UTC))
+    assert computed_at.strftime("%H:%M:%S") in note and "60 seconds" in note
+    endpoints_reused = client.get(reverse("assessments:endpoints")).content.decode()
+    assert 'data-testid="as-of"' in endpoints_reused
+    assert endpoints_reused.count("<tr") == endpoints.count("<tr")  # one patient still
+    clock.now += 31
+    after, _ = get(client)
+    assert overall_patients(after) == 2 and 'data-testid="as-of"' not in after
