@@ -2,19 +2,21 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, ListView, TemplateView
 
 from edc import protocol
 from edc.access import roles
 from edc.access.roles import can_enter_data
-from edc.caching import REFRESH_SECONDS, cached, data_stamp, reader_scope, reuse_for_patients
+from edc.caching import REFRESH_SECONDS, cached, data_stamp, reader_scope
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, requires, run_service
 from patients.selectors import patient_get_for_user
 
 from . import ctcae, forms, selectors, services
 from .constants import AssessmentKind
+from .endpoints_page import ENDPOINTS_PAGE, endpoints_page, endpoints_page_reuse
+from .tasks import refresh_endpoints_page
 
 
 class PatientAssessmentsView(TrialRoleRequiredMixin, TemplateView):
@@ -485,22 +487,17 @@ class EndpointsView(TrialRoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-
-        def body() -> dict:
-            endpoints = selectors.trial_endpoints(user)
-            html = render_to_string("assessments/_endpoints_body.html", {"endpoints": endpoints})
-            return {"html": html, "patients": len(endpoints.courses)}
-
         # Every patient's RECIST course takes seconds at thousands of patients: the page is
         # rendered once per change of the data it reads, for each kind of reader, and above a
-        # few hundred patients at most once a minute, saying as of when (edc.caching).
-        stamp = data_stamp(*selectors.ENDPOINT_READS)
+        # few hundred patients at most once a minute, saying as of when, by a worker
+        # (edc.caching; tasks.refresh_endpoints_page).
         page = cached(
-            "endpoints-page",
+            ENDPOINTS_PAGE,
             reader_scope(user),
-            stamp,
-            body,
-            reuse_for=lambda data: reuse_for_patients(data["patients"]),
+            data_stamp(*selectors.ENDPOINT_READS),
+            lambda: endpoints_page(user),
+            reuse_for=endpoints_page_reuse,
+            refresh=lambda: refresh_endpoints_page.delay(user.pk, translation.get_language()),
         )
         return super().get_context_data(
             body=page.value["html"],

@@ -2,13 +2,15 @@
 
 Starts gunicorn (``edc.wsgi``, ``--workers``, settings ``edc.settings.local``: DEBUG off,
 whitenoise for static files, as the demo runs) on a free loopback port against
-``DATABASE_URL``, signs the five bench users in (server-side sessions, no login form, so
-the sign-in's password hashing is not what is measured), and runs locust headless: ``--users``
-clients spread over the five roles, each requesting a mix of pages (home, patient list, a
-casebook, the dashboard, deviations, the audit trail, AEs, endpoints, the lab index) with
-``--wait`` seconds between requests (0 = back to back), for ``--seconds``. Prints requests,
-errors, median/p95/p99 per page and overall, and the server's CPU time per request (all
-gunicorn processes, from /proc).
+``DATABASE_URL`` (with ``REDIS_URL``: the Redis cache, and a Celery worker of the background
+queue, which computes a large trial's dashboard and endpoints pages), signs the five bench
+users in (server-side sessions, no login form, so the sign-in's password hashing is not what
+is measured), and runs locust headless: ``--users`` clients spread over the five roles,
+each requesting a mix of pages (home, patient list, a casebook, the dashboard, deviations,
+the audit trail, AEs, endpoints, the lab index) with ``--wait`` seconds between requests
+(0 = back to back), and ``--writers`` coordinators saving vital signs, for ``--seconds``.
+Prints requests, errors, median/p95/p99 per page and overall, and the server's CPU time per
+request (all gunicorn processes, from /proc).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/edc_h7_bench \\
         .venv/bin/python bench/http_load.py --seconds 60          # the trial loaded by
@@ -196,6 +198,26 @@ def run(args) -> None:
         cwd=ROOT,
         env=env,
     )
+    # With Redis, large pages past their reuse time are computed by a worker (edc.caching):
+    # one on the background queue, as in production.
+    worker = None
+    if os.environ.get("REDIS_URL"):
+        worker = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "edc",
+                "worker",
+                "-Q",
+                "sweeps",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
     try:
         host = f"http://127.0.0.1:{port}"
         for _ in range(120):
@@ -257,6 +279,9 @@ def run(args) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
     print(
         f"--- {Patient.objects.count():,} patients, {args.users} clients, wait {args.wait} s, "
         f"{args.writers} writers (a save every {args.write_wait} s each), "

@@ -25,33 +25,40 @@ more than ``REUSE_ABOVE_PATIENTS``) takes seconds to compute, and in a trial wit
 under way every save would start it again for every kind of reader: at 10,000 patients two
 coordinators saving a form every 5 s put every page of 20 readers at p95 7.1 s (0.86 s with
 this; bench/RESULTS.md). Such a result is reused for ``REFRESH_SECONDS`` after it was computed
-even when the data changed since (``current`` is then False, and the page says as of when),
-and while one request computes its successor the others get it too. Results over fewer
-patients — this trial's 30 — are never reused after a change.
+even when the data changed since (``current`` is then False, and the page says as of when).
+Past that time the next request asks a worker to compute its successor (``refresh``: a
+Celery task on the background queue calling ``recompute``) and, like every request until it
+is stored, gets the last one. Results over fewer patients — this trial's 30 — are never
+reused after a change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
+from kombu.exceptions import OperationalError as BrokerError
 
 from edc.access.roles import is_deidentified
 from edc.access.selectors import user_role, user_site_ids
 from edc.audit.models import AuditEntry
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 WINDOW = 1000
 TIMEOUT = 600
 REUSE_ABOVE_PATIENTS = 300  # results over more patients are refreshed at most…
 REFRESH_SECONDS = 60  # …once in this many seconds
+LOCK_SECONDS = 2 * REFRESH_SECONDS  # a refresh not done by then (worker lost) starts again
 _clock = time.time  # the time of a result (tests move it)
 
 
@@ -111,32 +118,73 @@ def _result(entry: tuple, current: bool) -> Result:
     return Result(value, dt.datetime.fromtimestamp(at, tz=dt.UTC), current)
 
 
+def _key(name: str, scope: str) -> str:
+    return f"edc:{name}:{hashlib.sha1(scope.encode()).hexdigest()[:16]}"
+
+
 def cached(
     name: str,
     scope: str,
     stamp: str,
     compute: Callable[[], T],
     reuse_for: Callable[[T], int] = lambda value: 0,
+    refresh: Callable[[], object] | None = None,
 ) -> Result[T]:
     """``compute()``'s result for ``scope`` as of ``stamp``; see the module's docstring.
 
     ``reuse_for(value)``: for how many seconds after it was computed the value may still be
-    served once the data changed (0: never).
+    served once the data changed (0: never). ``refresh()``: starts a worker's ``recompute``
+    of a reusable result past its time, so that no request waits for it; without it (or with
+    the broker down) the request computes.
     """
-    key = f"edc:{name}:{hashlib.sha1(scope.encode()).hexdigest()[:16]}"
+    key = _key(name, scope)
     entry = cache.get(key)  # (stamp, computed at, reuse seconds, value)
-    now = _clock()
     if entry is not None:
         if entry[0] == stamp:
             return _result(entry, current=True)
-        reusable = now - entry[1] < entry[2]
-        # Past its time, one request computes the next; the others keep the last meanwhile.
-        if reusable or (entry[2] and not cache.add(f"{key}:computing", 1, TIMEOUT)):
+        if 0 <= _clock() - entry[1] < entry[2]:
             return _result(entry, current=False)
+        # Past its time: one request starts the next computation, the others keep the last.
+        if entry[2] and not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
+            return _result(entry, current=False)
+        if entry[2] and refresh is not None:
+            try:
+                refresh()
+            except BrokerError:
+                logger.warning("No broker to refresh %s: computed in the request", name)
+            else:
+                done = cache.get(key)  # already there when tasks run eagerly (the demo)
+                current = done is not None and done[0] == stamp
+                return _result(done, current=True) if current else _result(entry, current=False)
+    return recompute(name, scope, stamp, compute, reuse_for)
+
+
+def recompute(
+    name: str,
+    scope: str,
+    stamp: str,
+    compute: Callable[[], T],
+    reuse_for: Callable[[T], int] = lambda value: 0,
+) -> Result[T]:
+    """Compute and store the result (a request, or a worker ``refresh`` started)."""
+    key = _key(name, scope)
+    now = _clock()
     try:
         value = compute()
         cache.set(key, (stamp, now, reuse_for(value), value), TIMEOUT)
     finally:
-        if entry is not None and entry[2]:
-            cache.delete(f"{key}:computing")
+        cache.delete(f"{key}:computing")
     return Result(value, dt.datetime.fromtimestamp(now, tz=dt.UTC), True)
+
+
+# Celery tasks that compute a result for a reader (``refresh``): bounded, run one at a time.
+REFRESH_TASK_OPTIONS = {"soft_time_limit": 540, "time_limit": 600}
+
+
+@contextmanager
+def as_reader(user_id: int, language: str):
+    """The reader a ``refresh`` task computes for: their user, in the language they read."""
+    from django.contrib.auth import get_user_model
+
+    with translation.override(language):
+        yield get_user_model().objects.get(pk=user_id)

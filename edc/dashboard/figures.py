@@ -11,7 +11,7 @@ from functools import cached_property
 
 from assessments.selectors import ENDPOINT_READS
 from edc import protocol
-from edc.caching import cached, data_stamp, reader_scope
+from edc.caching import cached, data_stamp, reader_scope, recompute
 from labs.models import ImmuneDraw, LabResult
 from patients.models import CalendarEvent
 
@@ -52,8 +52,11 @@ class Dashboard:
     def stamp(self) -> str:
         return data_stamp(*READS)
 
-    def cached(self, name: str, compute, reuse_for=lambda value: 0):
-        return cached(f"dashboard:{name}", self.scope, self.stamp, compute, reuse_for)
+    def cached(self, name: str, compute, reuse_for=lambda value: 0, refresh=None):
+        return cached(f"dashboard:{name}", self.scope, self.stamp, compute, reuse_for, refresh)
+
+    def recompute(self, name: str, compute, reuse_for=lambda value: 0):
+        return recompute(f"dashboard:{name}", self.scope, self.stamp, compute, reuse_for)
 
     # Data, fetched on first use.
     @cached_property

@@ -8,64 +8,24 @@ Vega-Lite spec (drawn in the browser); the SVG and PNG are rendered on request b
 import csv
 
 from django.http import Http404, HttpResponse
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.views import View
 from django.views.generic import TemplateView
 
 from edc import protocol
 from edc.access.selectors import user_site_ids
-from edc.caching import REFRESH_SECONDS, reuse_for_patients
+from edc.caching import REFRESH_SECONDS
 from edc.operations.routers import reading_replica
 from edc.web import TrialRoleRequiredMixin
 
 from . import charts, selectors
-from .figures import ENROLMENT_PLOTS, IMMUNE_PLOTS, PLOTS, TUMOUR_PLOTS, Dashboard, UnknownPlot
+from .figures import PLOTS, Dashboard, UnknownPlot
+from .page import page_data, page_reuse
+from .tasks import refresh_page
 
 
 def _file_name(plot: str, extension: str) -> str:
     return f"{protocol.TRIAL_ID.lower()}-{plot}.{extension}"
-
-
-def _figure_context(dashboard: Dashboard, plots) -> list[str]:
-    """Each figure as the page shows it (spec, caption, downloads), rendered once: at 10,000
-    patients the specs hold megabytes of JSON, which a cached page must not encode again."""
-    return [
-        render_to_string(
-            "dashboard/_figure.html", {"f": {"plot": plot, "figure": dashboard.figure(plot)}}
-        )
-        for plot in plots
-    ]
-
-
-def _endpoint_rows(dashboard: Dashboard) -> list[dict]:
-    """The endpoint table: per group, each estimate as count, rate and interval text; the
-    objective response with its comparison with the historical control, short in its cell
-    and as a sentence (``summary``)."""
-    rows = []
-    for group, raw in zip(dashboard.endpoint_groups, dashboard.endpoints.groups, strict=True):
-        tested = [e for e in group.estimates if e.p_value is not None]
-        rows.append(
-            {
-                "key": group.key,
-                "label": group.label,
-                "patients": raw.patients,
-                "unobserved": raw.benefit_without_landmark_assessment,
-                "cells": [
-                    {
-                        "numerator": e.numerator,
-                        "denominator": e.denominator,
-                        "rate": charts.fmt_pct(None if e.rate is None else e.rate * 100),
-                        "ci": f"{charts.fmt_number(e.ci_low * 100)}–"
-                        f"{charts.fmt_pct(e.ci_high * 100)}",
-                        "comparison": charts.comparison_text(e),
-                    }
-                    for e in group.estimates
-                ],
-                "summary": charts.response_sentence(tested[0]) if tested else "",
-            }
-        )
-    return rows
 
 
 def _historical_control_text() -> dict:
@@ -91,11 +51,12 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
         # each role and set of sites (edc.caching): at 10,000 patients the courses and the
         # figures take seconds, a cached page milliseconds.
         # Above a few hundred patients a page is reused for up to a minute after a change,
-        # and says as of when.
+        # says as of when, and a worker computes the next one (tasks.refresh_page).
         page = dashboard.cached(
             "page",
-            lambda: _page_data(dashboard),
-            reuse_for=lambda data: reuse_for_patients(data["patients"]),
+            lambda: page_data(dashboard),
+            reuse_for=page_reuse,
+            refresh=lambda: refresh_page.delay(user.pk, translation.get_language()),
         )
         return super().get_context_data(
             as_of=page.as_of,
@@ -109,25 +70,6 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
             **page.value,
             **kwargs,
         )
-
-
-def _page_data(dashboard: Dashboard) -> dict:
-    """The page's data and figures (plain values, cacheable)."""
-    return {
-        "patients": len(dashboard.endpoints.courses),
-        "site_codes": sorted({p.site for p in dashboard.enrolment}),
-        "endpoint_rows": _endpoint_rows(dashboard),
-        "not_computable": [
-            {"patient": str(c.patient), "error": c.error}
-            for c in dashboard.endpoints.not_computable
-        ],
-        "endpoints_figure": _figure_context(dashboard, ["endpoints"])[0],
-        "enrolment_figures": _figure_context(dashboard, ENROLMENT_PLOTS),
-        "enrolment_table": selectors.enrolment_by_site_and_cohort(dashboard.enrolment),
-        "tumour_figures": _figure_context(dashboard, TUMOUR_PLOTS),
-        "swimmer_figure": _figure_context(dashboard, ["swimmer"])[0],
-        "immune_figures": _figure_context(dashboard, IMMUNE_PLOTS),
-    }
 
 
 class PlotDownloadView(TrialRoleRequiredMixin, View):

@@ -360,6 +360,8 @@ CELERY_TASK_ROUTES = {
     "labs.sweep_import_files": {"queue": "sweeps"},
     "edc.audit.verify_chain": {"queue": "sweeps"},
     "edc.risk.refresh": {"queue": "sweeps"},
+    "edc.dashboard.refresh_page": {"queue": "sweeps"},  # one at a time: a large trial's
+    "assessments.refresh_endpoints_page": {"queue": "sweeps"},  # pages take seconds
     "edc.archive.build_casebooks": {"queue": "exports"},
     "edc.safety.report_adverse_event": {"queue": "interactive"},
     "edc.safety.escalate": {"queue": "sweeps"},

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 
+import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from edc import caching
 from edc.caching import data_stamp
 from edc.dashboard.figures import READS
 from patients.models import Patient
+from tests.deviations.test_tasks import broker_down  # noqa: F401 (a fixture)
 from tests.factories import PatientFactory
 
 URL = reverse("dashboard:index")
@@ -72,6 +74,7 @@ def test_the_stamp_changes_with_every_save_audited_or_not(site, enrolled, db):
 # --- Large trials: reused for a minute after a change, and saying so -----------------------------
 class Clock:
     def __init__(self, monkeypatch):
+        cache.clear()  # no result of another test's clock
         self.now = 1_800_000_000.0
         monkeypatch.setattr(caching, "_clock", lambda: self.now)
 
@@ -144,3 +147,37 @@ def test_above_the_limit_the_dashboard_and_endpoints_show_the_last_result_with_i
     clock.now += 31
     after, _ = get(client)
     assert overall_patients(after) == 2 and 'data-testid="as-of"' not in after
+
+
+def test_past_its_time_a_worker_is_asked_once_for_the_next_result_and_no_request_waits(
+    monkeypatch,
+):
+    clock = Clock(monkeypatch)
+    compute, calls = counting(["first", "second"])
+    asked = []
+    caching.cached("t-worker", "scope", "s1", compute, reuse_for=lambda v: 60)
+    clock.now += 120
+    for _ in range(3):  # the worker has not stored its result yet
+        kept = caching.cached(
+            "t-worker", "scope", "s2", compute, lambda v: 60, refresh=lambda: asked.append(1)
+        )
+        assert (kept.value, kept.current) == ("first", False)
+    assert len(asked) == 1 and len(calls) == 1  # asked once, computed by no request
+    done = caching.recompute("t-worker", "scope", "s2", compute, lambda v: 60)  # the worker
+    assert done.value == "second"
+    assert caching.cached("t-worker", "scope", "s2", compute).current
+
+
+@pytest.mark.usefixtures("broker_down")
+def test_without_a_broker_the_request_computes_the_next_page_itself(
+    statistician, web, tumour_patient, monkeypatch
+):
+    clock = Clock(monkeypatch)
+    monkeypatch.setattr(caching, "REUSE_ABOVE_PATIENTS", 0)  # this trial counts as large
+    client = web(statistician)
+    tumour_patient()
+    assert overall_patients(get(client)[0]) == 1
+    tumour_patient(factors=("0.9", "1.3"))
+    clock.now += 61  # past its time: a worker would be asked, but none can be reached
+    page, _ = get(client)
+    assert overall_patients(page) == 2 and 'data-testid="as-of"' not in page
