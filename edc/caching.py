@@ -23,12 +23,14 @@ value, the time it was computed and whether it is *current* (computed after the 
 **Large trials: refreshed at most once a minute.** A result over many patients (``reuse_for``:
 more than ``REUSE_ABOVE_PATIENTS``) takes seconds to compute, and in a trial with data entry
 under way every save would start it again for every kind of reader: at 10,000 patients two
-coordinators saving a form every 5 s put every page of 20 readers at p95 7.1 s (0.86 s with
+coordinators saving a form every 5 s put every page of 20 readers at p95 7.1 s (0.17 s with
 this; bench/RESULTS.md). Such a result is reused for ``REFRESH_SECONDS`` after it was computed
 even when the data changed since (``current`` is then False, and the page says as of when).
 Past that time the next request asks a worker to compute its successor (``refresh``: a
 Celery task on the background queue calling ``recompute``) and, like every request until it
-is stored, gets the last one. Results over fewer patients — this trial's 30 — are never
+is stored, gets the last one; if none is stored within ``LOCK_SECONDS`` (no worker), the
+next request computes it. So a page is never older than ``REFRESH_SECONDS + LOCK_SECONDS``
+(3 minutes) after a change. Results over fewer patients — this trial's 30 — are never
 reused after a change.
 """
 
@@ -55,7 +57,7 @@ from edc.audit.models import AuditEntry
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 WINDOW = 1000
-TIMEOUT = 600
+TIMEOUT = 86_400  # one entry per name and scope, checked against the stamp at every read
 REUSE_ABOVE_PATIENTS = 300  # results over more patients are refreshed at most…
 REFRESH_SECONDS = 60  # …once in this many seconds
 LOCK_SECONDS = 2 * REFRESH_SECONDS  # a refresh not done by then (worker lost) starts again
@@ -142,12 +144,15 @@ def cached(
     if entry is not None:
         if entry[0] == stamp:
             return _result(entry, current=True)
-        if 0 <= _clock() - entry[1] < entry[2]:
+        age = _clock() - entry[1]
+        if 0 <= age < entry[2]:
             return _result(entry, current=False)
         # Past its time: one request starts the next computation, the others keep the last.
         if entry[2] and not cache.add(f"{key}:computing", 1, LOCK_SECONDS):
             return _result(entry, current=False)
-        if entry[2] and refresh is not None:
+        # A worker asked before that has not delivered within LOCK_SECONDS (none runs the
+        # queue, or it failed): this request computes, so no page stays old for long.
+        if entry[2] and refresh is not None and age < entry[2] + LOCK_SECONDS:
             try:
                 refresh()
             except BrokerError:

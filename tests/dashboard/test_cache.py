@@ -79,6 +79,10 @@ class Clock:
         monkeypatch.setattr(caching, "_clock", lambda: self.now)
 
 
+def lock_key(name: str) -> str:
+    return f"edc:{name}:{hashlib.sha1(b'scope').hexdigest()[:16]}:computing"
+
+
 def counting(values: list):
     calls = []
 
@@ -116,11 +120,10 @@ def test_while_one_request_computes_the_next_result_the_others_keep_the_last(mon
     compute, calls = counting(["first", "second"])
     caching.cached("t-busy", "scope", "s1", compute, reuse_for=lambda v: 60)
     clock.now += 120
-    key = f"edc:t-busy:{hashlib.sha1(b'scope').hexdigest()[:16]}"
-    cache.add(f"{key}:computing", 1)  # another request is computing
+    cache.add(lock_key("t-busy"), 1)  # another request is computing
     kept = caching.cached("t-busy", "scope", "s2", compute, reuse_for=lambda v: 60)
     assert (kept.value, kept.current, len(calls)) == ("first", False, 1)
-    cache.delete(f"{key}:computing")
+    cache.delete(lock_key("t-busy"))
     assert caching.cached("t-busy", "scope", "s2", compute).value == "second"
 
 
@@ -181,3 +184,20 @@ def test_without_a_broker_the_request_computes_the_next_page_itself(
     clock.now += 61  # past its time: a worker would be asked, but none can be reached
     page, _ = get(client)
     assert overall_patients(page) == 2 and 'data-testid="as-of"' not in page
+
+
+def test_a_worker_that_never_delivers_delays_the_next_result_by_its_lock_time_only(
+    monkeypatch,
+):
+    clock = Clock(monkeypatch)
+    compute, calls = counting(["first", "second"])
+    asked = []
+    caching.cached("t-noworker", "scope", "s1", compute, reuse_for=lambda v: 60)
+    clock.now += 61
+    caching.cached("t-noworker", "scope", "s2", compute, lambda v: 60, lambda: asked.append(1))
+    clock.now += caching.LOCK_SECONDS  # nothing was stored; the lock expires (by the cache's
+    cache.delete(lock_key("t-noworker"))  # own clock, which the test's does not move)
+    late = caching.cached(
+        "t-noworker", "scope", "s2", compute, lambda v: 60, lambda: asked.append(1)
+    )
+    assert (late.value, late.current, len(asked), len(calls)) == ("second", True, 1, 2)
