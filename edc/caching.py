@@ -3,9 +3,10 @@
 ``data_stamp(*models)`` is a cheap "last change" stamp, read in one query: the newest audit
 entries (every audited write adds one, in the write's transaction) and the newest history
 row of each model given (django-simple-history writes one for every save, audited or not).
-A cached result is stored under a key that holds the stamp it was computed after, so a
-result is never served once any of those rows has changed: the next request sees a new stamp
-and computes afresh. Never stale, by construction:
+A cached result is stored with the stamp it was computed after, so a result is never served
+as current once any of those rows has changed: the next request sees a new stamp and computes
+afresh (above ``REUSE_ABOVE_PATIENTS`` patients, see below: the last result, labelled with its
+time, until a worker has computed the next). The stamp cannot miss a change:
 
 * the stamp is read *before* the data, so a cached result is never older than its stamp;
 * ids are handed out before commit, so a write still in flight can commit with an id below
