@@ -3,8 +3,6 @@
 
 from django.template.loader import render_to_string
 
-from edc.caching import reuse_for_patients
-
 from . import selectors
 
 ENDPOINTS_PAGE = "endpoints-page"
@@ -15,7 +13,3 @@ def endpoints_page(user) -> dict:
     endpoints = selectors.trial_endpoints(user)
     html = render_to_string("assessments/_endpoints_body.html", {"endpoints": endpoints})
     return {"html": html, "patients": len(endpoints.courses)}
-
-
-def endpoints_page_reuse(data: dict) -> int:
-    return reuse_for_patients(data["patients"])

@@ -3,10 +3,17 @@ as the reader would see it, stored for every later request (idempotent)."""
 
 from celery import shared_task
 
-from edc.caching import REFRESH_TASK_OPTIONS, as_reader, data_stamp, reader_scope, recompute
+from edc.caching import (
+    REFRESH_TASK_OPTIONS,
+    as_reader,
+    data_stamp,
+    reader_scope,
+    recompute,
+    reuse_for_page,
+)
 
 from . import selectors
-from .endpoints_page import ENDPOINTS_PAGE, endpoints_page, endpoints_page_reuse
+from .endpoints_page import ENDPOINTS_PAGE, endpoints_page
 
 
 @shared_task(name="assessments.refresh_endpoints_page", **REFRESH_TASK_OPTIONS)
@@ -17,5 +24,5 @@ def refresh_endpoints_page(user_id: int, language: str) -> None:
             reader_scope(user),
             data_stamp(*selectors.ENDPOINT_READS),
             lambda: endpoints_page(user),
-            endpoints_page_reuse,
+            reuse_for_page,
         )

@@ -9,13 +9,13 @@ from django.views.generic import FormView, ListView, TemplateView
 from edc import protocol
 from edc.access import roles
 from edc.access.roles import can_enter_data
-from edc.caching import REFRESH_SECONDS, cached, data_stamp, reader_scope
+from edc.caching import REFRESH_SECONDS, cached, data_stamp, reader_scope, reuse_for_page
 from edc.web import DataEntryRequiredMixin, TrialRoleRequiredMixin, requires, run_service
 from patients.selectors import patient_get_for_user
 
 from . import ctcae, forms, selectors, services
 from .constants import AssessmentKind
-from .endpoints_page import ENDPOINTS_PAGE, endpoints_page, endpoints_page_reuse
+from .endpoints_page import ENDPOINTS_PAGE, endpoints_page
 from .tasks import refresh_endpoints_page
 
 
@@ -496,7 +496,7 @@ class EndpointsView(TrialRoleRequiredMixin, TemplateView):
             reader_scope(user),
             data_stamp(*selectors.ENDPOINT_READS),
             lambda: endpoints_page(user),
-            reuse_for=endpoints_page_reuse,
+            reuse_for=reuse_for_page,
             refresh=lambda: refresh_endpoints_page.delay(user.pk, translation.get_language()),
         )
         return super().get_context_data(

@@ -111,9 +111,10 @@ class Result(Generic[T]):
         return None if self.current else self.computed_at
 
 
-def reuse_for_patients(patients: int) -> int:
-    """Seconds a result over ``patients`` patients may be reused after the data changed."""
-    return REFRESH_SECONDS if patients > REUSE_ABOVE_PATIENTS else 0
+def reuse_for_page(page: dict) -> int:
+    """Seconds a page's data may be reused after the data changed, by the number of patients
+    it covers (``page["patients"]``): the ``reuse_for`` of the dashboard and endpoints pages."""
+    return REFRESH_SECONDS if page["patients"] > REUSE_ABOVE_PATIENTS else 0
 
 
 def _result(entry: tuple, current: bool) -> Result:

@@ -3,8 +3,6 @@ the endpoint table and every figure rendered once, as plain values the cache kee
 
 from django.template.loader import render_to_string
 
-from edc.caching import reuse_for_patients
-
 from . import charts, selectors
 from .figures import ENROLMENT_PLOTS, IMMUNE_PLOTS, TUMOUR_PLOTS, Dashboard
 
@@ -48,10 +46,6 @@ def endpoint_rows(dashboard: Dashboard) -> list[dict]:
             }
         )
     return rows
-
-
-def page_reuse(data: dict) -> int:
-    return reuse_for_patients(data["patients"])
 
 
 def page_data(dashboard: Dashboard) -> dict:

@@ -14,13 +14,13 @@ from django.views.generic import TemplateView
 
 from edc import protocol
 from edc.access.selectors import user_site_ids
-from edc.caching import REFRESH_SECONDS
+from edc.caching import REFRESH_SECONDS, reuse_for_page
 from edc.operations.routers import reading_replica
 from edc.web import TrialRoleRequiredMixin
 
 from . import charts, selectors
 from .figures import PLOTS, Dashboard, UnknownPlot
-from .page import page_data, page_reuse
+from .page import page_data
 from .tasks import refresh_page
 
 
@@ -55,7 +55,7 @@ class DashboardView(TrialRoleRequiredMixin, TemplateView):
         page = dashboard.cached(
             "page",
             lambda: page_data(dashboard),
-            reuse_for=page_reuse,
+            reuse_for=reuse_for_page,
             refresh=lambda: refresh_page.delay(user.pk, translation.get_language()),
         )
         return super().get_context_data(

@@ -79,6 +79,13 @@ class Clock:
         monkeypatch.setattr(caching, "_clock", lambda: self.now)
 
 
+@pytest.fixture
+def large_trial(monkeypatch) -> Clock:
+    """The test's clock, with this small trial counted as large (its pages reused)."""
+    monkeypatch.setattr(caching, "REUSE_ABOVE_PATIENTS", 0)
+    return Clock(monkeypatch)
+
+
 def lock_key(name: str) -> str:
     return f"edc:{name}:{hashlib.sha1(b'scope').hexdigest()[:16]}:computing"
 
@@ -128,10 +135,9 @@ def test_while_one_request_computes_the_next_result_the_others_keep_the_last(mon
 
 
 def test_above_the_limit_the_dashboard_and_endpoints_show_the_last_result_with_its_time(
-    statistician, web, tumour_patient, monkeypatch
+    statistician, web, tumour_patient, large_trial
 ):
-    clock = Clock(monkeypatch)
-    monkeypatch.setattr(caching, "REUSE_ABOVE_PATIENTS", 0)  # this trial counts as large
+    clock = large_trial
     client = web(statistician)
     tumour_patient()
     first, _ = get(client)
@@ -173,10 +179,9 @@ def test_past_its_time_a_worker_is_asked_once_for_the_next_result_and_no_request
 
 @pytest.mark.usefixtures("broker_down")
 def test_without_a_broker_the_request_computes_the_next_page_itself(
-    statistician, web, tumour_patient, monkeypatch
+    statistician, web, tumour_patient, large_trial
 ):
-    clock = Clock(monkeypatch)
-    monkeypatch.setattr(caching, "REUSE_ABOVE_PATIENTS", 0)  # this trial counts as large
+    clock = large_trial
     client = web(statistician)
     tumour_patient()
     assert overall_patients(get(client)[0]) == 1
